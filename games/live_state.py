@@ -1,0 +1,178 @@
+"""Whether games are live, the polling interval that follows from it, and the poll gate, in Redis.
+
+Beat fires `poll_espn_scores` every few seconds; the poll runs only when the gate key
+`scores:next_poll_at` has expired (or when forced). The gate's expiry is the chosen
+interval, so the effective cadence follows the live state without rewriting beat's schedule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import redis
+from django.conf import settings
+from django.db.models import Count, Min, Q
+
+from espn.snapshots import Phase
+
+from .models import Game
+
+EASTERN = ZoneInfo("America/New_York")  # ESPN files games by US Eastern date
+
+LIVE_STATE_KEY = "scores:live_state"
+LIVE_STATE_TTL = 180
+LAST_POLL_KEY = "scores:last_poll"
+LAST_POLL_TTL = 300
+NEXT_POLL_KEY = "scores:next_poll_at"
+POLL_LOCK_KEY = "scores:poll_lock"
+RETRY_AFTER_KEY = "scores:espn_retry_after_until"
+POLL_HISTORY_KEY = "scores:poll_history"
+POLL_HISTORY_LENGTH = 50
+
+KICKOFF_LEAD = timedelta(minutes=10)  # live cadence this long before a kickoff
+LATE_START_GRACE = timedelta(hours=3)  # a game past its kickoff but still "scheduled" may start any second
+
+
+@dataclass(frozen=True)
+class LiveState:
+    live_count: int
+    next_kickoff: datetime | None
+    games_today: int
+    regime: str  # "live", "idle" or "offseason"
+    interval_seconds: int
+    reason: str
+    next_poll_at: datetime
+    computed_at: datetime
+
+    @property
+    def has_live_games(self) -> bool:
+        return self.live_count > 0
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["has_live_games"] = self.has_live_games
+        for key in ("next_kickoff", "next_poll_at", "computed_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return json.dumps(data)
+
+
+def eastern_day_bounds(day_offset: int, now: datetime) -> tuple[datetime, datetime]:
+    """UTC bounds of an Eastern calendar day: 0 today, -1 yesterday."""
+    eastern_today = now.astimezone(EASTERN).date() + timedelta(days=day_offset)
+    start = datetime.combine(eastern_today, datetime.min.time(), tzinfo=EASTERN)
+    return start, start + timedelta(days=1)
+
+
+def tracked_leagues() -> list[str]:
+    from espn.client import LeagueFeed
+
+    return [LeagueFeed.parse(spec).espn_league for spec in settings.ESPN_LEAGUES]
+
+
+def compute_live_state(*, now: datetime, retry_after_until: datetime | None = None) -> LiveState:
+    """One query: live count, next kickoff and today's games across the tracked ESPN leagues."""
+    today_start, today_end = eastern_day_bounds(0, now)
+    summary = Game.objects.filter(espn_league__in=tracked_leagues()).aggregate(
+        live_count=Count("pk", filter=Q(phase=Phase.LIVE)),
+        next_kickoff=Min("kickoff", filter=Q(phase=Phase.SCHEDULED, kickoff__gte=now - LATE_START_GRACE)),
+        games_today=Count("pk", filter=Q(kickoff__gte=today_start, kickoff__lt=today_end)),
+    )
+    return choose_interval(
+        live_count=summary["live_count"],
+        next_kickoff=summary["next_kickoff"],
+        games_today=summary["games_today"],
+        now=now,
+        retry_after_until=retry_after_until,
+    )
+
+
+def choose_interval(
+    *,
+    live_count: int,
+    next_kickoff: datetime | None,
+    games_today: int,
+    now: datetime,
+    retry_after_until: datetime | None = None,
+) -> LiveState:
+    if live_count:
+        regime, interval = "live", settings.POLL_LIVE_SECONDS
+        reason = f"{live_count} game{'s' if live_count != 1 else ''} live"
+    elif next_kickoff is not None and next_kickoff - now <= KICKOFF_LEAD:
+        regime, interval = "live", settings.POLL_LIVE_SECONDS
+        when = "passed" if next_kickoff <= now else "within 10 minutes"
+        reason = f"kickoff at {next_kickoff:%H:%M} UTC {when}"
+    elif games_today:
+        regime, interval = "idle", settings.POLL_IDLE_SECONDS
+        reason = f"{games_today} game{'s' if games_today != 1 else ''} today, none live"
+    else:
+        regime, interval = "offseason", settings.POLL_OFFSEASON_SECONDS
+        reason = "no games today"
+    next_poll_at = now + timedelta(seconds=interval)
+    if regime != "live" and next_kickoff is not None and next_kickoff - KICKOFF_LEAD < next_poll_at:
+        # Wake up for the next kickoff rather than sleeping through it.
+        next_poll_at = max(now, next_kickoff - KICKOFF_LEAD)
+        reason += f"; next kickoff {next_kickoff:%a %H:%M} UTC"
+    elif regime != "live" and next_kickoff is not None:
+        reason += f"; next kickoff {next_kickoff:%a %d %b %H:%M} UTC"
+    if retry_after_until is not None and retry_after_until > next_poll_at:
+        next_poll_at = retry_after_until
+        reason += f"; ESPN asked us to wait until {retry_after_until:%H:%M:%S} UTC"
+    return LiveState(
+        live_count=live_count,
+        next_kickoff=next_kickoff,
+        games_today=games_today,
+        regime=regime,
+        interval_seconds=int((next_poll_at - now).total_seconds()),
+        reason=reason,
+        next_poll_at=next_poll_at,
+        computed_at=now,
+    )
+
+
+def publish_live_state(client: redis.Redis, state: LiveState, *, now: datetime, only_sooner: bool = False) -> None:
+    """Store the live state and move the poll gate. `only_sooner` never delays a poll already planned."""
+    delay_ms = max(1, int((state.next_poll_at - now).total_seconds() * 1000))
+    pipe = client.pipeline()
+    pipe.set(LIVE_STATE_KEY, state.to_json(), ex=LIVE_STATE_TTL)
+    if only_sooner:
+        current_ttl = client.pttl(NEXT_POLL_KEY)
+        if 0 < current_ttl <= delay_ms:
+            pipe.execute()
+            return
+    pipe.set(NEXT_POLL_KEY, state.next_poll_at.isoformat(), px=delay_ms)
+    pipe.execute()
+
+
+def read_json(client: redis.Redis, key: str) -> dict | None:
+    raw = client.get(key)
+    return json.loads(raw) if raw else None
+
+
+def poll_is_due(client: redis.Redis) -> bool:
+    return not client.exists(NEXT_POLL_KEY)
+
+
+def record_retry_after(client: redis.Redis, until: datetime, *, now: datetime) -> None:
+    seconds = max(1, int((until - now).total_seconds()))
+    client.set(RETRY_AFTER_KEY, until.isoformat(), ex=seconds)
+
+
+def retry_after_until(client: redis.Redis) -> datetime | None:
+    raw = client.get(RETRY_AFTER_KEY)
+    return datetime.fromisoformat(raw.decode()) if raw else None
+
+
+def record_last_poll(client: redis.Redis, summary: dict) -> None:
+    encoded = json.dumps(summary)
+    pipe = client.pipeline()
+    pipe.set(LAST_POLL_KEY, encoded, ex=LAST_POLL_TTL)
+    pipe.lpush(POLL_HISTORY_KEY, encoded)
+    pipe.ltrim(POLL_HISTORY_KEY, 0, POLL_HISTORY_LENGTH - 1)
+    pipe.execute()
+
+
+def poll_history(client: redis.Redis, limit: int = 20) -> list[dict]:
+    return [json.loads(raw) for raw in client.lrange(POLL_HISTORY_KEY, 0, limit - 1)]

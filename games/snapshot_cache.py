@@ -1,0 +1,123 @@
+"""The latest snapshot of every game in Redis (`scores:game:{espn_id}`), as served to the API.
+
+Written after each poll's commit from the rows themselves, so the cache never shows what
+the database refused (a final that flapped back to scheduled, say). Redis is never the only
+copy: a missing key is rebuilt from the database by the next poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+import redis
+
+from .models import Game, Team, espn_league_label
+
+GAME_KEY = "scores:game:{espn_id}"
+GAME_TTL = 120
+
+
+def team_payload(team: Team) -> dict:
+    return {
+        "espn_id": team.espn_id,
+        "abbreviation": team.abbreviation,
+        "display_name": team.display_name,
+        "short_name": team.short_name,
+        "color": team.color,
+        "alternate_color": team.alternate_color,
+        "logo_url": team.logo_url,
+        "is_placeholder": team.is_placeholder,
+    }
+
+
+def game_payload(game: Game) -> dict:
+    """One game as the API and the live pages see it. Load it with games_for_payload() to avoid a query per game."""
+    live_situation = game.is_live and (game.down_distance_text or game.possession_team_id or game.last_play)
+    return {
+        "id": game.pk,
+        "espn_id": game.espn_id,
+        "espn_league": game.espn_league,
+        "league_label": espn_league_label(game.espn_league),
+        "season": game.season.year,
+        "season_type": game.season_type,
+        "week": game.week,
+        "name": game.name,
+        "short_name": game.short_name,
+        "kickoff": game.kickoff.isoformat(),
+        "home": {**team_payload(game.home_team), "score": game.home_score, "linescores": game.home_linescores},
+        "away": {**team_payload(game.away_team), "score": game.away_score, "linescores": game.away_linescores},
+        "status": {
+            "phase": game.phase,
+            "state": game.state,
+            "name": game.status_name,
+            "detail": game.status_detail,
+            "short_detail": game.short_detail,
+            "period": game.period,
+            "display_clock": game.display_clock,
+        },
+        "situation": {
+            "possession_team_espn_id": game.possession_team.espn_id if game.possession_team else None,
+            "down": game.down,
+            "distance": game.distance,
+            "yard_line": game.yard_line,
+            "down_distance_text": game.down_distance_text,
+            "possession_text": game.possession_text,
+            "is_red_zone": game.is_red_zone,
+            "last_play": game.last_play,
+        }
+        if live_situation
+        else None,
+        "odds": {
+            "details": game.odds_details,
+            "spread": float(game.spread) if game.spread is not None else None,
+            "over_under": float(game.over_under) if game.over_under is not None else None,
+        }
+        if (game.odds_details or game.over_under is not None)
+        else None,
+        "venue": game.venue,
+        "venue_city": game.venue_city,
+        "broadcast": game.broadcast,
+        "last_changed_at": game.last_changed_at.isoformat(),
+        "final_at": game.final_at.isoformat() if game.final_at else None,
+    }
+
+
+def games_for_payload():
+    return Game.objects.select_related("home_team", "away_team", "possession_team", "season")
+
+
+def publish_game_snapshots(client: redis.Redis, espn_ids: Iterable[str]) -> int:
+    """Cache every given game's snapshot: one query, one Redis round trip."""
+    games = list(games_for_payload().filter(espn_id__in=list(espn_ids)))
+    if not games:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for game in games:
+        pipe.set(GAME_KEY.format(espn_id=game.espn_id), orjson.dumps(game_payload(game)), ex=GAME_TTL)
+    pipe.execute()
+    return len(games)
+
+
+def cached_game_snapshot(client: redis.Redis, espn_id: str) -> dict | None:
+    raw = client.get(GAME_KEY.format(espn_id=espn_id))
+    return orjson.loads(raw) if raw else None
+
+
+def cleanup_orphan_snapshots() -> int:
+    """Drop snapshots of games that no longer exist (deleted by an admin), and any left without a TTL."""
+    from config.redis_client import cache_redis
+
+    client = cache_redis()
+    keys = list(client.scan_iter(match=GAME_KEY.format(espn_id="*"), count=500))
+    if not keys:
+        return 0
+    espn_ids = [key.decode().rsplit(":", 1)[-1] for key in keys]
+    known = set(Game.objects.filter(espn_id__in=espn_ids).values_list("espn_id", flat=True))
+    stale = [key for key, espn_id in zip(keys, espn_ids, strict=True) if espn_id not in known]
+    no_ttl = [key for key in keys if key not in stale and client.ttl(key) == -1]
+    for key in no_ttl:
+        client.expire(key, GAME_TTL)
+    if stale:
+        client.delete(*stale)
+    return len(stale)

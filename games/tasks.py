@@ -1,0 +1,43 @@
+"""Celery tasks: thin wrappers over plain functions that tests call directly."""
+
+from celery import shared_task
+
+# Polls are cheap to lose (the next tick is the retry): no acks_late, no autoretry.
+# The hard limit stays below the poll lock's timeout so a killed poll frees the lock soon.
+
+
+@shared_task(ignore_result=True, soft_time_limit=30, time_limit=40)
+def poll_espn_scores(force: bool = False) -> dict:
+    from .polling import poll_scoreboards
+
+    result = poll_scoreboards(force=force)
+    return {"skipped": result.skipped} if result.skipped else result.summary()
+
+
+@shared_task(ignore_result=True, soft_time_limit=10, time_limit=20)
+def adjust_polling_interval() -> dict:
+    from .polling import refresh_live_state
+
+    state = refresh_live_state()
+    return {"regime": state.regime, "interval_seconds": state.interval_seconds, "reason": state.reason}
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def update_single_game(espn_id: str) -> list[str]:
+    from .polling import update_single_game as update
+
+    return update(espn_id).changed
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def sync_games_from_espn(espn_league: str, season: int | None = None, week: int | None = None) -> int:
+    from .sync import sync_games
+
+    return sum(step.changed for step in sync_games(espn_league=espn_league, season=season, week=week))
+
+
+@shared_task(ignore_result=True, soft_time_limit=30, time_limit=40)
+def cleanup_old_game_cache() -> int:
+    from .snapshot_cache import cleanup_orphan_snapshots
+
+    return cleanup_orphan_snapshots()

@@ -1,0 +1,31 @@
+import pytest
+from django.conf import settings
+
+from config.redis_client import cache_redis
+
+
+@pytest.fixture
+def redis_client():
+    """The real Redis cache database (embedded or REDIS_URL), emptied around each test."""
+    client = cache_redis()
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis_for_db_tests(request):
+    # Tests that touch the database also touch Redis (snapshots, live state): start them clean.
+    if "django_db" in request.keywords or "db" in request.fixturenames:
+        cache_redis().flushdb()
+
+
+@pytest.fixture
+def espn_settings(settings):
+    settings.ESPN_BASE_URL = "https://espn.test"
+    settings.ESPN_LEAGUES = ["football/nfl", "football/college-football?groups=80"]
+    settings.ESPN_MAX_RETRIES = 2
+    return settings
+
+
+assert settings.configured
