@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PicksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "picks"
+    verbose_name = "Pick'em"
+
+    def ready(self) -> None:
+        from games.signals import game_results_changed
+
+        from .receivers import grade_announced_games
+
+        game_results_changed.connect(grade_announced_games, dispatch_uid="picks.grade_announced_games")

@@ -1,0 +1,256 @@
+"""Pick'em leagues, their members' entries, picks, and the bookkeeping of locking and grading.
+
+A pick'em league (never just "league": an ESPN league is something else) follows one ESPN
+league's season. A member's entry holds their picks, one per game; the week of a pick is
+ESPN's (season type, week) of its game.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from games.models import EspnLeague, Game, Team, espn_league_label
+
+INVITE_CODE_BYTES = 9  # 12 URL-safe characters
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(INVITE_CODE_BYTES)
+
+
+class ScoringMode(models.TextChoices):
+    STRAIGHT_UP = "straight_up", "Straight up: one point per correct pick"
+    CONFIDENCE = "confidence", "Confidence points: each pick of a week gets a distinct weight"
+
+
+class PickResult(models.TextChoices):
+    PENDING = "pending", "Pending"
+    WIN = "win", "Win"
+    LOSS = "loss", "Loss"
+    PUSH = "push", "Push"
+    VOID = "void", "Void"
+
+
+class ChangeSource(models.TextChoices):
+    WEB = "web", "Web page"
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    DEMO = "demo", "Demo seed"
+
+
+# The ESPN leagues a pick'em league can follow.
+PICKEM_ESPN_LEAGUES = [
+    (EspnLeague.NFL.value, EspnLeague.NFL.label),
+    (EspnLeague.COLLEGE_FOOTBALL.value, EspnLeague.COLLEGE_FOOTBALL.label),
+]
+
+
+class PickemLeague(models.Model):
+    name = models.CharField(max_length=80)
+    espn_league = models.CharField(
+        max_length=64, choices=PICKEM_ESPN_LEAGUES, help_text="the ESPN league it follows"
+    )
+    season_year = models.PositiveIntegerField(help_text="ESPN's season year (the year the season starts)")
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissioned_pickem_leagues"
+    )
+    invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    scoring = models.CharField(max_length=16, choices=ScoringMode.choices, default=ScoringMode.STRAIGHT_UP)
+    against_spread = models.BooleanField(
+        default=False, help_text="graded against ESPN's line as it stood when the game locked"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(espn_league__in=[value for value, _ in PICKEM_ESPN_LEAGUES]),
+                name="pickem_league_follows_football",
+            ),
+            models.CheckConstraint(
+                condition=Q(scoring__in=ScoringMode.values), name="pickem_league_scoring_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def espn_league_label(self) -> str:
+        return espn_league_label(self.espn_league)
+
+    @property
+    def uses_confidence(self) -> bool:
+        return self.scoring == ScoringMode.CONFIDENCE
+
+    @property
+    def rules_summary(self) -> str:
+        rules = "confidence points" if self.uses_confidence else "straight up"
+        return f"{rules}, against the spread" if self.against_spread else rules
+
+
+class Entry(models.Model):
+    """A member's place in one pick'em league; it holds their picks."""
+
+    league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="entries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pickem_entries"
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+    # A removed member keeps their history (audit trail) but leaves the standings and cannot pick.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(fields=["league", "user"], name="entry_one_per_member_and_league")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.league}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class Pick(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="picks")
+    game = models.ForeignKey(Game, on_delete=models.PROTECT, related_name="pickem_picks")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    # The game's week when picked: kept here so "distinct weights per week" has a database backstop.
+    season_type = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField()
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True, help_text="confidence leagues only")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # Grading
+    line_at_lock = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text="ESPN's spread when the game locked, home team's view (negative = home favoured)",
+    )  # fmt: skip
+    result = models.CharField(max_length=8, choices=PickResult.choices, default=PickResult.PENDING)
+    points = models.PositiveIntegerField(default=0)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "game"], name="pick_one_per_entry_and_game"),
+            # NULL confidences (straight-up leagues) never collide with one another.
+            models.UniqueConstraint(
+                fields=["entry", "season_type", "week", "confidence"],
+                name="pick_confidence_distinct_per_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1), name="pick_confidence_positive"
+            ),
+            models.CheckConstraint(condition=Q(result__in=PickResult.values), name="pick_result_known"),
+            models.CheckConstraint(
+                condition=Q(result=PickResult.WIN) | Q(points=0), name="pick_points_only_for_wins"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.user} picks {self.team} ({self.game})"
+
+
+class WeeklyTiebreaker(models.Model):
+    """A guess of the total points of the week's last game; the closest guess wins a tie."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="tiebreakers")
+    season_type = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField()
+    guess = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "season_type", "week"], name="tiebreaker_one_per_entry_and_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.guess} (week {self.week})"
+
+
+class PickChange(models.Model):
+    """The audit trail: every change of a pick or a tiebreaker guess, from what to what, by whom."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=8, choices=ChangeSource.choices, default=ChangeSource.WEB)
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    season_type = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField()
+    old_team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    new_team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    old_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    old_guess = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_guess = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["entry", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry} changed {self.game or 'tiebreaker'} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_tiebreaker(self) -> bool:
+        return self.game_id is None
+
+
+class GameLine(models.Model):
+    """ESPN's spread as it stood when the game locked, frozen once: ATS picks are graded against it."""
+
+    game = models.OneToOneField(Game, on_delete=models.CASCADE, primary_key=True, related_name="pickem_line")
+    spread = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="home team's view; empty: ESPN had no line",
+    )
+    frozen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.game}: {self.spread}"
+
+
+class GradingOutcome(models.TextChoices):
+    NONE = "", "Not graded"
+    FINAL = "final", "Final"
+    VOID = "void", "Void (postponed or cancelled)"
+
+
+class GameGrading(models.Model):
+    """The grading marker of one game: what it was graded on. Claimed by a conditional update."""
+
+    game = models.OneToOneField(
+        Game, on_delete=models.CASCADE, primary_key=True, related_name="pickem_grading"
+    )
+    outcome = models.CharField(
+        max_length=8, choices=GradingOutcome.choices, default=GradingOutcome.NONE, blank=True
+    )
+    home_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    away_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    times_graded = models.PositiveIntegerField(
+        default=0, help_text="more than one: regraded (score correction)"
+    )
+    picks_graded = models.PositiveIntegerField(default=0, help_text="picks graded by the last grading")
+
+    def __str__(self) -> str:
+        return f"{self.game}: {self.outcome or 'not graded'}"

@@ -1,0 +1,242 @@
+"""Reads for the pick'em pages and API: a league's games and weeks, a member's week, the picks grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import F, QuerySet
+
+from espn.snapshots import Phase
+from games.models import Game
+
+from .grading import side_results
+from .locking import is_locked, lock_reason
+from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .weeks import Week
+
+VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
+UNSETTLED_PHASES = (Phase.SCHEDULED, Phase.LIVE, Phase.SUSPENDED)
+# A game ESPN still calls scheduled days after its kickoff is stale data, not the current week.
+CURRENT_WEEK_LOOKBACK = timedelta(days=4)
+
+
+def league_games(league: PickemLeague) -> QuerySet[Game]:
+    """The games a pick'em league follows: its ESPN league's games of its season."""
+    return Game.objects.filter(espn_league=league.espn_league, season__year=league.season_year)
+
+
+def with_lines(games: QuerySet[Game]) -> QuerySet[Game]:
+    """Adds the line frozen at lock, when there is one (read by `line_of`)."""
+    return games.annotate(frozen_at=F("pickem_line__frozen_at"), frozen_spread=F("pickem_line__spread"))
+
+
+def week_games(league: PickemLeague, week: Week) -> QuerySet[Game]:
+    """A week's games in kickoff order, teams loaded, with their lines."""
+    games = league_games(league).filter(season_type=week.season_type, week=week.number)
+    return with_lines(games).select_related("home_team", "away_team").order_by("kickoff", "espn_id")
+
+
+def line_of(game: Game) -> Decimal | None:
+    """The line a pick on this game is graded against: frozen at lock, else ESPN's current one."""
+    if getattr(game, "frozen_at", None) is not None:
+        return game.frozen_spread
+    return game.spread
+
+
+def league_weeks(league: PickemLeague) -> list[Week]:
+    rows = (
+        league_games(league)
+        .exclude(week=None)
+        .values_list("season_type", "week")
+        .distinct()
+        .order_by("season_type", "week")
+    )
+    return [Week(season_type, number) for season_type, number in rows]
+
+
+def current_week(league: PickemLeague, now: datetime) -> Week | None:
+    """The week of the next game still to finish; else the last week played; else the first."""
+    games = league_games(league).exclude(week=None)
+    upcoming = (
+        games.filter(phase__in=UNSETTLED_PHASES, kickoff__gte=now - CURRENT_WEEK_LOOKBACK)
+        .order_by("kickoff")
+        .values_list("season_type", "week")
+        .first()
+    )
+    found = upcoming or (
+        games.filter(kickoff__lte=now).order_by("-kickoff").values_list("season_type", "week").first()
+        or games.order_by("kickoff").values_list("season_type", "week").first()
+    )
+    return Week(*found) if found else None
+
+
+def tiebreak_game(games: Sequence[Game]) -> Game | None:
+    """The week's last game (latest kickoff) that will be played: its total points break ties."""
+    candidates = [g for g in games if g.phase not in VOID_PHASES]
+    return max(candidates, key=lambda g: (g.kickoff, g.espn_id)) if candidates else None
+
+
+def user_entries(user) -> list[Entry]:
+    """A member's active entries, their leagues loaded, newest league first."""
+    return list(
+        Entry.objects.filter(user=user, removed_at=None)
+        .select_related("league")
+        .order_by("-league__created_at")
+    )
+
+
+# --------------------------------------------------------------------------- a member's week
+
+
+@dataclass
+class GameRow:
+    game: Game
+    pick: Pick | None
+    locked: bool
+    lock_reason: str
+    line: Decimal | None
+    is_tiebreak: bool = False
+
+    @property
+    def pickable(self) -> bool:
+        return not self.locked and not (
+            self.game.home_team.is_placeholder or self.game.away_team.is_placeholder
+        )
+
+
+@dataclass
+class WeekBoard:
+    entry: Entry
+    week: Week
+    rows: list[GameRow]
+    tiebreak: Game | None
+    tiebreak_guess: int | None
+    tiebreak_locked: bool
+    weeks: list[Week] = field(default_factory=list)
+
+    @property
+    def confidence_range(self) -> range:
+        return range(1, len(self.rows) + 1)
+
+
+def pick_status(
+    pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool
+) -> tuple[str, str]:
+    """(code, words) for how a pick is doing now: open, no pick, winning/losing/level, or its result."""
+    if pick is None:
+        return ("none", "No pick")
+    if pick.result != PickResult.PENDING:
+        return (pick.result, PickResult(pick.result).label)
+    if game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None:
+        home, away = side_results(game.home_score, game.away_score, line if against_spread else None)
+        now_result = home if pick.team_id == game.home_team_id else away
+        words = {PickResult.WIN: "Winning", PickResult.LOSS: "Losing", PickResult.PUSH: "Level"}[now_result]
+        return (f"live-{now_result}", words)
+    if game.phase == Phase.FINAL:
+        return ("grading", "Being graded")
+    return ("picked", "Picked")
+
+
+def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
+    league = entry.league
+    games = list(week_games(league, week))
+    picks = {p.game_id: p for p in Pick.objects.filter(entry=entry, game__in=[g.pk for g in games])}
+    last = tiebreak_game(games)
+    rows = [
+        GameRow(
+            game=g,
+            pick=picks.get(g.pk),
+            locked=is_locked(g, now),
+            lock_reason=lock_reason(g, now),
+            line=line_of(g),
+            is_tiebreak=last is not None and g.pk == last.pk,
+        )
+        for g in games
+    ]
+    guess = (
+        WeeklyTiebreaker.objects.filter(entry=entry, season_type=week.season_type, week=week.number)
+        .values_list("guess", flat=True)
+        .first()
+    )
+    return WeekBoard(
+        entry=entry,
+        week=week,
+        rows=rows,
+        tiebreak=last,
+        tiebreak_guess=guess,
+        tiebreak_locked=last is None or is_locked(last, now),
+        weeks=league_weeks(league),
+    )
+
+
+# --------------------------------------------------------------------------- the revealed picks grid
+
+
+@dataclass(frozen=True)
+class GridCell:
+    hidden: bool  # another member's pick on a game not locked yet
+    team_abbreviation: str = ""
+    confidence: int | None = None
+    result: str = ""
+
+
+@dataclass
+class GridRow:
+    entry_id: int
+    username: str
+    cells: list[GridCell]
+    tiebreak_guess: int | None  # None when hidden or not given
+
+
+@dataclass
+class PicksGrid:
+    games: list[Game]
+    rows: list[GridRow]
+    tiebreak: Game | None
+
+
+def picks_grid(
+    league: PickemLeague,
+    week: Week,
+    members: Sequence[tuple[int, str]],
+    *,
+    viewer_entry_id: int | None,
+    now: datetime,
+) -> PicksGrid:
+    """Members' picks of a week, game by game; others' picks stay hidden until their game locks."""
+    games = list(week_games(league, week))
+    locked = {g.pk: is_locked(g, now) for g in games}
+    entry_ids = [entry_id for entry_id, _ in members]
+    picks = {
+        (entry_id, game_id): (abbreviation, confidence, result)
+        for entry_id, game_id, abbreviation, confidence, result in Pick.objects.filter(
+            entry_id__in=entry_ids, game_id__in=list(locked)
+        ).values_list("entry_id", "game_id", "team__abbreviation", "confidence", "result")
+    }
+    last = tiebreak_game(games)
+    reveal_guesses = last is not None and locked[last.pk]
+    guesses = dict(
+        WeeklyTiebreaker.objects.filter(
+            entry_id__in=entry_ids, season_type=week.season_type, week=week.number
+        ).values_list("entry_id", "guess")
+    )
+    rows = []
+    for entry_id, username in members:
+        own = entry_id == viewer_entry_id
+        cells = []
+        for game in games:
+            found = picks.get((entry_id, game.pk))
+            if not (own or locked[game.pk]):
+                cells.append(GridCell(hidden=found is not None))
+            elif found is None:
+                cells.append(GridCell(hidden=False))
+            else:
+                cells.append(
+                    GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2])
+                )
+        guess = guesses.get(entry_id) if (own or reveal_guesses) else None
+        rows.append(GridRow(entry_id=entry_id, username=username, cells=cells, tiebreak_guess=guess))
+    return PicksGrid(games=games, rows=rows, tiebreak=last)

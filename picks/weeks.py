@@ -1,0 +1,50 @@
+"""A pick'em week is ESPN's (season type, week number) of a game: "regular-15", "post-1"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from games.models import EspnLeague
+
+TYPE_SLUGS = {1: "pre", 2: "regular", 3: "post", 4: "off"}
+SLUG_TYPES = {slug: season_type for season_type, slug in TYPE_SLUGS.items()}
+NFL_POSTSEASON = {
+    1: "Wild Card",
+    2: "Divisional round",
+    3: "Conference championships",
+    4: "Pro Bowl",
+    5: "Super Bowl",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    season_type: int
+    number: int
+
+    @property
+    def slug(self) -> str:
+        return f"{TYPE_SLUGS.get(self.season_type, str(self.season_type))}-{self.number}"
+
+    @classmethod
+    def parse(cls, slug: str) -> Week:
+        """'regular-15' -> Week(2, 15); raises ValueError on anything else."""
+        kind, sep, number = (slug or "").strip().lower().rpartition("-")
+        season_type = SLUG_TYPES.get(kind)
+        if not sep or season_type is None or not number.isdigit() or not 0 <= int(number) <= 99:
+            raise ValueError(f"{slug!r} is not a week: use e.g. regular-3, pre-1 or post-2")
+        return cls(season_type, int(number))
+
+    def label(self, espn_league: str = "") -> str:
+        if self.season_type == 3:
+            if espn_league == EspnLeague.NFL and self.number in NFL_POSTSEASON:
+                return NFL_POSTSEASON[self.number]
+            if espn_league == EspnLeague.COLLEGE_FOOTBALL:
+                return "Bowls and playoff" if self.number == 1 else f"Postseason week {self.number}"
+            return f"Postseason week {self.number}"
+        if self.season_type == 1:
+            return f"Preseason week {self.number}"
+        return f"Week {self.number}"
+
+    def __str__(self) -> str:
+        return self.slug

@@ -1,0 +1,298 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from espn.snapshots import Phase
+from games.signals import game_results_changed
+from picks.grading import (
+    freeze_lines_at_lock,
+    games_needing_grading,
+    grade_game,
+    grade_missed_games,
+    side_results,
+)
+from picks.models import Entry, GameGrading, GameLine, Pick, PickResult, ScoringMode
+
+from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user, set_result
+
+pytestmark = pytest.mark.django_db
+
+WIN, LOSS, PUSH, VOID = PickResult.WIN, PickResult.LOSS, PickResult.PUSH, PickResult.VOID
+
+
+@pytest.mark.parametrize(
+    ("home", "away", "line", "expected"),
+    [
+        (24, 20, None, (WIN, LOSS)),
+        (17, 21, None, (LOSS, WIN)),
+        (20, 20, None, (PUSH, PUSH)),
+        (24, 17, Decimal("-3.5"), (WIN, LOSS)),  # home favoured by 3.5 wins by 7: covers
+        (24, 21, Decimal("-3"), (PUSH, PUSH)),  # wins by exactly the line
+        (24, 22, Decimal("-3"), (LOSS, WIN)),  # favourite wins but does not cover
+        (20, 23, Decimal("6.5"), (WIN, LOSS)),  # home underdog loses by 3: covers +6.5
+        (20, 20, Decimal("0"), (PUSH, PUSH)),
+    ],
+)
+def test_side_results_straight_up_and_against_the_line(home, away, line, expected):
+    assert side_results(home, away, line) == expected
+
+
+def graded(pick: Pick) -> tuple[str, int]:
+    pick.refresh_from_db()
+    return pick.result, pick.points
+
+
+def test_final_game_grades_every_pick_win_or_loss_with_one_point_straight_up():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    home_pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    away_pick = make_pick(entry_of(league, make_user("bob")), game, "away")
+    set_result(game, home_score=27, away_score=10)
+
+    result = grade_game(game.pk, now=NOW)
+
+    assert (result.outcome, result.picks_graded) == ("final", 2)
+    assert graded(home_pick) == (WIN, 1)
+    assert graded(away_pick) == (LOSS, 0)
+    assert home_pick.graded_at == NOW
+    grading = GameGrading.objects.get(game=game)
+    assert (grading.home_score, grading.away_score, grading.times_graded) == (27, 10, 1)
+
+
+def test_a_tie_is_a_push_worth_nothing():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    set_result(game, home_score=20, away_score=20)
+    grade_game(game.pk, now=NOW)
+    assert graded(pick) == (PUSH, 0)
+
+
+def test_confidence_league_scores_the_weight_of_a_correct_pick():
+    league = make_league(scoring=ScoringMode.CONFIDENCE)
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    right = make_pick(entry_of(league, make_user("ann")), game, "away", confidence=7)
+    wrong = make_pick(entry_of(league, make_user("bob")), game, "home", confidence=9)
+    set_result(game, home_score=3, away_score=14)
+    grade_game(game.pk, now=NOW)
+    assert graded(right) == (WIN, 7)
+    assert graded(wrong) == (LOSS, 0)
+
+
+def test_one_game_is_graded_by_each_league_rules():
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread="-7.5")
+    straight = make_league(name="straight")
+    spread = make_league(name="spread", against_spread=True)
+    weighted_spread = make_league(name="both", scoring=ScoringMode.CONFIDENCE, against_spread=True)
+    ann = make_user("ann")
+    picks = {
+        "straight": make_pick(entry_of(straight, ann), game, "home"),
+        "spread": make_pick(entry_of(spread, ann), game, "home"),
+        "both": make_pick(entry_of(weighted_spread, ann), game, "away", confidence=4),
+    }
+    set_result(game, home_score=24, away_score=20)  # home wins by 4, does not cover 7.5
+
+    grade_game(game.pk, now=NOW)
+
+    assert graded(picks["straight"]) == (WIN, 1)
+    assert graded(picks["spread"]) == (LOSS, 0)
+    assert graded(picks["both"]) == (WIN, 4)
+    assert picks["spread"].line_at_lock == Decimal("-7.5")
+
+
+def test_against_the_spread_uses_the_line_frozen_at_lock_never_the_line_after():
+    league = make_league(against_spread=True)
+    game = make_game(kickoff=NOW + timedelta(minutes=30), spread="-3")
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    assert freeze_lines_at_lock(now=NOW) == 0  # not locked yet: nothing to freeze
+
+    assert freeze_lines_at_lock(now=game.kickoff) == 1  # kickoff: the line freezes at -3
+    game.spread = Decimal("-10")  # a later line (say from a live summary) must not count
+    game.save(update_fields=["spread"])
+    assert freeze_lines_at_lock(now=game.kickoff + timedelta(minutes=5)) == 0
+    set_result(game, home_score=24, away_score=20)
+
+    grade_game(game.pk, now=NOW)
+
+    assert graded(pick) == (WIN, 1)  # by 4: covers -3 (it would not cover -10)
+    assert pick.line_at_lock == Decimal("-3")
+    assert GameLine.objects.get(game=game).spread == Decimal("-3")
+
+
+def test_against_the_spread_without_a_line_grades_straight_up():
+    league = make_league(against_spread=True)
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread=None)
+    pick = make_pick(entry_of(league, make_user("ann")), game, "away")
+    set_result(game, home_score=10, away_score=13)
+    grade_game(game.pk, now=NOW)
+    assert graded(pick) == (WIN, 1)
+    assert pick.line_at_lock is None
+
+
+def test_grading_twice_grades_nothing_the_second_time():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    set_result(game, home_score=27, away_score=10)
+    grade_game(game.pk, now=NOW)
+
+    again = grade_game(game.pk, now=NOW + timedelta(minutes=1))
+
+    assert again.picks_graded == 0
+    assert again.skipped == "already graded on this result"
+    pick.refresh_from_db()
+    assert pick.graded_at == NOW
+    assert GameGrading.objects.get(game=game).times_graded == 1
+
+
+def test_an_espn_score_correction_regrades_the_game():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    home_pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    away_pick = make_pick(entry_of(league, make_user("bob")), game, "away")
+    set_result(game, home_score=20, away_score=17)
+    grade_game(game.pk, now=NOW)
+    assert graded(home_pick) == (WIN, 1)
+
+    set_result(game, home_score=20, away_score=23)  # ESPN corrects the final score
+    result = grade_game(game.pk, now=NOW + timedelta(hours=1))
+
+    assert result.picks_graded == 2
+    assert graded(home_pick) == (LOSS, 0)
+    assert graded(away_pick) == (WIN, 1)
+    grading = GameGrading.objects.get(game=game)
+    assert (grading.home_score, grading.away_score, grading.times_graded) == (20, 23, 2)
+
+
+@pytest.mark.parametrize("phase", [Phase.POSTPONED, Phase.CANCELED])
+def test_postponed_or_cancelled_game_voids_its_picks(phase):
+    league = make_league(scoring=ScoringMode.CONFIDENCE)
+    game = make_game(kickoff=NOW + timedelta(hours=1))
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home", confidence=3)
+    set_result(game, phase=phase)
+
+    result = grade_game(game.pk, now=NOW)
+
+    assert (result.outcome, result.picks_graded) == ("void", 1)
+    assert graded(pick) == (VOID, 0)
+    assert grade_game(game.pk, now=NOW).picks_graded == 0  # voided once
+
+
+def test_a_voided_game_played_later_is_graded_on_its_final():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    set_result(game, phase=Phase.POSTPONED)
+    grade_game(game.pk, now=NOW)
+    set_result(game, home_score=30, away_score=3)
+    grade_game(game.pk, now=NOW + timedelta(days=2))
+    assert graded(pick) == (WIN, 1)
+
+
+def test_live_or_scheduled_game_is_not_graded():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=1), phase=Phase.LIVE, home_score=7, away_score=0)
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    assert grade_game(game.pk, now=NOW).skipped == "game is live"
+    assert graded(pick) == (PickResult.PENDING, 0)
+    assert not GameGrading.objects.exists()
+
+
+def test_a_pick_on_a_team_no_longer_in_the_game_is_void():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    stray = make_pick(entry_of(league, make_user("ann")), game, make_team("OLD"))
+    set_result(game, home_score=10, away_score=7)
+    grade_game(game.pk, now=NOW)
+    assert graded(stray) == (VOID, 0)
+
+
+def test_force_regrades_even_when_already_graded():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    set_result(game, home_score=10, away_score=7)
+    grade_game(game.pk, now=NOW)
+    late = make_pick(entry_of(league, make_user("ann")), game, "home")  # added behind the rules' back
+    assert grade_game(game.pk, now=NOW).picks_graded == 0
+    assert grade_game(game.pk, now=NOW, force=True).picks_graded == 1
+    assert graded(late) == (WIN, 1)
+
+
+def many_picks(game, count: int) -> None:
+    """`count` members over `count // 50 + 1` leagues of each kind, each with a pick on the game."""
+    User = get_user_model()
+    users = User.objects.bulk_create([User(username=f"m{game.pk}-{i}", password="!") for i in range(count)])
+    leagues = [
+        make_league(name=f"l{i}", against_spread=i % 2 == 1, scoring=ScoringMode.CONFIDENCE if i % 3 else "straight_up")
+        for i in range(count // 50 + 2)
+    ]
+    entries = Entry.objects.bulk_create([Entry(league=leagues[i % len(leagues)], user=u) for i, u in enumerate(users)])
+    Pick.objects.bulk_create(
+        Pick(
+            entry=entry,
+            game=game,
+            team_id=game.home_team_id if i % 2 else game.away_team_id,
+            confidence=1 if entry.league.uses_confidence else None,
+            season_type=game.season_type,
+            week=game.week,
+        )
+        for i, entry in enumerate(entries)
+    )
+
+
+def queries_to_grade(game) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        result = grade_game(game.pk, now=NOW)
+    assert result.picks_graded == Pick.objects.filter(game=game).count()
+    return len(captured.captured_queries)
+
+
+def test_grading_takes_as_many_queries_for_500_picks_as_for_10():
+    small = make_game(home="SMH", away="SMA", kickoff=NOW - timedelta(hours=4), spread="-3")
+    large = make_game(home="LGH", away="LGA", kickoff=NOW - timedelta(hours=4), spread="-3")
+    many_picks(small, 10)
+    many_picks(large, 500)
+    set_result(small, home_score=21, away_score=20)
+    set_result(large, home_score=21, away_score=20)
+
+    assert queries_to_grade(small) == queries_to_grade(large)
+    assert Pick.objects.filter(game=large, result=PickResult.PENDING).count() == 0
+
+
+def test_signal_from_ingest_grades_final_corrected_and_voided_games():
+    league = make_league()
+    final = make_game(home="FH", away="FA", kickoff=NOW - timedelta(hours=4))
+    voided = make_game(home="VH", away="VA", kickoff=NOW + timedelta(hours=4))
+    ann = entry_of(league, make_user("ann"))
+    final_pick, void_pick = make_pick(ann, final, "away"), make_pick(ann, voided, "home")
+    set_result(final, home_score=0, away_score=3)
+    set_result(voided, phase=Phase.CANCELED)
+
+    game_results_changed.send(sender=None, final_ids=[final.pk], corrected_ids=[], voided_ids=[voided.pk])
+
+    assert graded(final_pick) == (WIN, 1)
+    assert graded(void_pick) == (VOID, 0)
+
+
+def test_sweep_finds_settled_games_whose_grading_is_missing_or_stale():
+    league = make_league()
+    ann = entry_of(league, make_user("ann"))
+    missed = make_game(home="MH", away="MA", kickoff=NOW - timedelta(hours=4))
+    corrected = make_game(home="CH", away="CA", kickoff=NOW - timedelta(hours=4))
+    up_to_date = make_game(home="UH", away="UA", kickoff=NOW - timedelta(hours=4))
+    without_picks = make_game(home="NH", away="NA", kickoff=NOW - timedelta(hours=4))
+    for game in (missed, corrected, up_to_date):
+        make_pick(ann, game, "home")
+    for game in (missed, corrected, up_to_date, without_picks):
+        set_result(game, home_score=14, away_score=7)
+    grade_game(corrected.pk, now=NOW)
+    grade_game(up_to_date.pk, now=NOW)
+    set_result(corrected, home_score=14, away_score=17)
+
+    assert games_needing_grading() == sorted([missed.pk, corrected.pk])
+    assert {r.game_id for r in grade_missed_games(now=NOW) if r.picks_graded} == {missed.pk, corrected.pk}
+    assert games_needing_grading() == []
