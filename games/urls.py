@@ -1,1 +1,21 @@
-urlpatterns = []
+from django.conf import settings
+from django.urls import path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+
+from . import api, views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="live", permanent=False)),
+    path("live/", views.live_page, name="live"),
+    path("games/<int:pk>/", views.game_page, name="game-detail"),
+    path("api/games/", api.GameListApi.as_view(), name="api-games"),
+    path("api/games/live/", api.LiveGamesApi.as_view(), name="api-games-live"),
+    path("api/games/<int:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
+    path("api/status/", api.StatusApi.as_view(), name="api-status"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", views.api_docs, name="api-docs"),
+]
+
+if settings.BENCHMARK_VIEWS or settings.DEBUG:
+    urlpatterns.append(path("api/bench/fixed/", views.bench_fixed_bytes, name="bench-fixed"))

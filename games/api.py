@@ -1,0 +1,473 @@
+"""The games API: one APIView per endpoint, each with its own input and output serializers.
+
+Games are represented by `snapshot_cache.game_payload()`, the same dict the Redis snapshots and
+the live feed hold; the output serializers declare that shape for the schema and check it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime
+
+import redis
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+
+from config.redis_client import cache_redis
+from espn.breaker import read_breaker
+from espn.snapshots import Phase
+
+from . import live_feed, live_state, selectors
+from .snapshot_cache import game_payload
+from .summary_cache import game_summary
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- shared shapes
+
+
+class TeamSideOutputSerializer(serializers.Serializer):
+    espn_id = serializers.CharField()
+    abbreviation = serializers.CharField()
+    display_name = serializers.CharField()
+    short_name = serializers.CharField()
+    color = serializers.CharField(help_text="hex without #, from ESPN; may be empty")
+    alternate_color = serializers.CharField()
+    logo_url = serializers.CharField(help_text="ESPN's logo; optional, pages do not need it")
+    is_placeholder = serializers.BooleanField(help_text="a team still to be decided")
+    score = serializers.IntegerField(allow_null=True)
+    linescores = serializers.ListField(child=serializers.IntegerField(), help_text="points per period")
+
+
+class StatusOutputSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=[p.value for p in Phase])
+    state = serializers.CharField(help_text="ESPN's pre, in or post")
+    name = serializers.CharField(help_text="e.g. STATUS_HALFTIME")
+    detail = serializers.CharField()
+    short_detail = serializers.CharField()
+    period = serializers.IntegerField()
+    display_clock = serializers.CharField()
+
+
+class SituationOutputSerializer(serializers.Serializer):
+    possession_team_espn_id = serializers.CharField(allow_null=True)
+    down = serializers.IntegerField(allow_null=True)
+    distance = serializers.IntegerField(allow_null=True)
+    yard_line = serializers.IntegerField(allow_null=True)
+    down_distance_text = serializers.CharField()
+    possession_text = serializers.CharField()
+    is_red_zone = serializers.BooleanField()
+    last_play = serializers.CharField()
+
+
+class OddsOutputSerializer(serializers.Serializer):
+    details = serializers.CharField(help_text='e.g. "TB -2.5"')
+    spread = serializers.FloatField(allow_null=True, help_text="home team's view: negative = home favoured")
+    over_under = serializers.FloatField(allow_null=True)
+
+
+class GameOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    espn_id = serializers.CharField()
+    espn_league = serializers.CharField(help_text="e.g. football/nfl")
+    league_label = serializers.CharField()
+    season = serializers.IntegerField()
+    season_type = serializers.IntegerField(help_text="1 preseason, 2 regular, 3 postseason")
+    week = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+    kickoff = serializers.DateTimeField()
+    home = TeamSideOutputSerializer()
+    away = TeamSideOutputSerializer()
+    status = StatusOutputSerializer()
+    situation = SituationOutputSerializer(allow_null=True, help_text="football, while live")
+    odds = OddsOutputSerializer(allow_null=True)
+    venue = serializers.CharField()
+    venue_city = serializers.CharField()
+    broadcast = serializers.CharField()
+    last_changed_at = serializers.DateTimeField()
+    final_at = serializers.DateTimeField(allow_null=True)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+    TRUE_VALUES = {"true", "True", "1"}
+    FALSE_VALUES = {"false", "False", "0"}
+    NULL_VALUES = set()
+
+
+def choice_error(values: list[str]) -> dict[str, str]:
+    return {"invalid_choice": '"{input}" is not allowed; use one of: ' + ", ".join(values) + "."}
+
+
+def validate_query(serializer_class: type[serializers.Serializer], request) -> dict:
+    """Validated query parameters, or a 400 naming each bad parameter, unknown ones included."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid()
+    errors = dict(serializer.errors)
+    allowed = sorted(serializer.fields)
+    for name in request.query_params:
+        if name not in serializer.fields:
+            errors[name] = [f"Unknown parameter; allowed: {', '.join(allowed)}."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return serializer.validated_data
+
+
+class GamePagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+# --------------------------------------------------------------------------- GET /api/games/
+
+
+class GameListApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class InputSerializer(serializers.Serializer):
+        date = serializers.DateField(
+            required=False, input_formats=["%Y-%m-%d"], help_text="an Eastern calendar day, YYYY-MM-DD"
+        )
+        league = serializers.CharField(required=False, help_text="an ESPN league, e.g. football/nfl")
+        season = serializers.IntegerField(required=False, min_value=1869, max_value=2200)
+        week = serializers.IntegerField(required=False, min_value=0, max_value=30)
+        team = serializers.CharField(required=False, max_length=64, help_text="abbreviation or ESPN team id")
+        state = serializers.ChoiceField(
+            choices=[p.value for p in Phase],
+            required=False,
+            error_messages=choice_error([p.value for p in Phase]),
+        )
+        live = StrictBooleanField(required=False, help_text="true: only live games; false: none live")
+        page = serializers.IntegerField(required=False, min_value=1)
+        page_size = serializers.IntegerField(
+            required=False, min_value=1, max_value=GamePagination.max_page_size
+        )
+
+        def validate_league(self, value: str) -> str:
+            known = selectors.known_espn_leagues()
+            if value not in known:
+                raise serializers.ValidationError(
+                    f'"{value}" is not a known ESPN league; use one of: {", ".join(known)}.'
+                )
+            return value
+
+    class OutputSerializer(GameOutputSerializer):
+        pass
+
+    @extend_schema(
+        summary="Games, filtered and paginated",
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer(many=True),
+            400: OpenApiResponse(description="a bad parameter, named"),
+        },
+    )
+    def get(self, request):
+        params = validate_query(self.InputSerializer, request)
+        filters = selectors.GameFilters(
+            day=params.get("date"),
+            espn_league=params.get("league"),
+            season=params.get("season"),
+            week=params.get("week"),
+            team=params.get("team"),
+            phase=params.get("state"),
+            live=params.get("live"),
+        )
+        paginator = GamePagination()
+        page = paginator.paginate_queryset(selectors.games(filters), request, view=self)
+        data = self.OutputSerializer([game_payload(game) for game in page], many=True).data
+        return paginator.get_paginated_response(data)
+
+
+# --------------------------------------------------------------------------- GET /api/games/live/
+
+
+def live_throttle_rule(request) -> live_feed.ThrottleRule | None:
+    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("live")
+    if not rate:
+        return None
+    limit, window = SimpleRateThrottle.parse_rate(None, rate)
+    return live_feed.ThrottleRule(ident=BaseThrottle().get_ident(request), limit=limit, window_seconds=window)
+
+
+class LiveGamesApi(APIView):
+    """The hottest endpoint: pre-rendered bytes from Redis, ETag and 304, no database query.
+
+    Public data: no authentication (no session lookup). Throttled per client inside the same
+    Redis round trip that reads the feed, rather than by DRF's throttle classes, which would
+    cost two more round trips per request.
+    """
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    class OutputSerializer(serializers.Serializer):
+        day = serializers.DateField(help_text="the Eastern calendar day the feed covers")
+        live_count = serializers.IntegerField()
+        games = GameOutputSerializer(
+            many=True, help_text="kickoff order; live games of earlier days included"
+        )
+
+    @extend_schema(
+        summary="Today's games and any still live, from the poll's cache",
+        description=(
+            "Answers 304 Not Modified when If-None-Match names the current ETag. Cache-Control max-age "
+            "follows the poller: the seconds before the next poll, at most 10 while games are live."
+        ),
+        parameters=[
+            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+        ],
+        responses={200: OutputSerializer, 304: OpenApiResponse(description="not modified"), 429: None},
+    )
+    def get(self, request):
+        tags = live_feed.parse_if_none_match(request.META.get("HTTP_IF_NONE_MATCH", ""))
+        gzip_ok = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        client = live_feed.feed_redis()
+        try:
+            read = live_feed.read_feed(
+                client,
+                known_etags=tags,
+                gzip_ok=gzip_ok,
+                throttle=live_throttle_rule(request),
+                now_epoch=time.time(),
+            )
+        except live_feed.Throttled as exc:
+            raise exceptions.Throttled(wait=exc.wait_seconds) from None
+        except redis.RedisError:
+            log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
+            client, read = None, None
+        if read is None:
+            read = self.rebuilt(client, tags, gzip_ok)
+        headers = {
+            "ETag": live_feed.etag_header(read.etag, gzipped=gzip_ok),
+            "Cache-Control": f"public, max-age={read.max_age}",
+            "Vary": "Accept-Encoding",
+        }
+        if read.body is None:
+            response = HttpResponseNotModified(headers=headers)
+        else:
+            response = HttpResponse(read.body, content_type="application/json", headers=headers)
+            if gzip_ok:
+                response["Content-Encoding"] = "gzip"
+        return response
+
+    @staticmethod
+    def rebuilt(client, tags: list[str], gzip_ok: bool) -> live_feed.FeedRead:
+        feed = live_feed.rebuild_feed(client, now=timezone.now())
+        matched = feed.etag in tags or "*" in tags
+        return live_feed.FeedRead(
+            etag=feed.etag,
+            live_count=feed.live_count,
+            max_age=live_feed.MAX_AGE_LIVE,
+            body=None if matched else (feed.gzipped if gzip_ok else feed.body),
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # DRF would add "Vary: Accept" and "Allow"; this endpoint has one representation per encoding.
+        if isinstance(response, Response):
+            return super().finalize_response(request, response, *args, **kwargs)
+        return response
+
+
+# --------------------------------------------------------------------------- GET /api/games/<id>/
+
+
+class PlayOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    sequence = serializers.IntegerField()
+    period = serializers.IntegerField()
+    clock = serializers.CharField()
+    text = serializers.CharField()
+    type = serializers.CharField()
+    home_score = serializers.IntegerField()
+    away_score = serializers.IntegerField()
+    scoring_play = serializers.BooleanField()
+    team_espn_id = serializers.CharField()
+    down_distance_text = serializers.CharField()
+
+
+class WinProbabilityOutputSerializer(serializers.Serializer):
+    play_id = serializers.CharField()
+    period = serializers.IntegerField(allow_null=True)
+    home = serializers.FloatField(help_text="home team's chance of winning after the play, 0..1")
+
+
+class SummaryStatusOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["fresh", "stale", "unavailable", "not_started"])
+    fetched_at = serializers.DateTimeField(allow_null=True)
+    plays_total = serializers.IntegerField()
+
+
+def game_detail_payload(game, *, plays_limit: int) -> dict:
+    summary = game_summary(game)
+    return {
+        **game_payload(game),
+        "summary": {
+            "status": summary.status,
+            "fetched_at": summary.fetched_at,
+            "plays_total": len(summary.plays),
+        },
+        "plays": summary.latest_plays(plays_limit),
+        "scoring_plays": summary.scoring_plays,
+        "win_probability": summary.win_probability,
+    }
+
+
+class GameDetailApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class InputSerializer(serializers.Serializer):
+        plays = serializers.IntegerField(
+            required=False, default=50, min_value=0, max_value=500, help_text="how many of the latest plays"
+        )
+
+    class OutputSerializer(GameOutputSerializer):
+        summary = SummaryStatusOutputSerializer(help_text="where the plays and win probability come from")
+        plays = PlayOutputSerializer(many=True, help_text="the latest plays, newest first")
+        scoring_plays = PlayOutputSerializer(many=True, help_text="game order")
+        win_probability = WinProbabilityOutputSerializer(
+            many=True, help_text="one point per play, game order"
+        )
+
+    @extend_schema(
+        summary="One game with its situation, line scores, latest plays and win probability",
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(description="a bad parameter, named"),
+            404: None,
+        },
+    )
+    def get(self, request, pk: int):
+        params = validate_query(self.InputSerializer, request)
+        game = selectors.game_by_id(pk)
+        if game is None:
+            raise Http404("No such game.")
+        return Response(self.OutputSerializer(game_detail_payload(game, plays_limit=params["plays"])).data)
+
+
+# --------------------------------------------------------------------------- GET /api/status/
+
+
+def poller_status(client: redis.Redis, *, now) -> dict:
+    last_poll = live_state.read_json(client, live_state.LAST_POLL_KEY)
+    state = live_state.read_json(client, live_state.LIVE_STATE_KEY)
+    history = live_state.poll_history(client, limit=live_state.POLL_HISTORY_LENGTH)
+    breaker = read_breaker(client)
+    requests = sum(entry.get("requests") or 0 for entry in history)
+    failed = sum(len(entry.get("errors") or []) for entry in history)
+    polls_with_errors = sum(1 for entry in history if entry.get("errors"))
+    age = None
+    if last_poll:
+        age = round((now - datetime.fromisoformat(last_poll["started_at"])).total_seconds(), 1)
+    interval = (state or {}).get("interval_seconds")
+    problems = []
+    if last_poll is None:
+        problems.append("no poll in the last 5 minutes")
+    elif (
+        interval is not None and age is not None and age > 3 * max(interval, settings.POLL_TICK_SECONDS) + 30
+    ):
+        problems.append(f"last poll {age:.0f}s ago, interval {interval}s")
+    if breaker["state"] != "closed":
+        problems.append(f"ESPN circuit breaker {breaker['state']}")
+    return {
+        "healthy": not problems,
+        "problems": problems,
+        "last_poll": {
+            "started_at": last_poll["started_at"] if last_poll else None,
+            "age_seconds": age,
+            "duration_seconds": last_poll.get("duration_seconds") if last_poll else None,
+            "requests": last_poll.get("requests") if last_poll else None,
+            "changed": last_poll.get("changed") if last_poll else None,
+            "errors": last_poll.get("errors", []) if last_poll else [],
+        },
+        "polling": {
+            "regime": (state or {}).get("regime"),
+            "interval_seconds": interval,
+            "reason": (state or {}).get("reason"),
+            "next_poll_at": (state or {}).get("next_poll_at"),
+            "live_count": (state or {}).get("live_count"),
+            "games_today": (state or {}).get("games_today"),
+        },
+        "breaker": breaker,
+        "recent_polls": {
+            "polls": len(history),
+            "polls_with_errors": polls_with_errors,
+            "espn_requests": requests,
+            "espn_errors": failed,
+            "error_rate": round(failed / requests, 4) if requests else 0.0,
+        },
+    }
+
+
+class StatusApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class OutputSerializer(serializers.Serializer):
+        healthy = serializers.BooleanField(help_text="polls on time and the breaker closed")
+        problems = serializers.ListField(child=serializers.CharField())
+        last_poll = inline_serializer(
+            "LastPoll",
+            {
+                "started_at": serializers.DateTimeField(allow_null=True),
+                "age_seconds": serializers.FloatField(allow_null=True),
+                "duration_seconds": serializers.FloatField(allow_null=True),
+                "requests": serializers.IntegerField(allow_null=True),
+                "changed": serializers.IntegerField(allow_null=True),
+                "errors": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+        polling = inline_serializer(
+            "Polling",
+            {
+                "regime": serializers.CharField(allow_null=True, help_text="live, idle or offseason"),
+                "interval_seconds": serializers.IntegerField(allow_null=True),
+                "reason": serializers.CharField(allow_null=True),
+                "next_poll_at": serializers.DateTimeField(allow_null=True),
+                "live_count": serializers.IntegerField(allow_null=True),
+                "games_today": serializers.IntegerField(allow_null=True),
+            },
+        )
+        breaker = inline_serializer(
+            "Breaker",
+            {
+                "state": serializers.CharField(help_text="closed, open or half-open"),
+                "consecutive_failures": serializers.IntegerField(),
+                "opened_at": serializers.DateTimeField(allow_null=True),
+            },
+        )
+        recent_polls = inline_serializer(
+            "RecentPolls",
+            {
+                "polls": serializers.IntegerField(),
+                "polls_with_errors": serializers.IntegerField(),
+                "espn_requests": serializers.IntegerField(),
+                "espn_errors": serializers.IntegerField(),
+                "error_rate": serializers.FloatField(
+                    help_text="failed ESPN calls / ESPN requests, recent polls"
+                ),
+            },
+        )
+
+    @extend_schema(summary="The poller's health", responses={200: OutputSerializer, 503: None})
+    def get(self, request):
+        try:
+            status = poller_status(cache_redis(), now=timezone.now())
+        except (redis.RedisError, json.JSONDecodeError, KeyError, ValueError) as exc:
+            log.warning("status: cannot read the poller's state: %s", exc)
+            return Response({"healthy": False, "problems": [f"poller state unreadable: {exc}"]}, status=503)
+        return Response(self.OutputSerializer(status).data)

@@ -1,0 +1,285 @@
+"""The body of GET /api/games/live/, rendered once per poll and served from Redis.
+
+The poll (`publish_after_poll`) builds the JSON bytes of today's games plus any game still live
+from an earlier day, hashes them (blake2b) into the ETag and stores both, with a gzipped copy,
+in the Redis hash `scores:live_feed`. A request costs one Redis round trip (one Lua script)
+that counts the client's requests for the throttle, reads the ETag and the time left before the
+next poll, and returns the body only when the client's If-None-Match does not already name it.
+No database query on that path.
+
+When the hash is missing (Redis flushed, TTL passed) or belongs to an earlier Eastern day, the
+first request rebuilds it from the database and stores it with a compare-and-set, so it never
+overwrites a newer feed that a poll published meanwhile. Redis is never the only copy: if it
+is down, requests are served from the database.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import orjson
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from . import live_state, selectors
+from .snapshot_cache import game_payload
+
+log = logging.getLogger(__name__)
+
+LIVE_FEED_KEY = "scores:live_feed"
+# The poll republishes every interval (at most an hour off-season); past this a request rebuilds
+# from the database, which also picks up edits made outside the poll (admin, sync_games).
+LIVE_FEED_TTL = 300
+THROTTLE_KEY = "scores:throttle:live:{ident}"
+
+# Cache-Control max-age: the seconds left before the next poll, plus the time a poll takes,
+# capped so that a browser never holds a live score longer than one live poll interval.
+MAX_AGE_LIVE = 10
+MAX_AGE_IDLE = 60
+MAX_AGE_MIN = 2
+POLL_SLACK_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class LiveFeed:
+    body: bytes
+    gzipped: bytes
+    etag: str  # the hash alone, unquoted
+    live_count: int
+    valid_until: int  # epoch seconds of the next Eastern midnight: "today" changes then
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """What one request learned from Redis. `body` is None when the client's ETag matched."""
+
+    etag: str
+    live_count: int
+    max_age: int
+    body: bytes | None
+    requests_in_window: int = 0
+    throttle_reset_seconds: int = 0
+
+
+def build_live_feed(now: datetime) -> LiveFeed:
+    """Render today's games (one query) into the bytes every client will get until the next poll."""
+    games = selectors.live_feed_games(now)
+    live_count = sum(1 for game in games if game.is_live)
+    _, day_end = live_state.eastern_day_bounds(0, now)
+    document = {
+        "day": now.astimezone(live_state.EASTERN).date().isoformat(),
+        "live_count": live_count,
+        "games": [game_payload(game) for game in games],
+    }
+    # Nothing time-dependent beyond the games themselves: an unchanged poll keeps the ETag.
+    body = orjson.dumps(document)
+    return LiveFeed(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+        live_count=live_count,
+        valid_until=int(day_end.timestamp()),
+    )
+
+
+def _mapping(feed: LiveFeed) -> dict[str, bytes | str | int]:
+    return {
+        "body": feed.body,
+        "gz": feed.gzipped,
+        "etag": feed.etag,
+        "live_count": feed.live_count,
+        "valid_until": feed.valid_until,
+    }
+
+
+def publish_live_feed(client: redis.Redis, *, now: datetime) -> LiveFeed:
+    """Build and store the feed (called after every poll's commit): one query, one round trip."""
+    feed = build_live_feed(now)
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(LIVE_FEED_KEY)
+    pipe.hset(LIVE_FEED_KEY, mapping=_mapping(feed))
+    pipe.expire(LIVE_FEED_KEY, LIVE_FEED_TTL)
+    pipe.execute()
+    return feed
+
+
+# KEYS: feed hash, poll gate, [throttle counter]. ARGV: body field, throttle limit, window, etags...
+_READ_SCRIPT = """
+local count, reset = 0, 0
+if #KEYS >= 3 then
+  count = redis.call('INCR', KEYS[3])
+  if count == 1 then redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3])) end
+  if count > tonumber(ARGV[2]) then
+    return {count, redis.call('TTL', KEYS[3])}
+  end
+end
+local pttl = redis.call('PTTL', KEYS[2])
+local meta = redis.call('HMGET', KEYS[1], 'etag', 'live_count', 'valid_until')
+if not meta[1] then return {count, reset, pttl} end
+for i = 4, #ARGV do
+  if ARGV[i] == meta[1] or ARGV[i] == '*' then return {count, reset, pttl, meta[1], meta[2], meta[3]} end
+end
+return {count, reset, pttl, meta[1], meta[2], meta[3], redis.call('HGET', KEYS[1], ARGV[1])}
+"""
+
+# Store only if the hash still holds what the caller saw (nothing, or an outdated day's feed).
+_COMPARE_AND_SET_SCRIPT = """
+local current = redis.call('HGET', KEYS[1], 'etag')
+if (ARGV[1] == '' and not current) or current == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'body', ARGV[3], 'gz', ARGV[4], 'etag', ARGV[5],
+             'live_count', ARGV[6], 'valid_until', ARGV[7])
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+
+
+class Throttled(Exception):
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"throttled for {wait_seconds}s")
+        self.wait_seconds = wait_seconds
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    ident: str
+    limit: int
+    window_seconds: int
+
+
+@lru_cache(maxsize=1)
+def feed_redis() -> redis.Redis:
+    """The hot endpoint's own client: a slow Redis must fail fast, and the view falls back to the DB."""
+    return redis.Redis.from_url(
+        settings.REDIS_CACHE_URL, socket_timeout=0.25, socket_connect_timeout=0.25, health_check_interval=30
+    )
+
+
+_scripts: dict[int, tuple] = {}
+
+
+def _scripts_for(client: redis.Redis) -> tuple:
+    # register_script keeps the SHA and falls back to EVAL once after a SCRIPT FLUSH or a restart.
+    key = id(client)
+    if key not in _scripts:
+        _scripts[key] = (
+            client.register_script(_READ_SCRIPT),
+            client.register_script(_COMPARE_AND_SET_SCRIPT),
+        )
+    return _scripts[key]
+
+
+def max_age_for(next_poll_pttl_ms: int, live_count: int) -> int:
+    cap = MAX_AGE_LIVE if live_count else MAX_AGE_IDLE
+    remaining = math.ceil(max(0, next_poll_pttl_ms) / 1000) + POLL_SLACK_SECONDS
+    return max(MAX_AGE_MIN, min(cap, remaining))
+
+
+def read_feed(
+    client: redis.Redis,
+    *,
+    known_etags: list[str],
+    gzip_ok: bool,
+    throttle: ThrottleRule | None = None,
+    now_epoch: float,
+) -> FeedRead | None:
+    """One round trip. None when the feed is missing or outdated (the caller rebuilds it)."""
+    read_script, _ = _scripts_for(client)
+    keys = [LIVE_FEED_KEY, live_state.NEXT_POLL_KEY]
+    limit, window = 0, 0
+    if throttle is not None:
+        keys.append(THROTTLE_KEY.format(ident=throttle.ident))
+        limit, window = throttle.limit, throttle.window_seconds
+    reply = read_script(keys=keys, args=["gz" if gzip_ok else "body", limit, window, *known_etags])
+    if throttle is not None and reply[0] > limit:
+        raise Throttled(max(1, int(reply[1])))
+    if len(reply) < 4:
+        return None
+    etag, live_count, valid_until = reply[3].decode(), int(reply[4] or 0), int(reply[5] or 0)
+    if now_epoch >= valid_until:
+        return None
+    return FeedRead(
+        etag=etag,
+        live_count=live_count,
+        max_age=max_age_for(int(reply[2]), live_count),
+        body=reply[6] if len(reply) > 6 else None,
+        requests_in_window=int(reply[0]),
+    )
+
+
+def store_if_unchanged(client: redis.Redis, feed: LiveFeed, *, expected_etag: str) -> bool:
+    _, compare_and_set = _scripts_for(client)
+    mapping = _mapping(feed)
+    args = [
+        expected_etag,
+        LIVE_FEED_TTL,
+        *(mapping[k] for k in ("body", "gz", "etag", "live_count", "valid_until")),
+    ]
+    return bool(compare_and_set(keys=[LIVE_FEED_KEY], args=args))
+
+
+_rebuild_lock = threading.Lock()
+
+
+def rebuild_feed(client: redis.Redis | None, *, now: datetime) -> LiveFeed:
+    """The cold path: one rebuild per process at a time; the others wait and then find it in Redis."""
+    with _rebuild_lock:
+        if client is not None:
+            try:
+                raw = client.hmget(LIVE_FEED_KEY, "body", "gz", "etag", "live_count", "valid_until")
+            except redis.RedisError:
+                raw = [None] * 5
+            if raw[2] is not None and int(raw[4]) > now.timestamp():
+                return LiveFeed(raw[0], raw[1], raw[2].decode(), int(raw[3]), int(raw[4]))
+            expected = raw[2].decode() if raw[2] is not None else ""
+        feed = build_live_feed(now)
+        if client is not None:
+            try:
+                store_if_unchanged(client, feed, expected_etag=expected)
+            except redis.RedisError:
+                log.warning("live feed: Redis unavailable, rebuilt feed not stored")
+        return feed
+
+
+def current_feed(now: datetime | None = None) -> LiveFeed:
+    """The feed for a page render: Redis, else rebuilt from the database."""
+    now = now or timezone.now()
+    client = feed_redis()
+    try:
+        raw = client.hmget(LIVE_FEED_KEY, "body", "gz", "etag", "live_count", "valid_until")
+        if raw[2] is not None and int(raw[4]) > now.timestamp():
+            return LiveFeed(raw[0], raw[1], raw[2].decode(), int(raw[3]), int(raw[4]))
+    except redis.RedisError:
+        log.warning("live feed: Redis unavailable, rendering from the database", exc_info=True)
+        return build_live_feed(now)
+    return rebuild_feed(client, now=now)
+
+
+def parse_if_none_match(header: str) -> list[str]:
+    """The opaque tags a client holds, weak or strong (If-None-Match compares weakly), '*' kept as is."""
+    tags = []
+    for part in header.split(","):
+        tag = part.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        tag = tag.strip('"')
+        if tag.endswith("-gz"):
+            tag = tag[:-3]
+        if tag:
+            tags.append(tag)
+    return tags[:8]
+
+
+def etag_header(etag: str, *, gzipped: bool) -> str:
+    # Two representations of one document: distinct strong ETags, as RFC 9110 asks.
+    return f'"{etag}-gz"' if gzipped else f'"{etag}"'
