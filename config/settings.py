@@ -195,11 +195,29 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client: by user when logged in, by address otherwise. /api/games/live/ counts its own
+    # requests (rate "live") inside the one Redis round trip that serves it.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "120/min"),
+        "user": env_str("API_THROTTLE_USER", "300/min"),
+        "live": env_str("API_THROTTLE_LIVE", "600/min"),
+    },
+    # Behind a proxy, set to the number of proxies so that throttling sees the client's address.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Scores and pick'em API",
+    "DESCRIPTION": "Live football scores from ESPN's public site API, and pick'em.",
     "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
+# The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 
 LOGGING = {

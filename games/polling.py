@@ -19,6 +19,7 @@ from espn.snapshots import GameSnapshot, Phase
 
 from . import live_state
 from .ingest import IngestResult, ingest_snapshots
+from .live_feed import publish_live_feed
 from .models import Game
 from .snapshot_cache import publish_game_snapshots
 
@@ -174,6 +175,7 @@ def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datet
     state = live_state.compute_live_state(now=now, retry_after_until=live_state.retry_after_until(redis_client))
     result.state = state
     live_state.publish_live_state(redis_client, state, now=now)
+    publish_live_feed(redis_client, now=now)
     live_state.record_last_poll(redis_client, result.summary())
 
 
