@@ -1,1 +1,42 @@
-urlpatterns = []
+"""Pick'em pages under /picks/, its API under /api/picks/, and the accounts pages.
+
+The accounts URLs keep Django's plain names (settings.LOGIN_URL = "login").
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import api, views
+
+account_patterns = [
+    path("login/", views.PicksLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+]
+
+page_patterns = [
+    path("", views.my_picks, name="my_picks"),
+    path("join/", views.join, name="join"),
+    path("join/<str:code>/", views.join, name="join_code"),
+    path("leagues/new/", views.league_create, name="league_create"),
+    path("leagues/<int:league_id>/", views.league_detail, name="league"),
+    path("leagues/<int:league_id>/settings/", views.league_settings, name="league_settings"),
+    path("leagues/<int:league_id>/settings/invite/", views.invite_reset, name="invite_reset"),
+    path("leagues/<int:league_id>/members/<int:entry_id>/remove/", views.member_remove, name="member_remove"),
+    path("leagues/<int:league_id>/audit/", views.league_audit, name="league_audit"),
+]
+
+api_patterns = [
+    path("entries/", api.EntryListApi.as_view(), name="entries"),
+    path("entries/<int:entry_id>/games/", api.EntryGamesApi.as_view(), name="entry_games"),
+    path("entries/<int:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
+    path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
+    path("leagues/<int:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
+    path("leagues/<int:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
+]
+
+urlpatterns = [
+    path("accounts/", include(account_patterns)),
+    path("picks/", include((page_patterns, "picks"))),
+    path("api/picks/", include((api_patterns, "picks-api"))),
+]

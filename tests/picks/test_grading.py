@@ -227,10 +227,16 @@ def many_picks(game, count: int) -> None:
     User = get_user_model()
     users = User.objects.bulk_create([User(username=f"m{game.pk}-{i}", password="!") for i in range(count)])
     leagues = [
-        make_league(name=f"l{i}", against_spread=i % 2 == 1, scoring=ScoringMode.CONFIDENCE if i % 3 else "straight_up")
+        make_league(
+            name=f"l{i}",
+            against_spread=i % 2 == 1,
+            scoring=ScoringMode.CONFIDENCE if i % 3 else "straight_up",
+        )
         for i in range(count // 50 + 2)
     ]
-    entries = Entry.objects.bulk_create([Entry(league=leagues[i % len(leagues)], user=u) for i, u in enumerate(users)])
+    entries = Entry.objects.bulk_create(
+        [Entry(league=leagues[i % len(leagues)], user=u) for i, u in enumerate(users)]
+    )
     Pick.objects.bulk_create(
         Pick(
             entry=entry,

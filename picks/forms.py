@@ -1,0 +1,176 @@
+"""Forms of the pick'em pages. They only shape input; the rules live in `services`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
+
+from .models import PICKEM_ESPN_LEAGUES, ScoringMode
+from .selectors import WeekBoard
+from .services import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username",)
+
+
+def default_season_year() -> int:
+    """NFL and college seasons are named for the year they start: before July, last year's."""
+    today = timezone.now()
+    return today.year if today.month >= 7 else today.year - 1
+
+
+class LeagueForm(forms.Form):
+    name = forms.CharField(max_length=80, label="League name")
+    espn_league = forms.ChoiceField(choices=PICKEM_ESPN_LEAGUES, label="Games from")
+    season_year = forms.IntegerField(
+        min_value=2000, max_value=2100, label="Season", initial=default_season_year
+    )
+    scoring = forms.ChoiceField(
+        choices=ScoringMode.choices, widget=forms.RadioSelect, initial=ScoringMode.STRAIGHT_UP
+    )
+    against_spread = forms.BooleanField(
+        required=False,
+        label="Against the spread",
+        help_text="A pick wins if its team covers ESPN's line as it stood when the game locked.",
+    )
+
+
+class LeagueSettingsForm(forms.Form):
+    name = forms.CharField(max_length=80, label="League name")
+    scoring = forms.ChoiceField(choices=ScoringMode.choices, widget=forms.RadioSelect)
+    against_spread = forms.BooleanField(required=False, label="Against the spread")
+
+    def __init__(self, *args, rules_locked: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if rules_locked:
+            for name in ("scoring", "against_spread"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "The season has started: the rules stay as they are."
+
+
+class JoinForm(forms.Form):
+    invite_code = forms.CharField(max_length=300, label="Invite code or link")
+
+    def clean_invite_code(self) -> str:
+        """Accept the code itself or the whole invite link."""
+        value = self.cleaned_data["invite_code"].strip().rstrip("/")
+        return value.rsplit("/", 1)[-1]
+
+
+class WeekPicksForm(forms.Form):
+    """One radio group (away / home) per game, a weight per game in a confidence league, the tiebreaker.
+
+    Games that are locked get disabled fields: browsers do not send them and Django ignores them.
+    """
+
+    def __init__(self, board: WeekBoard, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.board = board
+        league = board.entry.league
+        weights = [("", "—")] + [(str(n), str(n)) for n in board.confidence_range]
+        for row in board.rows:
+            game, pick = row.game, row.pick
+            self.fields[team_field(game.pk)] = forms.TypedChoiceField(
+                label=str(game),
+                choices=[(str(game.away_team_id), game.away_team.display_name),
+                         (str(game.home_team_id), game.home_team.display_name)],
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+                initial=str(pick.team_id) if pick else None,
+                disabled=not row.pickable,
+            )  # fmt: skip
+            if league.uses_confidence:
+                self.fields[weight_field(game.pk)] = forms.TypedChoiceField(
+                    label=f"Confidence for {game}",
+                    choices=weights,
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=str(pick.confidence) if pick and pick.confidence else "",
+                    disabled=not row.pickable,
+                )
+        if board.tiebreak is not None:
+            self.fields["tiebreaker"] = forms.IntegerField(
+                label=f"Tiebreaker: total points in {board.tiebreak}",
+                min_value=0,
+                max_value=MAX_TIEBREAK_GUESS,
+                required=False,
+                initial=board.tiebreak_guess,
+                disabled=board.tiebreak_locked,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for row in self.board.rows:
+            pk = row.game.pk
+            weight = data.get(weight_field(pk))
+            if (
+                weight is not None
+                and not data.get(team_field(pk))
+                and not self.fields[team_field(pk)].disabled
+            ):
+                self.add_error(team_field(pk), "Choose a team to go with the weight.")
+        return data
+
+    def pick_inputs(self) -> list[PickInput]:
+        """The picks sent. A locked game's field is disabled, but a stale page may still send it:
+        pass it on as sent, so the rules can say it is too late (or see that nothing changed)."""
+        picks = []
+        for row in self.board.rows:
+            pk = row.game.pk
+            if self.fields[team_field(pk)].disabled:
+                pick = self.sent_for_locked_game(row)
+                if pick is not None:
+                    picks.append(pick)
+                continue
+            team_id = self.cleaned_data.get(team_field(pk))
+            if team_id:
+                picks.append(
+                    PickInput(game_id=pk, team_id=team_id, confidence=self.cleaned_data.get(weight_field(pk)))
+                )
+        return picks
+
+    def sent_for_locked_game(self, row) -> PickInput | None:
+        pk = row.game.pk
+        team_id = raw_int(self.data.get(self.add_prefix(team_field(pk))))
+        if team_id is None:
+            return None
+        confidence = None
+        if weight_field(pk) in self.fields:
+            confidence = raw_int(self.data.get(self.add_prefix(weight_field(pk))))
+            if confidence is None and row.pick is not None:
+                confidence = row.pick.confidence
+        return PickInput(game_id=pk, team_id=team_id, confidence=confidence)
+
+    def tiebreaker_input(self) -> TiebreakerInput | None:
+        field = self.fields.get("tiebreaker")
+        guess = self.cleaned_data.get("tiebreaker")
+        if field is None or field.disabled or guess is None:
+            return None
+        return TiebreakerInput(week=self.board.week, guess=guess)
+
+    def field_for_problem(self, game_id: int | None) -> str | None:
+        if game_id is None:
+            return "tiebreaker" if "tiebreaker" in self.fields else None
+        name = team_field(game_id)
+        return name if name in self.fields else None
+
+
+def raw_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def team_field(game_id: int) -> str:
+    return f"game_{game_id}"
+
+
+def weight_field(game_id: int) -> str:
+    return f"confidence_{game_id}"

@@ -1,0 +1,387 @@
+"""Pick'em pages: thin views over `selectors`, `standings` and `services`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from espn.snapshots import Phase
+
+from . import services
+from .forms import (
+    JoinForm,
+    LeagueForm,
+    LeagueSettingsForm,
+    SignupForm,
+    WeekPicksForm,
+    team_field,
+    weight_field,
+)
+from .locking import is_locked
+from .models import ChangeSource, Entry, PickChange, PickemLeague
+from .selectors import current_week, league_weeks, pick_status, picks_grid, user_entries, week_board
+from .standings import season_standings, week_standings
+from .weeks import Week
+
+STANDINGS_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 100
+
+
+def base_template():
+    """The site's base.html; a plain fallback while it does not exist (pages render either way)."""
+    try:
+        return select_template(["base.html", "picks/fallback_base.html"])
+    except TemplateDoesNotExist:  # pragma: no cover - the fallback ships with the app
+        return "picks/fallback_base.html"
+
+
+def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    return render(request, template, {"base_template": base_template(), **context}, status=status)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class PicksLoginView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "base_template": base_template()}
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.user.is_authenticated:
+        return redirect(next_url or "picks:my_picks")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, f"Welcome, {user.username}! Create a league or join one with its invite link."
+        )
+        return redirect(next_url or "picks:my_picks")
+    return page(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- my picks
+
+
+def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week | None, str]:
+    slug = request.GET.get("week", "")
+    if slug:
+        try:
+            return Week.parse(slug), ""
+        except ValueError as exc:
+            return current_week(league, now), str(exc)
+    return current_week(league, now), ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_picks(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    entries = user_entries(request.user)
+    if not entries:
+        return page(request, "picks/no_leagues.html", {"join_form": JoinForm()})
+    league_id = request.GET.get("league", "")
+    entry = next((e for e in entries if str(e.league_id) == league_id), entries[0])
+    week, week_error = chosen_week(request, entry.league, now)
+    if week_error:
+        messages.error(request, week_error)
+    context = {"entries": entries, "entry": entry, "league": entry.league, "week": week}
+    if week is None:
+        return page(request, "picks/my_picks.html", context)
+    board = week_board(entry, week, now=now)
+    form = WeekPicksForm(board, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.submit_picks(
+                    user=request.user, entry=entry, picks=form.pick_inputs(),
+                    tiebreaker=form.tiebreaker_input(), now=now, source=ChangeSource.WEB,
+                )  # fmt: skip
+            except services.PicksRejected as exc:
+                for problem in exc.problems:
+                    form.add_error(form.field_for_problem(problem.game_id), problem.message)
+                messages.error(request, exc.message)
+                status = exc.status
+            except services.PickemError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, saved_message(result))
+                return redirect(f"{reverse('picks:my_picks')}?league={entry.league_id}&week={week.slug}")
+        else:
+            messages.error(request, "Nothing was saved: see the messages by the games below.")
+            status = 400
+    context.update(
+        board=board,
+        form=form,
+        rows=board_rows(board, form),
+        has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
+        **week_context(entry.league, week, board.weeks),
+    )
+    return page(request, "picks/my_picks.html", context, status=status)
+
+
+def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> dict:
+    espn_league = league.espn_league
+    return {
+        "week_label": week.label(espn_league) if week else "",
+        "week_options": [(w.slug, w.label(espn_league)) for w in weeks],
+    }
+
+
+def saved_message(result: services.SubmitResult) -> str:
+    if not result.saved:
+        return "No changes to save."
+    parts = []
+    if result.created or result.changed:
+        count = len(result.created) + len(result.changed)
+        parts.append(f"{count} pick{'s' if count != 1 else ''} saved")
+    if result.tiebreaker_changed:
+        parts.append("tiebreaker saved")
+    return (", ".join(parts) + ".").capitalize()
+
+
+def board_rows(board, form: WeekPicksForm) -> list[dict]:
+    against_spread = board.entry.league.against_spread
+    rows = []
+    for row in board.rows:
+        code, words = pick_status(row.pick, row.game, row.line, against_spread=against_spread)
+        pk = row.game.pk
+        rows.append(
+            {
+                "row": row,
+                "game": row.game,
+                "team_field": form[team_field(pk)],
+                "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
+                "status_code": code,
+                "status": words,
+                "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
+            }
+        )
+    return rows
+
+
+def line_text(line, game) -> str:
+    """'HOME -3.5' style, naming the favourite; 'Pick' for an even line."""
+    if line is None:
+        return ""
+    if line == 0:
+        return "Even (pick)"
+    favourite = game.home_team if line < 0 else game.away_team
+    return f"{favourite.abbreviation} -{abs(line):g}"
+
+
+# --------------------------------------------------------------------------- leagues
+
+
+def member_entry(league: PickemLeague, user) -> Entry | None:
+    return Entry.objects.filter(league=league, user=user, removed_at=None).first()
+
+
+def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
+    return page(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
+
+
+@login_required
+def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
+    now = timezone.now()
+    league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
+    entry = member_entry(league, request.user)
+    if entry is None:
+        return not_a_member(request, league)
+    view = "season" if request.GET.get("view") == "season" else "week"
+    week, week_error = chosen_week(request, league, now)
+    if week_error:
+        messages.error(request, week_error)
+    season = view == "season" or week is None
+    standings = season_standings(league) if season else week_standings(league, week)
+    paginator = Paginator(standings.rows, STANDINGS_PAGE_SIZE)
+    page_number = request.GET.get("page") or page_of(standings.rows, entry.pk)
+    standings_page = paginator.get_page(page_number)
+    weeks = league_weeks(league)
+    grid = None
+    if week is not None and not season:
+        members = [(row.entry_id, row.username) for row in standings_page.object_list]
+        grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now)
+    context = {
+        "league": league,
+        "entry": entry,
+        "view": view,
+        "week": week,
+        "weeks": weeks,
+        "standings": standings,
+        "tiebreak_revealed": standings.tiebreak is not None and is_locked(standings.tiebreak, now),
+        **week_context(league, week, weeks),
+        "standings_page": standings_page,
+        "my_row": standings.row_for(entry.pk),
+        "grid": grid,
+        "is_commissioner": league.commissioner_id == request.user.pk,
+        "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
+    }
+    return page(request, "picks/league_detail.html", context)
+
+
+def page_of(rows, entry_id: int) -> int:
+    """The standings page a member finds themselves on."""
+    for position, row in enumerate(rows):
+        if row.entry_id == entry_id:
+            return position // STANDINGS_PAGE_SIZE + 1
+    return 1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def league_create(request: HttpRequest) -> HttpResponse:
+    form = LeagueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            league = services.league_create(commissioner=request.user, **form.cleaned_data)
+        except services.PickemError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
+            return redirect("picks:league", league_id=league.pk)
+    return page(request, "picks/league_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
+    now = timezone.now()
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if league.commissioner_id != request.user.pk:
+        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    rules_locked = services.league_started(league, now=now)
+    initial = {"name": league.name, "scoring": league.scoring, "against_spread": league.against_spread}
+    form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = services.league_update_settings(
+                    league=league, user=request.user, now=now, **form.cleaned_data
+                )
+            except services.PickemError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, "Settings saved." if changed else "No changes to save.")
+                return redirect("picks:league_settings", league_id=league.pk)
+        else:
+            status = 400
+    members = (
+        Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username")
+    )
+    context = {
+        "league": league,
+        "form": form,
+        "rules_locked": rules_locked,
+        "members": members,
+        "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
+    }
+    return page(request, "picks/league_settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpResponse:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    try:
+        entry = services.member_remove(league=league, entry_id=entry_id, user=request.user)
+    except services.PickemError as exc:
+        messages.error(request, exc.message)
+        if exc.status == 403:
+            return page(
+                request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403
+            )
+    else:
+        messages.success(request, f"{entry.user.username} is no longer a member of {league.name}.")
+    return redirect("picks:league_settings", league_id=league.pk)
+
+
+@login_required
+@require_POST
+def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    try:
+        services.league_new_invite_code(league=league, user=request.user)
+    except services.PickemError as exc:
+        return page(
+            request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status
+        )
+    messages.success(request, "New invite link made: the old one no longer works.")
+    return redirect("picks:league_settings", league_id=league.pk)
+
+
+@login_required
+def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if league.commissioner_id != request.user.pk:
+        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    changes = (
+        PickChange.objects.filter(entry__league=league)
+        .select_related("entry__user", "changed_by", "game", "old_team", "new_team")
+        .order_by("-changed_at", "-pk")
+    )
+    audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page(request, "picks/audit.html", {"league": league, "audit_page": audit_page})
+
+
+# --------------------------------------------------------------------------- joining
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str = "") -> HttpResponse:
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+    else:
+        form = JoinForm(initial={"invite_code": code} if code else None)
+    league = PickemLeague.objects.filter(invite_code=code).first() if code else None
+    status, invalid_link = 200, False
+    if code and league is None and request.method == "GET":
+        invalid_link, status = True, 404
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                entry, created = services.league_join(
+                    user=request.user, invite_code=form.cleaned_data["invite_code"]
+                )
+            except services.PickemError as exc:
+                form.add_error("invite_code", exc.message)
+                status = exc.status
+            else:
+                league = entry.league
+                messages.success(
+                    request, f"Welcome to {league.name}!" if created else f"You are in {league.name}."
+                )
+                return redirect(f"{reverse('picks:my_picks')}?league={league.pk}")
+        else:
+            status = 400
+    context = {"form": form, "league": league, "code": code, "invalid_link": invalid_link}
+    return page(request, "picks/join.html", context, status=status)
