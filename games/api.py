@@ -102,9 +102,12 @@ class GameOutputSerializer(serializers.Serializer):
 
 
 class StrictBooleanField(serializers.BooleanField):
+    """Only true/false/1/0: "maybe" or "yes" is a mistake to report, not a value to guess."""
+
     default_error_messages = {"invalid": "Must be true or false."}
-    TRUE_VALUES = {"true", "True", "1"}
-    FALSE_VALUES = {"false", "False", "0"}
+    default_empty_html = serializers.empty  # absent from a query string = not given (DRF's default: False)
+    TRUE_VALUES = {"true", "True", "1", True}
+    FALSE_VALUES = {"false", "False", "0", False}
     NULL_VALUES = set()
 
 

@@ -1,0 +1,239 @@
+// /live/: keep the board current without a reload.
+// Polls /api/games/live/ with If-None-Match; a 304 costs nothing, a 200 repaints only the
+// cards whose game changed (keyed by game id). The next poll waits the response's
+// Cache-Control max-age (the server's time until its next ESPN poll), longer when nothing is
+// live and much longer while the tab is hidden. Markup mirrors templates/games/_game_card.html.
+(function () {
+  "use strict";
+  var board = document.getElementById("live-board");
+  if (!board || !window.fetch) return;
+
+  var apiUrl = board.getAttribute("data-api-url");
+  var etag = board.getAttribute("data-etag") || "";
+  var initial = JSON.parse(document.getElementById("live-feed").textContent);
+  var known = {}; // game id -> JSON of the game as last painted
+  var timer = null;
+  var failures = 0;
+  var liveCount = initial.live_count;
+  var GROUPS = { live: "live", suspended: "live", scheduled: "upcoming", final: "final", postponed: "final", canceled: "final" };
+
+  initial.games.forEach(function (game) { known[game.id] = JSON.stringify(game); });
+
+  // ---------------------------------------------------------------- rendering
+
+  function h(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (attrs[key] === null || attrs[key] === undefined || attrs[key] === false) return;
+      node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === "") return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function badgeColors(color) {
+    var hex = /^[0-9a-fA-F]{6}$/.test(color || "") ? color.toLowerCase() : "5b6470";
+    var lin = [0, 2, 4].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    return { bg: "#" + hex, fg: luminance > 0.179 ? "#000000" : "#ffffff" };
+  }
+
+  function marker(game) {
+    var phase = game.status.phase;
+    if (phase === "live") return game.status.name === "STATUS_HALFTIME" ? "HALFTIME" : "LIVE";
+    if (phase === "scheduled") return "";
+    return phase.toUpperCase();
+  }
+
+  function ariaLabel(game) {
+    var a = game.away, hm = game.home, phase = game.status.phase;
+    var words = phase === "scheduled" || a.score === null || hm.score === null
+      ? a.display_name + " at " + hm.display_name
+      : a.display_name + " " + a.score + ", " + hm.display_name + " " + hm.score;
+    if (phase === "scheduled") return words + ", kickoff " + game.kickoff;
+    if (phase === "live") {
+      var detail = game.status.short_detail || game.status.detail;
+      return words + ", live" + (detail ? ", " + detail : "");
+    }
+    return words + ", " + phase;
+  }
+
+  function utcText(iso, withDate) {
+    var text = iso.slice(11, 16) + " UTC";
+    return withDate ? iso.slice(0, 10) + " " + text : text;
+  }
+
+  function teamRow(game, side) {
+    var team = game[side], other = game[side === "away" ? "home" : "away"];
+    var colors = badgeColors(team.color);
+    var situation = game.situation || {};
+    var hasBall = !!situation.possession_team_espn_id && situation.possession_team_espn_id === team.espn_id;
+    var winner = game.status.phase === "final" && team.score !== null && other.score !== null && team.score > other.score;
+    var showScore = team.score !== null && game.status.phase !== "scheduled";
+    return h("li", { "class": "team " + side + (winner ? " winner" : "") + (hasBall ? " has-ball" : "") }, [
+      h("span", { "class": "badge", style: "background:" + colors.bg + ";color:" + colors.fg, "aria-hidden": "true" }, [team.abbreviation]),
+      h("span", { "class": "team-name" }, [team.display_name]),
+      hasBall ? h("span", { "class": "ball", title: "Has the ball" }, [h("span", { "aria-hidden": "true" }, ["◀"]), " ball"]) : null,
+      winner ? h("span", { "class": "visually-hidden" }, ["winner"]) : null,
+      h("span", { "class": "score" }, [showScore ? String(team.score) : ""])
+    ]);
+  }
+
+  function oddsText(game) {
+    var odds = game.odds;
+    if (!odds || game.status.phase !== "scheduled") return "";
+    var parts = odds.details ? ["Line " + odds.details] : [];
+    if (odds.over_under !== null) parts.push("O/U " + odds.over_under);
+    return parts.join(", ");
+  }
+
+  function renderCard(game) {
+    var phase = game.status.phase, mark = marker(game), situation = game.situation || {};
+    var status = h("span", { "class": "status" }, [
+      mark ? h("strong", { "class": "marker marker-" + phase }, [mark]) : null,
+      mark ? " " : null,
+      phase === "scheduled"
+        ? h("time", { datetime: game.kickoff, "data-localtime": "time" }, [utcText(game.kickoff, false)])
+        : (game.status.short_detail && mark !== "HALFTIME" ? h("span", { "class": "detail" }, [game.status.short_detail]) : null)
+    ]);
+    var meta = [
+      phase !== "scheduled"
+        ? h("time", { datetime: game.kickoff, "data-localtime": "datetime" }, [utcText(game.kickoff, true)])
+        : h("time", { datetime: game.kickoff, "data-localtime": "date" }, [game.kickoff.slice(0, 10)])
+    ];
+    if (game.broadcast) meta.push(" · ", h("span", { "class": "broadcast" }, ["TV: " + game.broadcast]));
+    var odds = oddsText(game);
+    if (odds) meta.push(" · ", h("span", { "class": "odds" }, [odds]));
+    return h("article", {
+      "class": "game-card phase-" + phase, id: "game-" + game.id, "data-game-id": String(game.id),
+      "data-phase": phase, "aria-label": ariaLabel(game)
+    }, [
+      h("header", { "class": "card-head" }, [h("span", { "class": "league" }, [game.league_label]), status]),
+      h("h3", { "class": "matchup" }, [h("a", { "class": "card-link", href: "/games/" + game.id + "/" }, [game.short_name || game.name])]),
+      h("ul", { "class": "teams" }, [teamRow(game, "away"), teamRow(game, "home")]),
+      situation.down_distance_text || situation.is_red_zone
+        ? h("p", { "class": "situation" }, [situation.down_distance_text || "", situation.is_red_zone ? " " : null,
+            situation.is_red_zone ? h("strong", { "class": "red-zone" }, ["RED ZONE"]) : null])
+        : null,
+      h("p", { "class": "meta" }, meta)
+    ]);
+  }
+
+  // ---------------------------------------------------------------- applying a new feed
+
+  function section(group) { return document.getElementById("group-" + group); }
+
+  function scoreline(game) {
+    return game.away.abbreviation + " " + game.away.score + ", " + game.home.abbreviation + " " + game.home.score;
+  }
+
+  function apply(doc) {
+    var seen = {}, announcements = [];
+    doc.games.forEach(function (game) {
+      seen[game.id] = true;
+      var json = JSON.stringify(game);
+      var existing = document.getElementById("game-" + game.id);
+      var group = GROUPS[game.status.phase] || "final";
+      var container = section(group).querySelector(".cards");
+      if (existing && known[game.id] === json && existing.parentNode === container) return;
+      var before = known[game.id] ? JSON.parse(known[game.id]) : null;
+      if (before && (before.home.score !== game.home.score || before.away.score !== game.away.score)) {
+        announcements.push(scoreline(game));
+      }
+      var card = renderCard(game);
+      if (existing) {
+        card.classList.add("updated");
+        setTimeout(function () { card.classList.remove("updated"); }, 2500);
+        if (existing.parentNode === container) {
+          existing.parentNode.replaceChild(card, existing);
+        } else {
+          existing.parentNode.removeChild(existing);
+          container.appendChild(card);
+        }
+      } else {
+        container.appendChild(card);
+      }
+      known[game.id] = json;
+      if (window.Scores && window.Scores.localizeTimes) window.Scores.localizeTimes(card);
+    });
+    Object.keys(known).forEach(function (id) {
+      if (seen[id]) return;
+      var gone = document.getElementById("game-" + id);
+      if (gone) gone.parentNode.removeChild(gone);
+      delete known[id];
+    });
+    var order = {};
+    doc.games.forEach(function (game, index) { order[game.id] = index; });
+    ["live", "upcoming", "final"].forEach(function (group) {
+      var sec = section(group), container = sec.querySelector(".cards");
+      var cards = Array.prototype.slice.call(container.children);
+      var sorted = cards.slice().sort(function (a, b) { return order[a.dataset.gameId] - order[b.dataset.gameId]; });
+      if (sorted.some(function (card, i) { return card !== cards[i]; })) {
+        sorted.forEach(function (card) { container.appendChild(card); });
+      }
+      sec.querySelector(".count").textContent = "(" + cards.length + ")";
+      sec.querySelector(".empty").hidden = cards.length > 0;
+    });
+    liveCount = doc.live_count;
+    document.getElementById("live-summary").textContent = liveCount ? liveCount + " live" : "None live";
+    if (announcements.length) document.getElementById("score-announcer").textContent = "Score update: " + announcements.join("; ");
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  function maxAge(response) {
+    var match = /max-age=(\d+)/.exec(response.headers.get("Cache-Control") || "");
+    return match ? parseInt(match[1], 10) : 10;
+  }
+
+  function delaySeconds(seconds) {
+    var delay = Math.max(2, Math.min(seconds, 60));
+    if (!liveCount) delay = Math.max(delay, 30);      // nothing live: a kickoff is the next news
+    if (document.hidden) delay = Math.max(delay * 4, 60); // nobody is looking
+    return delay;
+  }
+
+  function schedule(seconds) {
+    clearTimeout(timer);
+    timer = setTimeout(poll, delaySeconds(seconds) * 1000);
+  }
+
+  function poll() {
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(apiUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 304) { failures = 0; schedule(maxAge(response)); return null; }
+        if (response.status === 429) {
+          schedule(parseInt(response.headers.get("Retry-After") || "30", 10));
+          return null;
+        }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        var age = maxAge(response);
+        var tag = response.headers.get("ETag");
+        return response.json().then(function (doc) {
+          failures = 0;
+          if (tag) etag = tag;
+          apply(doc);
+          document.getElementById("feed-updated").textContent = "updated " + new Date().toLocaleTimeString();
+          schedule(age);
+        });
+      })
+      .catch(function () {
+        failures += 1;
+        schedule(Math.min(60, 5 * Math.pow(2, failures - 1)));
+      });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { clearTimeout(timer); poll(); }
+  });
+  window.Scores = window.Scores || {};
+  window.Scores.pollLiveNow = poll;
+  schedule(initial.live_count ? 5 : 30);
+})();

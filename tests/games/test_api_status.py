@@ -1,0 +1,134 @@
+"""GET /api/status/, the schema, the docs page, CORS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from config.redis_client import cache_redis
+from espn.breaker import BREAKER_KEY
+from games import live_state
+from games.ingest import IngestResult
+from games.polling import PollResult, publish_after_poll
+
+from .seed import NFL_LIVE_DAY, SUNDAY_2022, ingest_fixture, plain_static_files, publish
+
+pytestmark = pytest.mark.django_db
+
+STATUS = reverse("api-status")
+
+
+def test_status_reports_the_last_poll_interval_live_count_and_breaker(client):
+    with time_machine.travel(SUNDAY_2022, tick=False):
+        publish(ingest_fixture(NFL_LIVE_DAY, "football/nfl", now=SUNDAY_2022), now=SUNDAY_2022)
+    with time_machine.travel(SUNDAY_2022 + timedelta(seconds=4), tick=False):
+        body = client.get(STATUS).json()
+
+    assert body["healthy"] is True and body["problems"] == []
+    assert body["last_poll"]["started_at"] == SUNDAY_2022.isoformat()
+    assert body["last_poll"]["age_seconds"] == 4.0
+    assert body["last_poll"]["changed"] == 16
+    assert body["polling"]["regime"] == "live"
+    assert body["polling"]["interval_seconds"] == 10
+    assert body["polling"]["reason"] == "8 games live"
+    assert body["polling"]["live_count"] == 8
+    assert body["breaker"]["state"] == "closed"
+    assert body["recent_polls"] == {
+        "polls": 1, "polls_with_errors": 0, "espn_requests": 1, "espn_errors": 0, "error_rate": 0.0,
+    }  # fmt: skip
+
+
+def test_status_error_rate_covers_recent_polls(client, db):
+    redis = cache_redis()
+    for minute, errors in enumerate([[], ["football/nfl 2022-09-11: HTTP 503"], [], ["a", "b"]]):
+        now = SUNDAY_2022 + timedelta(minutes=minute)
+        poll = PollResult(started_at=now, ingest=IngestResult(), requests=4, errors=errors)
+        with time_machine.travel(now, tick=False):
+            publish_after_poll(poll, redis, now)
+
+    with time_machine.travel(SUNDAY_2022 + timedelta(minutes=3, seconds=1), tick=False):
+        recent = client.get(STATUS).json()["recent_polls"]
+
+    assert recent == {
+        "polls": 4,
+        "polls_with_errors": 2,
+        "espn_requests": 16,
+        "espn_errors": 3,
+        "error_rate": 0.1875,
+    }
+
+
+def test_status_is_unhealthy_without_polls_or_with_an_open_breaker(client, db):
+    cache_redis().hset(BREAKER_KEY, mapping={"state": "open", "fail_counter": 5})
+
+    body = client.get(STATUS).json()
+
+    assert body["healthy"] is False
+    assert "no poll in the last 5 minutes" in body["problems"]
+    assert "ESPN circuit breaker open" in body["problems"]
+    assert body["breaker"]["consecutive_failures"] == 5
+
+
+def test_status_flags_a_late_poll(client, db):
+    with time_machine.travel(SUNDAY_2022, tick=False):
+        publish(ingest_fixture(NFL_LIVE_DAY, "football/nfl", now=SUNDAY_2022), now=SUNDAY_2022)
+    cache_redis().expire(live_state.LAST_POLL_KEY, 3600)
+    with time_machine.travel(SUNDAY_2022 + timedelta(minutes=2), tick=False):
+        body = client.get(STATUS).json()
+
+    assert body["healthy"] is False
+    assert body["problems"] == ["last poll 120s ago, interval 10s"]
+
+
+def test_schema_describes_every_games_endpoint(client, db):
+    response = client.get(reverse("api-schema"), {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    for path in ("/api/games/", "/api/games/live/", "/api/games/{id}/", "/api/status/"):
+        assert path in schema["paths"], path
+    names = {p["name"] for p in schema["paths"]["/api/games/"]["get"]["parameters"]}
+    assert {"date", "league", "season", "week", "team", "state", "live", "page", "page_size"} <= names
+    assert "304" in schema["paths"]["/api/games/live/"]["get"]["responses"]
+
+
+@pytest.mark.usefixtures(plain_static_files.__name__)
+def test_docs_page_lists_the_operations_without_outside_assets(client, db):
+    response = client.get(reverse("api-docs"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "GET /api/games/live/" in html and "If-None-Match" in html
+    assert "cdn" not in html.lower() and "https://" not in html.split("<footer")[0].replace("ESPN", "")
+
+
+def test_cors_allows_configured_origins_only(client, db, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://scores.example"]
+
+    allowed = client.get(STATUS, HTTP_ORIGIN="https://scores.example")
+    other = client.get(STATUS, HTTP_ORIGIN="https://elsewhere.example")
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://scores.example"
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_api_clients_are_throttled(client, db, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "user": "5/min"},
+    }
+    # DRF binds the rates to the throttle class when it is imported.
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        codes = [client.get(STATUS).status_code for _ in range(3)]
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original
+
+    assert codes == [200, 200, 429]
