@@ -55,6 +55,12 @@ def status_marker(game: dict) -> str:
     return phase.upper()
 
 
+def show_detail(game: dict) -> bool:
+    """The status detail beside the marker, unless it only repeats it ("FINAL Final", "HALFTIME Halftime")."""
+    detail = game["status"]["short_detail"]
+    return bool(detail) and detail.upper() != status_marker(game)
+
+
 def score_words(game: dict) -> str:
     away, home = game["away"], game["home"]
     phase = game["status"]["phase"]
@@ -113,6 +119,7 @@ def card(game: dict) -> dict:
         "group": group_of(game["status"]["phase"]),
         "aria_label": aria_label(game),
         "marker": status_marker(game),
+        "show_detail": show_detail(game),
         "away": side_view(game, "away"),
         "home": side_view(game, "home"),
         "situation_text": situation.get("down_distance_text", ""),

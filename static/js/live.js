@@ -100,7 +100,8 @@
       mark ? " " : null,
       phase === "scheduled"
         ? h("time", { datetime: game.kickoff, "data-localtime": "time" }, [utcText(game.kickoff, false)])
-        : (game.status.short_detail && mark !== "HALFTIME" ? h("span", { "class": "detail" }, [game.status.short_detail]) : null)
+        : (game.status.short_detail && game.status.short_detail.toUpperCase() !== mark
+          ? h("span", { "class": "detail" }, [game.status.short_detail]) : null)
     ]);
     var meta = [
       phase !== "scheduled"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,7 @@ NFL_LIVE_DAY = "nfl/scoreboard-2022-wk01-20220911-live-mixed.json"  # 16 games: 
 NFL_FINAL_DAY = "nfl/scoreboard-20241215-wk15-sunday-final.json"  # 13 finals
 CFB_LIVE_DAY = "college-football/scoreboard-2022-wk03-20220917-fbs-groups80-live-mixed.json"  # 25 games
 GB_AT_ATL_SUMMARY = "nfl/summary-401547417-2023-wk02-GB-at-ATL-final.json"
+REPO_DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "live.png"  # the README's picture
 
 # 14:30 Eastern on NFL_LIVE_DAY's Sunday: 14 games that Eastern day, 8 of them live.
 SUNDAY_2022 = datetime(2022, 9, 11, 18, 30, tzinfo=UTC)

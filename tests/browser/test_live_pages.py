@@ -1,0 +1,107 @@
+"""The pages in a real headless Chromium: live updates without a reload, the chart, screenshots."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from config.redis_client import cache_redis
+from games import summary_cache
+from games.models import Game
+from tests.games.seed import (
+    NFL_LIVE_DAY,
+    NO_AT_ATL,
+    REPO_DOCS_SCREENSHOT,
+    SUNDAY_2022,
+    ingest,
+    payload,
+    publish,
+    rebased,
+    scoreboard_snapshots,
+    set_score,
+    summary,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def poll_now(data: dict, *, now, rebase_to=None) -> None:
+    """What one poll does, with the recording's kickoffs moved so that its Sunday afternoon is `rebase_to`."""
+    snapshots = rebased(
+        scoreboard_snapshots(data, "football/nfl"), recorded_at=SUNDAY_2022, now=rebase_to or now
+    )
+    publish(ingest(snapshots, now=now), now=now)
+
+
+def test_live_page_shows_a_score_change_without_a_reload(live_server, browser_page, screenshot, settings):
+    settings.POLL_LIVE_SECONDS = 1  # the feed's max-age follows the poll interval: keep the test short
+    now = timezone.now()
+    poll_now(payload(NFL_LIVE_DAY), now=now)
+    game = Game.objects.get(espn_id=NO_AT_ATL)
+    page = browser_page
+
+    page.goto(f"{live_server.url}/live/")
+    card = page.locator(f"#game-{game.pk}")
+    expect(card).to_have_attribute(
+        "aria-label", "New Orleans Saints 24, Atlanta Falcons 26, live, 0:48 - 4th"
+    )
+    expect(card.locator(".team.away .score")).to_have_text("24")
+    expect(page.locator("#group-live .game-card")).to_have_count(8)
+    untouched = page.locator("#group-final .game-card").first
+    page.evaluate("window.__notReloaded = true")
+    untouched.evaluate("card => { card.dataset.paintedBefore = 'yes'; }")
+
+    changed = set_score(payload(NFL_LIVE_DAY), NO_AT_ATL, home=26, away=31)
+    poll_now(changed, now=now + timedelta(seconds=2), rebase_to=now)
+
+    expect(card.locator(".team.away .score")).to_have_text("31", timeout=20_000)
+    expect(card).to_have_attribute(
+        "aria-label", "New Orleans Saints 31, Atlanta Falcons 26, live, 0:48 - 4th"
+    )
+    assert page.evaluate("window.__notReloaded") is True
+    expect(untouched).to_have_attribute("data-painted-before", "yes")  # only the changed card was repainted
+    expect(page.locator("#score-announcer")).to_contain_text("NO 31, ATL 26")
+    assert page.js_errors == []
+    # Kickoff times were rewritten in the viewer's zone (UTC here) by localtime.js.
+    expect(page.locator("time[data-localtime]").first).to_have_attribute("title", re.compile(r"GMT$"))
+    shot = screenshot(page, "live")
+    REPO_DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(shot, REPO_DOCS_SCREENSHOT)
+
+
+def test_live_page_fits_a_phone(live_server, browser_page, screenshot):
+    poll_now(payload(NFL_LIVE_DAY), now=timezone.now())
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/live/")
+
+    expect(page.locator("#group-live .game-card")).to_have_count(8)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "live-phone")
+
+
+def test_game_page_draws_the_win_probability_chart(live_server, browser_page, screenshot):
+    final = summary()
+    ingest([final.game], now=final.game.kickoff)
+    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=timezone.now())
+    game = Game.objects.get(espn_id=final.game.espn_id)
+    page = browser_page
+
+    page.goto(f"{live_server.url}/games/{game.pk}/")
+
+    line = page.locator("#wp-chart polyline.line")
+    expect(line).to_have_attribute("data-points", "187")
+    points = line.get_attribute("points").split()
+    assert len(points) == 187
+    assert float(points[-1].split(",")[1]) < 30  # ATL won: the line ends near the top (home 100%)
+    expect(page.locator("#wp-caption")).to_contain_text("ATL")
+    expect(page.locator("#scoring-plays li")).to_have_count(10)
+    expect(page.locator("#plays li").first).to_contain_text("END GAME")
+    assert page.js_errors == []
+    screenshot(page, "game", full_page=False)  # 186 plays: the top of the page is the picture
