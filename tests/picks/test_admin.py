@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from picks.grading import grade_game
+from picks.models import GameGrading, Pick, PickResult
+
+from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user, set_result
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    admin = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def graded_game():
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    make_pick(entry_of(league, make_user("ann")), game, "home")
+    set_result(game, home_score=10, away_score=3)
+    grade_game(game.pk, now=NOW)
+    return game
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/admin/picks/{model}/"
+        for model in (
+            "pickemleague",
+            "entry",
+            "pick",
+            "gamegrading",
+            "pickchange",
+            "gameline",
+            "weeklytiebreaker",
+        )
+    ],
+)
+def test_admin_lists_render(admin_client, graded_game, url):
+    assert admin_client.get(url).status_code == 200
+
+
+def test_league_change_page_renders_with_its_members(admin_client, graded_game):
+    league = Pick.objects.get().entry.league
+    response = admin_client.get(f"/admin/picks/pickemleague/{league.pk}/change/")
+    assert response.status_code == 200
+    assert "ann" in response.content.decode()
+
+
+def test_regrade_action_regrades_the_game(admin_client, graded_game):
+    Pick.objects.update(result=PickResult.PENDING, points=0)  # say, a bad manual edit
+    response = admin_client.post(
+        "/admin/picks/gamegrading/",
+        {"action": "regrade_games", "_selected_action": [graded_game.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Regraded 1 game(s): 1 pick(s)." in response.content.decode()
+    assert Pick.objects.get().result == PickResult.WIN
+    assert GameGrading.objects.get().times_graded == 2
+
+
+def test_regrade_action_from_picks(admin_client, graded_game):
+    pick = Pick.objects.get()
+    admin_client.post("/admin/picks/pick/", {"action": "regrade_games", "_selected_action": [pick.pk]})
+    assert GameGrading.objects.get().times_graded == 2
