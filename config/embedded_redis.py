@@ -96,12 +96,15 @@ def run(command: list[str], port: int) -> int:
 
 
 def main() -> None:
+    argv = sys.argv[1:]
+    if "--" not in argv:
+        raise SystemExit("usage: python -m config.embedded_redis run [--port N] -- <command...>")
+    split = argv.index("--")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["run"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_REDIS_PORT", "6380")))
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1 :]
     if not command:
         parser.error("give the command to run after --")
     sys.exit(run(command, args.port))

@@ -1,5 +1,6 @@
 """Settings, read from environment variables with safe defaults (see the README's table)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -91,8 +92,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not memory, so that test-spawned worker processes see the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory, so that test-spawned worker processes see the same test database;
+    # one per test run, so that two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: DB 0 is Celery's broker, DB 1 the cache. The default is the embedded Redis

@@ -86,6 +86,7 @@ def days_to_poll(feeds: list[LeagueFeed], now: datetime) -> dict[LeagueFeed, lis
             espn_league__in=[f.espn_league for f in feeds], kickoff__gte=yesterday_start, kickoff__lt=yesterday_end
         )
         .filter(Q(phase=Phase.SCHEDULED) | Q(phase=Phase.LIVE) | Q(phase=Phase.SUSPENDED))
+        .order_by()
         .values_list("espn_league", flat=True)
         .distinct()
     )

@@ -1,5 +1,4 @@
 import pytest
-from django.conf import settings
 
 from config.redis_client import cache_redis
 
@@ -27,5 +26,3 @@ def espn_settings(settings):
     settings.ESPN_MAX_RETRIES = 2
     return settings
 
-
-assert settings.configured
