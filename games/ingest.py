@@ -193,7 +193,11 @@ def game_row(
 def keep_what_espn_stopped_sending(game: Game, existing: Game) -> None:
     """ESPN drops the line once a game is live, and summaries carry no broadcast: keep the last known."""
     if not game.odds_details and game.spread is None and game.over_under is None:
-        game.odds_details, game.spread, game.over_under = existing.odds_details, existing.spread, existing.over_under
+        game.odds_details, game.spread, game.over_under = (
+            existing.odds_details,
+            existing.spread,
+            existing.over_under,
+        )
     for name in ("venue", "venue_city", "broadcast"):
         if not getattr(game, name):
             setattr(game, name, getattr(existing, name))

@@ -26,7 +26,9 @@ class Season(models.Model):
     year = models.PositiveIntegerField(help_text="ESPN's season year (NFL and college: the year it starts)")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["espn_league", "year"], name="season_unique_per_league")]
+        constraints = [
+            models.UniqueConstraint(fields=["espn_league", "year"], name="season_unique_per_league")
+        ]
         ordering = ["espn_league", "-year"]
 
     def __str__(self) -> str:
@@ -75,7 +77,9 @@ class Game(models.Model):
     away_linescores = models.JSONField(default=list, blank=True)
 
     # ESPN status
-    phase = models.CharField(max_length=16, choices=[(p.value, p.value.title()) for p in Phase], db_index=True)
+    phase = models.CharField(
+        max_length=16, choices=[(p.value, p.value.title()) for p in Phase], db_index=True
+    )
     state = models.CharField(max_length=8, help_text="ESPN state: pre, in or post")
     status_name = models.CharField(max_length=48, help_text="e.g. STATUS_HALFTIME")
     status_detail = models.CharField(max_length=100, blank=True)
@@ -84,7 +88,9 @@ class Game(models.Model):
     display_clock = models.CharField(max_length=16, blank=True)
 
     # Live situation (football)
-    possession_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    possession_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     down = models.PositiveSmallIntegerField(null=True, blank=True)
     distance = models.PositiveSmallIntegerField(null=True, blank=True)
     yard_line = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -96,7 +102,11 @@ class Game(models.Model):
     # Odds (ESPN's line; gone once the game is live)
     odds_details = models.CharField(max_length=64, blank=True, help_text='e.g. "TB -2.5"')
     spread = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True, help_text="home team's view: negative = home favoured"
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="home team's view: negative = home favoured",
     )
     over_under = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
 
@@ -106,7 +116,9 @@ class Game(models.Model):
     broadcast = models.CharField(max_length=100, blank=True)
 
     # Bookkeeping
-    content_hash = models.CharField(max_length=32, help_text="hash of what ESPN said; a poll writes only on change")
+    content_hash = models.CharField(
+        max_length=32, help_text="hash of what ESPN said; a poll writes only on change"
+    )
     last_changed_at = models.DateTimeField()
     final_at = models.DateTimeField(null=True, blank=True)
     score_corrected_at = models.DateTimeField(

@@ -101,7 +101,9 @@ def days_to_poll(feeds: list[LeagueFeed], now: datetime) -> dict[LeagueFeed, lis
     return plan
 
 
-def poll_scoreboards(*, force: bool = False, now: datetime | None = None, client: EspnClient | None = None) -> PollResult:
+def poll_scoreboards(
+    *, force: bool = False, now: datetime | None = None, client: EspnClient | None = None
+) -> PollResult:
     """The poll: skipped unless due (or forced), never two at once."""
     now = now or timezone.now()
     redis_client = cache_redis()
@@ -143,7 +145,9 @@ def run_poll(result: PollResult, client: EspnClient, redis_client: redis.Redis, 
                 log.warning("espn scoreboard failed league=%s day=%s: %s", feed.espn_league, day, exc)
                 continue
             for skipped in scoreboard.skipped:
-                log.warning("skipped unreadable event game=%s league=%s: %s", skipped.espn_id, feed.espn_league, skipped.reason)
+                log.warning(
+                    "skipped unreadable event game=%s league=%s: %s", skipped.espn_id, feed.espn_league, skipped.reason
+                )
             snapshots.extend(scoreboard.games)
     snapshots.extend(follow_games_off_the_scoreboard(client, feeds, {s.espn_id for s in snapshots}, result))
     result.ingest = ingest_snapshots(snapshots, now=now)

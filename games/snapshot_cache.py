@@ -45,8 +45,16 @@ def game_payload(game: Game) -> dict:
         "name": game.name,
         "short_name": game.short_name,
         "kickoff": game.kickoff.isoformat(),
-        "home": {**team_payload(game.home_team), "score": game.home_score, "linescores": game.home_linescores},
-        "away": {**team_payload(game.away_team), "score": game.away_score, "linescores": game.away_linescores},
+        "home": {
+            **team_payload(game.home_team),
+            "score": game.home_score,
+            "linescores": game.home_linescores,
+        },
+        "away": {
+            **team_payload(game.away_team),
+            "score": game.away_score,
+            "linescores": game.away_linescores,
+        },
         "status": {
             "phase": game.phase,
             "state": game.state,

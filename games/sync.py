@@ -40,7 +40,7 @@ def feed_for(espn_league: str) -> LeagueFeed:
 
 
 def parse_dates(text: str) -> list[date]:
-    """"20241215", "20241215,20241216" or "20241201-20241207" (expanded: ESPN refuses ranges)."""
+    """ "20241215", "20241215,20241216" or "20241201-20241207" (expanded: ESPN refuses ranges)."""
     days: list[date] = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
         first, _, last = part.partition("-")
@@ -70,7 +70,9 @@ def sync_games(
     client = client or espn_client()
     feed = feed_for(espn_league)
     steps = []
-    for label, fetch in plan_requests(client, feed, season=season, week=week, season_type=season_type, days=days):
+    for label, fetch in plan_requests(
+        client, feed, season=season, week=week, season_type=season_type, days=days
+    ):
         scoreboard = fetch()
         result = ingest_snapshots(scoreboard.games, now=timezone.now())
         publish_game_snapshots(cache_redis(), result.seen)
@@ -96,6 +98,9 @@ def plan_requests(client, feed, *, season, week, season_type, days) -> Iterator[
     for kind, numbers in weeks.items():
         for number in numbers:
             label = f"{season} {'postseason' if kind == 3 else 'regular season'} week {number}"
-            yield label, lambda kind=kind, number=number: client.scoreboard_week(
-                feed, season=season, season_type=kind, week=number
+            yield (
+                label,
+                lambda kind=kind, number=number: client.scoreboard_week(
+                    feed, season=season, season_type=kind, week=number
+                ),
             )

@@ -25,4 +25,3 @@ def espn_settings(settings):
     settings.ESPN_LEAGUES = ["football/nfl", "football/college-football?groups=80"]
     settings.ESPN_MAX_RETRIES = 2
     return settings
-

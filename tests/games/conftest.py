@@ -83,7 +83,14 @@ def set_score(payload: dict, espn_id: str, *, home: int, away: int) -> None:
 def set_final(payload: dict, espn_id: str) -> None:
     competition = event(payload, espn_id)["competitions"][0]
     competition["status"]["type"].update(
-        {"id": "3", "name": "STATUS_FINAL", "state": "post", "completed": True, "detail": "Final", "shortDetail": "Final"}
+        {
+            "id": "3",
+            "name": "STATUS_FINAL",
+            "state": "post",
+            "completed": True,
+            "detail": "Final",
+            "shortDetail": "Final",
+        }
     )
     competition.pop("situation", None)
 

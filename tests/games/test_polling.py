@@ -16,7 +16,15 @@ from games.models import Game, Team
 from games.polling import poll_scoreboards
 from games.signals import game_results_changed
 
-from .conftest import CFB_LIVE_DAY, NFL_FINAL_DAY, NFL_LIVE_DAY, fixture_copy, set_final, set_score, set_status
+from .conftest import (
+    CFB_LIVE_DAY,
+    NFL_FINAL_DAY,
+    NFL_LIVE_DAY,
+    fixture_copy,
+    set_final,
+    set_score,
+    set_status,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -122,7 +130,12 @@ def test_live_situation_is_stored(fake_espn):
     poll(SUNDAY_2022)
 
     game = Game.objects.select_related("possession_team").get(espn_id="401437650")  # NO @ ATL, 0:48 4th
-    assert (game.phase, game.period, game.display_clock, game.short_detail) == (Phase.LIVE, 4, "0:48", "0:48 - 4th")
+    assert (game.phase, game.period, game.display_clock, game.short_detail) == (
+        Phase.LIVE,
+        4,
+        "0:48",
+        "0:48 - 4th",
+    )
     assert game.status_name == "STATUS_IN_PROGRESS"
     assert game.down_distance_text and game.possession_team is not None
 
@@ -155,7 +168,9 @@ def test_final_game_does_not_regress_on_a_flap(fake_espn):
     fake_espn.board("football/nfl", "20241215", board)
     poll(SUNDAY_2024)
 
-    set_status(board, "401671854", name="STATUS_SCHEDULED", state="pre", completed=False, short="12/15 - 1:00 PM EST")
+    set_status(
+        board, "401671854", name="STATUS_SCHEDULED", state="pre", completed=False, short="12/15 - 1:00 PM EST"
+    )
     set_score(board, "401671854", home=0, away=0)
     result = poll(SUNDAY_2024.replace(minute=1))
 
@@ -178,7 +193,11 @@ def test_corrected_final_score_is_applied_and_noted(fake_espn, django_capture_on
 
     game = Game.objects.get(espn_id="401671854")
     assert result.ingest.corrected == ["401671854"]
-    assert (game.away_score, game.score_corrected_at, game.final_at) == (24, SUNDAY_2024.replace(minute=2), SUNDAY_2024)
+    assert (game.away_score, game.score_corrected_at, game.final_at) == (
+        24,
+        SUNDAY_2024.replace(minute=2),
+        SUNDAY_2024,
+    )
     assert announced == [[game.pk]]
 
 
@@ -220,7 +239,10 @@ def test_poll_asks_for_eastern_days_with_groups_and_an_honest_user_agent(fake_es
     late = datetime(2022, 9, 11, 3, 30, tzinfo=UTC)
     poll(late)
 
-    assert fake_espn.days_asked("football/nfl") == ["20220910", "20220911"]  # today, and tomorrow near midnight
+    assert fake_espn.days_asked("football/nfl") == [
+        "20220910",
+        "20220911",
+    ]  # today, and tomorrow near midnight
     college = [p for lg, p in fake_espn.requests if lg == "football/college-football"]
     assert college and all(p["groups"] == "80" for p in college)
 

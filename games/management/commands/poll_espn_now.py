@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             result = poll_scoreboards(force=True)
-        except Exception as exc:  # noqa: BLE001 - an operator wants one line, not a traceback
+        except Exception as exc:
             raise CommandError(f"poll failed: {exc.__class__.__name__}: {exc}") from None
         if result.skipped:
             raise CommandError(f"poll did not run: {result.skipped}")
