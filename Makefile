@@ -28,6 +28,13 @@ test: venv
 	mkdir -p var
 	$(WITH_REDIS) --port 0 -- $(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks print their figures; the pick'em one needs PostgreSQL (DATABASE_URL) and says so otherwise.
+bench: venv
+	mkdir -p var
+	$(BIN)/python benchmarks/bench_poll.py
+	$(BIN)/python benchmarks/bench_live_api.py
+	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_grading.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

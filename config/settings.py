@@ -159,7 +159,7 @@ POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 10)
 POLL_IDLE_SECONDS = env_int("POLL_IDLE_SECONDS", 300)
 POLL_OFFSEASON_SECONDS = env_int("POLL_OFFSEASON_SECONDS", 3600)
 # Beat fires the poll this often; the poll itself runs only when the Redis gate says it is due.
-POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 5)
+POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 2)
 
 # Celery
 CELERY_BROKER_URL = REDIS_BROKER_URL

@@ -153,8 +153,12 @@ def read_json(client: redis.Redis, key: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
-def poll_is_due(client: redis.Redis) -> bool:
-    return not client.exists(NEXT_POLL_KEY)
+def poll_is_due(client: redis.Redis, tick_seconds: float | None = None) -> bool:
+    """Due when the gate has expired, or will within half a beat tick: otherwise a tick that lands
+    just before the due time would push the poll a whole tick late."""
+    tick = settings.POLL_TICK_SECONDS if tick_seconds is None else tick_seconds
+    remaining_ms = client.pttl(NEXT_POLL_KEY)  # -2: no gate, -1: gate without expiry (never set so)
+    return remaining_ms < 0 or remaining_ms <= tick * 500
 
 
 def record_retry_after(client: redis.Redis, until: datetime, *, now: datetime) -> None:

@@ -93,3 +93,12 @@ def test_eastern_day_bounds_cross_utc_midnight():
     assert start == datetime(2024, 12, 15, 5, 0, tzinfo=UTC) and end == datetime(
         2024, 12, 16, 5, 0, tzinfo=UTC
     )
+
+
+def test_a_tick_landing_just_before_the_due_time_polls_rather_than_waiting_a_whole_tick(redis_client):
+    redis_client.set(live_state.NEXT_POLL_KEY, "soon", px=800)
+    assert live_state.poll_is_due(redis_client, tick_seconds=2)
+    redis_client.set(live_state.NEXT_POLL_KEY, "later", px=5_000)
+    assert not live_state.poll_is_due(redis_client, tick_seconds=2)
+    redis_client.delete(live_state.NEXT_POLL_KEY)
+    assert live_state.poll_is_due(redis_client, tick_seconds=2)
