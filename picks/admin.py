@@ -11,9 +11,7 @@ def regrade(request: HttpRequest, game_ids: set[int], admin_site: admin.ModelAdm
     for game_id in sorted(game_ids):
         result = grade_game(game_id, force=True)
         if result.skipped:
-            admin_site.message_user(
-                request, f"Game {game_id} not regraded: {result.skipped}.", messages.WARNING
-            )
+            admin_site.message_user(request, f"Game {game_id} not regraded: {result.skipped}.", messages.WARNING)
         graded += result.picks_graded
     admin_site.message_user(request, f"Regraded {len(game_ids)} game(s): {graded} pick(s).", messages.SUCCESS)
 
@@ -44,11 +42,7 @@ class PickemLeagueAdmin(admin.ModelAdmin):
     inlines = [EntryInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PickemLeague]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(member_count=Count("entries", filter=Q(entries__removed_at=None)))
-        )
+        return super().get_queryset(request).annotate(member_count=Count("entries", filter=Q(entries__removed_at=None)))
 
     @admin.display(ordering="member_count")
     def members(self, league: PickemLeague) -> int:

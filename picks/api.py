@@ -170,9 +170,7 @@ class EntryPicksApi(APIView):
                 raise serializers.ValidationError(str(exc)) from None
 
     class InputSerializer(serializers.Serializer):
-        picks = serializers.ListField(
-            child=serializers.DictField(), required=False, default=list, max_length=500
-        )
+        picks = serializers.ListField(child=serializers.DictField(), required=False, default=list, max_length=500)
         tiebreaker = serializers.DictField(required=False, allow_null=True)
 
     def post(self, request: Request, entry_id: int) -> Response:
@@ -191,9 +189,7 @@ class EntryPicksApi(APIView):
             tb = self.TiebreakerSerializer(data=data.validated_data["tiebreaker"])
             if not tb.is_valid():
                 return bad_request("The tiebreaker is not readable.", {"tiebreaker": tb.errors})
-            tiebreaker = services.TiebreakerInput(
-                week=tb.validated_data["week"], guess=tb.validated_data["guess"]
-            )
+            tiebreaker = services.TiebreakerInput(week=tb.validated_data["week"], guess=tb.validated_data["guess"])
         if not picks.validated_data and tiebreaker is None:
             return bad_request("Send at least one pick or a tiebreaker.")
         try:
@@ -269,7 +265,6 @@ def standings_json(standings: Standings, *, viewer_entry_id: int, now) -> dict:
                 "wins": r.wins,
                 "losses": r.losses,
                 "pushes": r.pushes,
-                "picks": r.picks,
                 "tiebreak_guess": r.tiebreak_guess if (reveal or r.entry_id == viewer_entry_id) else None,
                 "tiebreak_distance": r.tiebreak_distance,
                 "live_points": r.live_points,
@@ -342,9 +337,7 @@ class LeagueJoinApi(APIView):
         if not data.is_valid():
             return bad_request("Send the league's invite code.", data.errors)
         try:
-            entry, created = services.league_join(
-                user=request.user, invite_code=data.validated_data["invite_code"]
-            )
+            entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         except services.PickemError as exc:
             return error_response(exc)
         return Response(

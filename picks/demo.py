@@ -157,9 +157,7 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
             week = Week(game.season_type, game.week)
             weight = None
             if league.uses_confidence:
-                weight = free_weight(
-                    used_weights[(entry.pk, week)], week_sizes[week], entry.user.username, game
-                )
+                weight = free_weight(used_weights[(entry.pk, week)], week_sizes[week], entry.user.username, game)
                 if weight is None:
                     continue
                 used_weights[(entry.pk, week)].add(weight)

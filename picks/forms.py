@@ -25,12 +25,8 @@ def default_season_year() -> int:
 class LeagueForm(forms.Form):
     name = forms.CharField(max_length=80, label="League name")
     espn_league = forms.ChoiceField(choices=PICKEM_ESPN_LEAGUES, label="Games from")
-    season_year = forms.IntegerField(
-        min_value=2000, max_value=2100, label="Season", initial=default_season_year
-    )
-    scoring = forms.ChoiceField(
-        choices=ScoringMode.choices, widget=forms.RadioSelect, initial=ScoringMode.STRAIGHT_UP
-    )
+    season_year = forms.IntegerField(min_value=2000, max_value=2100, label="Season", initial=default_season_year)
+    scoring = forms.ChoiceField(choices=ScoringMode.choices, widget=forms.RadioSelect, initial=ScoringMode.STRAIGHT_UP)
     against_spread = forms.BooleanField(
         required=False,
         label="Against the spread",
@@ -109,11 +105,7 @@ class WeekPicksForm(forms.Form):
         for row in self.board.rows:
             pk = row.game.pk
             weight = data.get(weight_field(pk))
-            if (
-                weight is not None
-                and not data.get(team_field(pk))
-                and not self.fields[team_field(pk)].disabled
-            ):
+            if weight is not None and not data.get(team_field(pk)) and not self.fields[team_field(pk)].disabled:
                 self.add_error(team_field(pk), "Choose a team to go with the weight.")
         return data
 
@@ -130,9 +122,7 @@ class WeekPicksForm(forms.Form):
                 continue
             team_id = self.cleaned_data.get(team_field(pk))
             if team_id:
-                picks.append(
-                    PickInput(game_id=pk, team_id=team_id, confidence=self.cleaned_data.get(weight_field(pk)))
-                )
+                picks.append(PickInput(game_id=pk, team_id=team_id, confidence=self.cleaned_data.get(weight_field(pk))))
         return picks
 
     def sent_for_locked_game(self, row) -> PickInput | None:

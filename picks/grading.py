@@ -155,10 +155,7 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         )
         if not claimed:
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
-        if outcome == GradingOutcome.VOID:
-            graded = void_picks(game_id, now=now)
-        else:
-            graded = grade_final_picks(game, now=now)
+        graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
@@ -201,13 +198,9 @@ def games_needing_grading() -> list[int]:
         pickem_grading__home_score=F("home_score"),
         pickem_grading__away_score=F("away_score"),
     )
-    finals = Game.objects.filter(
-        has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False
-    )
+    finals = Game.objects.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
     finals = finals.exclude(graded_final)
-    voids = Game.objects.filter(has_picks, phase__in=VOID_PHASES).exclude(
-        pickem_grading__outcome=GradingOutcome.VOID
-    )
+    voids = Game.objects.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
     return sorted({*finals.values_list("pk", flat=True), *voids.values_list("pk", flat=True)})
 
 

@@ -52,9 +52,7 @@ PICKEM_ESPN_LEAGUES = [
 
 class PickemLeague(models.Model):
     name = models.CharField(max_length=80)
-    espn_league = models.CharField(
-        max_length=64, choices=PICKEM_ESPN_LEAGUES, help_text="the ESPN league it follows"
-    )
+    espn_league = models.CharField(max_length=64, choices=PICKEM_ESPN_LEAGUES, help_text="the ESPN league it follows")
     season_year = models.PositiveIntegerField(help_text="ESPN's season year (the year the season starts)")
     commissioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissioned_pickem_leagues"
@@ -73,9 +71,7 @@ class PickemLeague(models.Model):
                 condition=Q(espn_league__in=[value for value, _ in PICKEM_ESPN_LEAGUES]),
                 name="pickem_league_follows_football",
             ),
-            models.CheckConstraint(
-                condition=Q(scoring__in=ScoringMode.values), name="pickem_league_scoring_known"
-            ),
+            models.CheckConstraint(condition=Q(scoring__in=ScoringMode.values), name="pickem_league_scoring_known"),
         ]
 
     def __str__(self) -> str:
@@ -98,19 +94,16 @@ class PickemLeague(models.Model):
 class Entry(models.Model):
     """A member's place in one pick'em league; it holds their picks."""
 
-    league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="entries")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pickem_entries"
-    )
+    # Foreign keys a unique constraint already indexes (as its first column) get no index of their own.
+    league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="entries", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pickem_entries")
     joined_at = models.DateTimeField(default=timezone.now)
     # A removed member keeps their history (audit trail) but leaves the standings and cannot pick.
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "entries"
-        constraints = [
-            models.UniqueConstraint(fields=["league", "user"], name="entry_one_per_member_and_league")
-        ]
+        constraints = [models.UniqueConstraint(fields=["league", "user"], name="entry_one_per_member_and_league")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.league}"
@@ -121,9 +114,10 @@ class Entry(models.Model):
 
 
 class Pick(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="picks")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="picks", db_index=False)
     game = models.ForeignKey(Game, on_delete=models.PROTECT, related_name="pickem_picks")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    # Never looked up by team alone: an index would only slow down grading's updates.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
     # The game's week when picked: kept here so "distinct weights per week" has a database backstop.
     season_type = models.PositiveSmallIntegerField()
     week = models.PositiveSmallIntegerField()
@@ -152,9 +146,7 @@ class Pick(models.Model):
                 condition=Q(confidence__isnull=True) | Q(confidence__gte=1), name="pick_confidence_positive"
             ),
             models.CheckConstraint(condition=Q(result__in=PickResult.values), name="pick_result_known"),
-            models.CheckConstraint(
-                condition=Q(result=PickResult.WIN) | Q(points=0), name="pick_points_only_for_wins"
-            ),
+            models.CheckConstraint(condition=Q(result=PickResult.WIN) | Q(points=0), name="pick_points_only_for_wins"),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +156,7 @@ class Pick(models.Model):
 class WeeklyTiebreaker(models.Model):
     """A guess of the total points of the week's last game; the closest guess wins a tie."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="tiebreakers")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="tiebreakers", db_index=False)
     season_type = models.PositiveSmallIntegerField()
     week = models.PositiveSmallIntegerField()
     guess = models.PositiveSmallIntegerField()
@@ -172,9 +164,7 @@ class WeeklyTiebreaker(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["entry", "season_type", "week"], name="tiebreaker_one_per_entry_and_week"
-            ),
+            models.UniqueConstraint(fields=["entry", "season_type", "week"], name="tiebreaker_one_per_entry_and_week"),
         ]
 
     def __str__(self) -> str:
@@ -184,10 +174,8 @@ class WeeklyTiebreaker(models.Model):
 class PickChange(models.Model):
     """The audit trail: every change of a pick or a tiebreaker guess, from what to what, by whom."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=8, choices=ChangeSource.choices, default=ChangeSource.WEB)
     game = models.ForeignKey(Game, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -238,18 +226,12 @@ class GradingOutcome(models.TextChoices):
 class GameGrading(models.Model):
     """The grading marker of one game: what it was graded on. Claimed by a conditional update."""
 
-    game = models.OneToOneField(
-        Game, on_delete=models.CASCADE, primary_key=True, related_name="pickem_grading"
-    )
-    outcome = models.CharField(
-        max_length=8, choices=GradingOutcome.choices, default=GradingOutcome.NONE, blank=True
-    )
+    game = models.OneToOneField(Game, on_delete=models.CASCADE, primary_key=True, related_name="pickem_grading")
+    outcome = models.CharField(max_length=8, choices=GradingOutcome.choices, default=GradingOutcome.NONE, blank=True)
     home_score = models.PositiveSmallIntegerField(null=True, blank=True)
     away_score = models.PositiveSmallIntegerField(null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
-    times_graded = models.PositiveIntegerField(
-        default=0, help_text="more than one: regraded (score correction)"
-    )
+    times_graded = models.PositiveIntegerField(default=0, help_text="more than one: regraded (score correction)")
     picks_graded = models.PositiveIntegerField(default=0, help_text="picks graded by the last grading")
 
     def __str__(self) -> str:

@@ -82,9 +82,7 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
 def user_entries(user) -> list[Entry]:
     """A member's active entries, their leagues loaded, newest league first."""
     return list(
-        Entry.objects.filter(user=user, removed_at=None)
-        .select_related("league")
-        .order_by("-league__created_at")
+        Entry.objects.filter(user=user, removed_at=None).select_related("league").order_by("-league__created_at")
     )
 
 
@@ -102,9 +100,7 @@ class GameRow:
 
     @property
     def pickable(self) -> bool:
-        return not self.locked and not (
-            self.game.home_team.is_placeholder or self.game.away_team.is_placeholder
-        )
+        return not self.locked and not (self.game.home_team.is_placeholder or self.game.away_team.is_placeholder)
 
 
 @dataclass
@@ -122,9 +118,7 @@ class WeekBoard:
         return range(1, len(self.rows) + 1)
 
 
-def pick_status(
-    pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool
-) -> tuple[str, str]:
+def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool) -> tuple[str, str]:
     """(code, words) for how a pick is doing now: open, no pick, winning/losing/level, or its result."""
     if pick is None:
         return ("none", "No pick")
@@ -175,12 +169,25 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
 # --------------------------------------------------------------------------- the revealed picks grid
 
 
+RESULT_MARKS = {PickResult.WIN: " ✓", PickResult.LOSS: " ✗", PickResult.PUSH: " =", PickResult.VOID: " ⊘"}
+
+
 @dataclass(frozen=True)
 class GridCell:
     hidden: bool  # another member's pick on a game not locked yet
     team_abbreviation: str = ""
     confidence: int | None = None
     result: str = ""
+
+    @property
+    def text(self) -> str:
+        """What the grid shows, in words and marks (never colour alone)."""
+        if self.hidden:
+            return "hidden"
+        if not self.team_abbreviation:
+            return "—"
+        weight = f" ({self.confidence})" if self.confidence else ""
+        return f"{self.team_abbreviation}{weight}{RESULT_MARKS.get(self.result, '')}"
 
 
 @dataclass
@@ -205,9 +212,10 @@ def picks_grid(
     *,
     viewer_entry_id: int | None,
     now: datetime,
+    games: Sequence[Game] | None = None,
 ) -> PicksGrid:
     """Members' picks of a week, game by game; others' picks stay hidden until their game locks."""
-    games = list(week_games(league, week))
+    games = list(week_games(league, week)) if games is None else list(games)
     locked = {g.pk: is_locked(g, now) for g in games}
     entry_ids = [entry_id for entry_id, _ in members]
     picks = {
@@ -234,9 +242,7 @@ def picks_grid(
             elif found is None:
                 cells.append(GridCell(hidden=False))
             else:
-                cells.append(
-                    GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2])
-                )
+                cells.append(GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2]))
         guess = guesses.get(entry_id) if (own or reveal_guesses) else None
         rows.append(GridRow(entry_id=entry_id, username=username, cells=cells, tiebreak_guess=guess))
     return PicksGrid(games=games, rows=rows, tiebreak=last)

@@ -79,9 +79,7 @@ class PicksRejected(PickemError):
         count = len(self.problems)
         summary = "picks are locked" if only_late else "picks could not be saved"
         super().__init__(
-            f"Nothing was saved: {count} {summary}."
-            if count > 1
-            else f"Nothing was saved: {self.problems[0].message}",
+            f"Nothing was saved: {count} {summary}." if count > 1 else f"Nothing was saved: {self.problems[0].message}",
             code="too_late" if only_late else "invalid_picks",
         )
 
@@ -149,9 +147,7 @@ def league_create(
     return league
 
 
-def league_join(
-    *, user: AbstractBaseUser, invite_code: str, now: datetime | None = None
-) -> tuple[Entry, bool]:
+def league_join(*, user: AbstractBaseUser, invite_code: str, now: datetime | None = None) -> tuple[Entry, bool]:
     """Join with an invite code; (entry, created). Joining twice is harmless."""
     now = now or timezone.now()
     league = PickemLeague.objects.filter(invite_code=(invite_code or "").strip()).first()
@@ -201,9 +197,7 @@ def league_update_settings(
         changes["against_spread"] = against_spread
     rule_changes = {"scoring", "against_spread"} & changes.keys()
     if rule_changes and league_started(league, now=now):
-        raise TooLate(
-            "The season has started: the scoring rules can no longer change.", code="season_started"
-        )
+        raise TooLate("The season has started: the scoring rules can no longer change.", code="season_started")
     if not changes:
         return []
     with transaction.atomic():
@@ -224,9 +218,7 @@ def league_new_invite_code(*, league: PickemLeague, user: AbstractBaseUser) -> s
     return league.invite_code
 
 
-def member_remove(
-    *, league: PickemLeague, entry_id: int, user: AbstractBaseUser, now: datetime | None = None
-) -> Entry:
+def member_remove(*, league: PickemLeague, entry_id: int, user: AbstractBaseUser, now: datetime | None = None) -> Entry:
     """The commissioner removes a member: out of the standings, no more picks; history kept."""
     now = now or timezone.now()
     require_commissioner(league, user)
@@ -246,9 +238,7 @@ def member_remove(
 
 def require_own_entry(entry: Entry, user: AbstractBaseUser) -> None:
     if entry.user_id != user.pk:
-        raise NotAllowed(
-            "That entry belongs to another member: you can only pick for yourself.", code="not_your_entry"
-        )
+        raise NotAllowed("That entry belongs to another member: you can only pick for yourself.", code="not_your_entry")
     if entry.removed_at is not None:
         raise NotAllowed("The commissioner removed you from this league.", code="removed_member")
 
@@ -304,9 +294,7 @@ class PicksPlan:
         seen: set[int] = set()
         for pick in picks:
             if pick.game_id in seen:
-                self.problem(
-                    "duplicate_game", f"Game {pick.game_id} appears twice: one pick per game.", pick.game_id
-                )
+                self.problem("duplicate_game", f"Game {pick.game_id} appears twice: one pick per game.", pick.game_id)
                 continue
             seen.add(pick.game_id)
             self.check_game_and_team(pick)
@@ -342,9 +330,7 @@ class PicksPlan:
             )
             return
         if game.season.year != league.season_year or game.week is None:
-            self.problem(
-                "other_season", f"{game} is not a game of this league's {league.season_year} season.", game.pk
-            )
+            self.problem("other_season", f"{game} is not a game of this league's {league.season_year} season.", game.pk)
             return
         if pick.team_id not in (game.home_team_id, game.away_team_id):
             self.problem(
@@ -369,11 +355,7 @@ class PicksPlan:
         in_weeks = Q()
         for week in weeks:
             in_weeks |= Q(season_type=week.season_type, week=week.number)
-        found = (
-            Pick.objects.filter(entry=self.entry)
-            .filter(Q(game_id__in=game_ids) | in_weeks)
-            .select_related("game")
-        )
+        found = Pick.objects.filter(entry=self.entry).filter(Q(game_id__in=game_ids) | in_weeks).select_related("game")
         self.saved = {pick.game_id: pick for pick in found}
 
     def check_confidence(self, weeks: set[Week]) -> None:
@@ -430,9 +412,7 @@ class PicksPlan:
 
     def check_tiebreaker(self, tiebreaker: TiebreakerInput) -> None:
         if not 0 <= tiebreaker.guess <= MAX_TIEBREAK_GUESS:
-            self.problem(
-                "tiebreaker_invalid", f"The tiebreaker is a total of points from 0 to {MAX_TIEBREAK_GUESS}."
-            )
+            self.problem("tiebreaker_invalid", f"The tiebreaker is a total of points from 0 to {MAX_TIEBREAK_GUESS}.")
             return
         week = tiebreaker.week
         last = tiebreak_game(list(week_games(self.league, week)))
@@ -450,9 +430,7 @@ class PicksPlan:
                 f"Too late to change the tiebreaker: {lock_reason(last, self.now)} ({last}).",
             )
 
-    def write(
-        self, *, user: AbstractBaseUser, tiebreaker: TiebreakerInput | None, source: str
-    ) -> SubmitResult:
+    def write(self, *, user: AbstractBaseUser, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
         changes: list[PickChange] = []
         new, changed = [], []
         for game_id, wanted in self.wanted.items():

@@ -12,10 +12,12 @@ missing guess counting as a guess of 0), then the name. Equal points and distanc
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Abs, Coalesce
 
@@ -23,9 +25,12 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results, win_points
-from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .models import Entry, GameGrading, Pick, PickemLeague, PickResult, WeeklyTiebreaker
 from .selectors import league_games, line_of, tiebreak_game, week_games, with_lines
 from .weeks import Week
+
+log = logging.getLogger(__name__)
+SEASON_CACHE_SECONDS = 600
 
 
 @dataclass
@@ -36,7 +41,6 @@ class StandingRow:
     wins: int = 0
     losses: int = 0
     pushes: int = 0
-    picks: int = 0
     live_points: int = 0  # what picks on games being played would add if they ended now
     tiebreak_guess: int | None = None
     tiebreak_distance: int | None = None
@@ -61,7 +65,7 @@ class Standings:
     tiebreak: Game | None = None
     tiebreak_total: int | None = None  # total points of the tiebreaker game, once final
     decided_weeks: int = 0  # season: weeks whose tiebreaker game is final
-    notes: list[str] = field(default_factory=list)
+    games: list[Game] = field(default_factory=list)  # week: its games, in kickoff order
 
     def row_for(self, entry_id: int | None) -> StandingRow | None:
         return next((row for row in self.rows if row.entry_id == entry_id), None)
@@ -89,37 +93,102 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
         live_games=len(live),
         tiebreak=last,
         tiebreak_total=total,
+        games=games,
     )
 
 
 def season_standings(league: PickemLeague) -> Standings:
+    """Season totals come from a cache keyed by the season's grading version: they only change
+    when a game is graded, and summing a whole season of picks is the one costly query here."""
+    rows = member_rows(league)
+    totals, distances, decided = season_totals(league)
+    for entry_id, (points, wins, losses, pushes) in totals.items():
+        row = rows.get(entry_id)
+        if row is not None:
+            row.points, row.wins, row.losses, row.pushes = points, wins, losses, pushes
+    if decided:
+        all_totals = sum(decided.values())
+        for entry_id, row in rows.items():
+            row.tiebreak_distance = distances.get(entry_id, all_totals)  # no guess at all: as if every guess were 0
     live = [g for g in with_lines(league_games(league).filter(phase=Phase.LIVE)) if is_live_with_score(g)]
-    rows = standing_rows(league, Pick.objects.filter(entry__league=league), live)
-    totals = decided_week_totals(league)
-    if totals:
-        add_season_tiebreak(league, rows, totals)
+    if live:
+        found = (
+            Pick.objects.filter(entry__league=league, game_id__in=[g.pk for g in live])
+            .values("entry_id")
+            .annotate(live_points=live_points_expression(live, against_spread=league.against_spread))
+            .order_by()
+        )
+        for item in found:
+            row = rows.get(item["entry_id"])
+            if row is not None:
+                row.live_points = item["live_points"]
     return Standings(
-        league=league, week=None, rows=ranked(rows.values()), live_games=len(live), decided_weeks=len(totals)
+        league=league, week=None, rows=ranked(rows.values()), live_games=len(live), decided_weeks=len(decided)
     )
 
 
-def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game]) -> dict[int, StandingRow]:
+SeasonTotals = tuple[dict[int, tuple[int, int, int, int]], dict[int, int], dict[Week, int]]
+
+
+def season_totals(league: PickemLeague) -> SeasonTotals:
+    """(entry -> (points, wins, losses, pushes), entry -> season tiebreaker distance, decided weeks)."""
+    key = f"picks:season:{league.pk}:{league.scoring}:{int(league.against_spread)}:{grading_version(league)}"
+    try:
+        found = cache.get(key)
+    except Exception:  # Redis is a cache: without it, compute
+        log.warning("season standings cache unavailable league=%s", league.pk, exc_info=True)
+        found = None
+    if found is not None:
+        return found
+    decided = decided_week_totals(league)
+    totals = {
+        item["entry_id"]: (item["total_points"], item["wins"], item["losses"], item["pushes"])
+        for item in Pick.objects.filter(entry__league=league, graded_at__isnull=False)
+        .values("entry_id")
+        .annotate(**result_aggregates())
+        .order_by()
+    }
+    result = (totals, season_tiebreak_distances(league, decided) if decided else {}, decided)
+    try:
+        cache.set(key, result, SEASON_CACHE_SECONDS)
+    except Exception:
+        log.warning("season standings cache unavailable league=%s", league.pk, exc_info=True)
+    return result
+
+
+def grading_version(league: PickemLeague) -> str:
+    """Changes whenever a game of the league's season is graded, regraded or voided."""
+    found = GameGrading.objects.filter(
+        game__espn_league=league.espn_league, game__season__year=league.season_year
+    ).aggregate(games=Count("pk"), gradings=Sum("times_graded"))
+    return f"{found['games']}.{found['gradings'] or 0}"
+
+
+def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
     members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username")
-    rows = {entry_id: StandingRow(entry_id=entry_id, username=username) for entry_id, username in members}
+    return {entry_id: StandingRow(entry_id=entry_id, username=username) for entry_id, username in members}
+
+
+def result_aggregates() -> dict:
+    return {
+        "total_points": Coalesce(Sum("points"), 0),
+        "wins": Count("pk", filter=Q(result=PickResult.WIN)),
+        "losses": Count("pk", filter=Q(result=PickResult.LOSS)),
+        "pushes": Count("pk", filter=Q(result=PickResult.PUSH)),
+    }
+
+
+def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game]) -> dict[int, StandingRow]:
+    rows = member_rows(league)
     aggregates = picks.values("entry_id").annotate(
-        total_points=Coalesce(Sum("points"), 0),
-        wins=Count("pk", filter=Q(result=PickResult.WIN)),
-        losses=Count("pk", filter=Q(result=PickResult.LOSS)),
-        pushes=Count("pk", filter=Q(result=PickResult.PUSH)),
-        picks=Count("pk"),
-        live_points=live_points_expression(live, against_spread=league.against_spread),
+        **result_aggregates(), live_points=live_points_expression(live, against_spread=league.against_spread)
     )
     for found in aggregates.order_by():
         row = rows.get(found["entry_id"])
         if row is None:  # a removed member
             continue
         row.points, row.wins, row.losses = found["total_points"], found["wins"], found["losses"]
-        row.pushes, row.picks, row.live_points = found["pushes"], found["picks"], found["live_points"]
+        row.pushes, row.live_points = found["pushes"], found["live_points"]
     return rows
 
 
@@ -167,7 +236,8 @@ def decided_week_totals(league: PickemLeague) -> dict[Week, int]:
     }
 
 
-def add_season_tiebreak(league: PickemLeague, rows: dict[int, StandingRow], totals: dict[Week, int]) -> None:
+def season_tiebreak_distances(league: PickemLeague, totals: dict[Week, int]) -> dict[int, int]:
+    """Per entry: the sum over decided weeks of |guess - total|, a missing guess counting as 0."""
     week_total = Case(
         *[When(season_type=w.season_type, week=w.number, then=Value(t)) for w, t in totals.items()],
         default=None,
@@ -182,12 +252,7 @@ def add_season_tiebreak(league: PickemLeague, rows: dict[int, StandingRow], tota
         .order_by()
     )
     all_totals = sum(totals.values())
-    for row in rows.values():
-        row.tiebreak_distance = all_totals  # no guess at all: as if every guess were 0
-    for found in guessed:
-        row = rows.get(found["entry_id"])
-        if row is not None:
-            row.tiebreak_distance = found["distance"] + all_totals - found["covered"]
+    return {found["entry_id"]: found["distance"] + all_totals - found["covered"] for found in guessed}
 
 
 def ranked(rows: Iterable[StandingRow]) -> list[StandingRow]:

@@ -72,9 +72,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Welcome, {user.username}! Create a league or join one with its invite link."
-        )
+        messages.success(request, f"Welcome, {user.username}! Create a league or join one with its invite link.")
         return redirect(next_url or "picks:my_picks")
     return page(
         request,
@@ -224,10 +222,13 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     page_number = request.GET.get("page") or page_of(standings.rows, entry.pk)
     standings_page = paginator.get_page(page_number)
     weeks = league_weeks(league)
+    revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
+    for row in standings_page.object_list:
+        row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
     grid = None
     if week is not None and not season:
         members = [(row.entry_id, row.username) for row in standings_page.object_list]
-        grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now)
+        grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now, games=standings.games)
     context = {
         "league": league,
         "entry": entry,
@@ -235,7 +236,6 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "week": week,
         "weeks": weeks,
         "standings": standings,
-        "tiebreak_revealed": standings.tiebreak is not None and is_locked(standings.tiebreak, now),
         **week_context(league, week, weeks),
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
@@ -244,6 +244,14 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
+
+
+def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
+    """Week: the guess (once the tiebreaker game locks) and how far off it was; season: the summed distance."""
+    if season:
+        return "—" if row.tiebreak_distance is None else f"off by {row.tiebreak_distance}"
+    guess = str(row.tiebreak_guess) if revealed and row.tiebreak_guess is not None else "—"
+    return guess if row.tiebreak_distance is None else f"{guess} (off by {row.tiebreak_distance})"
 
 
 def page_of(rows, entry_id: int) -> int:
@@ -294,9 +302,7 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
                 return redirect("picks:league_settings", league_id=league.pk)
         else:
             status = 400
-    members = (
-        Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username")
-    )
+    members = Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username")
     context = {
         "league": league,
         "form": form,
@@ -316,9 +322,7 @@ def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpRe
     except services.PickemError as exc:
         messages.error(request, exc.message)
         if exc.status == 403:
-            return page(
-                request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403
-            )
+            return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     else:
         messages.success(request, f"{entry.user.username} is no longer a member of {league.name}.")
     return redirect("picks:league_settings", league_id=league.pk)
@@ -331,9 +335,7 @@ def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
     try:
         services.league_new_invite_code(league=league, user=request.user)
     except services.PickemError as exc:
-        return page(
-            request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status
-        )
+        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
     messages.success(request, "New invite link made: the old one no longer works.")
     return redirect("picks:league_settings", league_id=league.pk)
 
@@ -369,17 +371,13 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                entry, created = services.league_join(
-                    user=request.user, invite_code=form.cleaned_data["invite_code"]
-                )
+                entry, created = services.league_join(user=request.user, invite_code=form.cleaned_data["invite_code"])
             except services.PickemError as exc:
                 form.add_error("invite_code", exc.message)
                 status = exc.status
             else:
                 league = entry.league
-                messages.success(
-                    request, f"Welcome to {league.name}!" if created else f"You are in {league.name}."
-                )
+                messages.success(request, f"Welcome to {league.name}!" if created else f"You are in {league.name}.")
                 return redirect(f"{reverse('picks:my_picks')}?league={league.pk}")
         else:
             status = 400

@@ -80,9 +80,7 @@ def make_game(
     )
 
 
-def set_result(
-    game: Game, *, phase: str = Phase.FINAL, home_score: int | None = None, away_score: int | None = None
-):
+def set_result(game: Game, *, phase: str = Phase.FINAL, home_score: int | None = None, away_score: int | None = None):
     state, status_name = STATES[Phase(phase)]
     game.phase, game.state, game.status_name = phase, state, status_name
     if home_score is not None:

@@ -137,9 +137,7 @@ def test_bad_picks_get_400_with_a_message_per_pick(client, league, ann, games, p
     entry = entry_of(league, ann)
     game = late
     if pick.get("game") == "college":
-        game = make_game(
-            home="OSU", away="MICH", espn_league=EspnLeague.COLLEGE_FOOTBALL, kickoff=late.kickoff
-        )
+        game = make_game(home="OSU", away="MICH", espn_league=EspnLeague.COLLEGE_FOOTBALL, kickoff=late.kickoff)
     team_id = make_team("ZZZ").pk if pick.get("team_id") == "other" else game.home_team_id
     payload = {"game_id": game.pk, "team_id": team_id, "confidence": pick.get("confidence", 1)}
     response = client.post(picks_url(entry), {"picks": [payload]}, format="json")

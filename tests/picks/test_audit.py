@@ -21,16 +21,12 @@ def test_each_change_is_recorded_from_what_to_what():
     submit_picks(user=ann.user, entry=ann, picks=[PickInput(game.pk, game.home_team_id, 1)], now=NOW)
     later = NOW + timedelta(minutes=30)
     submit_picks(user=ann.user, entry=ann, picks=[PickInput(game.pk, game.away_team_id, 1)], now=later)
-    submit_picks(
-        user=ann.user, entry=ann, picks=[PickInput(game.pk, game.away_team_id, 1)], now=later
-    )  # no change
+    submit_picks(user=ann.user, entry=ann, picks=[PickInput(game.pk, game.away_team_id, 1)], now=later)  # no change
     submit_picks(user=ann.user, entry=ann, picks=[], tiebreaker=TiebreakerInput(Week(2, 1), 42), now=later)
 
     changes = list(PickChange.objects.order_by("pk"))
 
-    assert [
-        (c.changed_by, c.changed_at, c.old_team_id, c.new_team_id, c.old_guess, c.new_guess) for c in changes
-    ] == [
+    assert [(c.changed_by, c.changed_at, c.old_team_id, c.new_team_id, c.old_guess, c.new_guess) for c in changes] == [
         (ann.user, NOW, None, game.home_team_id, None, None),
         (ann.user, later, game.home_team_id, game.away_team_id, None, None),
         (ann.user, later, None, None, None, 42),

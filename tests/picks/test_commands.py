@@ -19,9 +19,7 @@ def todays_games():
     return [
         make_game(home="H1", away="A1", kickoff=NOW + timedelta(hours=1), spread="-3"),
         make_game(home="H2", away="A2", kickoff=NOW + timedelta(hours=4)),
-        make_game(
-            home="C1", away="D1", kickoff=NOW + timedelta(hours=2), espn_league=EspnLeague.COLLEGE_FOOTBALL
-        ),
+        make_game(home="C1", away="D1", kickoff=NOW + timedelta(hours=2), espn_league=EspnLeague.COLLEGE_FOOTBALL),
     ]
 
 

@@ -13,9 +13,7 @@ from .factories import NOW, entry_of, make_game, make_league, make_pick, make_us
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks: run with DATABASE_URL=postgres://..."
-    ),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: run with DATABASE_URL=postgres://..."),
 ]
 
 

@@ -108,9 +108,7 @@ def test_an_espn_score_correction_through_ingest_regrades(django_capture_on_comm
         ingest_snapshots(nfl_games(with_score(payload, home=24, away=20)), now=kickoff + timedelta(hours=4))
     first = Pick.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        result = ingest_snapshots(
-            nfl_games(with_score(payload, home=24, away=27)), now=kickoff + timedelta(hours=6)
-        )
+        result = ingest_snapshots(nfl_games(with_score(payload, home=24, away=27)), now=kickoff + timedelta(hours=6))
 
     assert result.corrected == [game.espn_id]
     second = Pick.objects.get()

@@ -52,9 +52,7 @@ def test_pick_after_kickoff_is_refused_with_a_clear_error_and_changes_nothing(an
     later = make_game(home="LH", away="LA", kickoff=NOW + timedelta(hours=3))
 
     with pytest.raises(PicksRejected) as caught:
-        submit(
-            ann_entry, PickInput(later.pk, later.home_team_id), PickInput(started.pk, started.home_team_id)
-        )
+        submit(ann_entry, PickInput(later.pk, later.home_team_id), PickInput(started.pk, started.home_team_id))
 
     error = caught.value
     assert error.status == 409
@@ -102,9 +100,7 @@ def test_a_locked_pick_cannot_change_but_sending_it_unchanged_is_no_error(ann_en
 def test_tiebreaker_locks_with_the_weeks_last_game(ann_entry):
     make_game(home="EH", away="EA", kickoff=NOW + timedelta(hours=1))
     last = make_game(home="LH", away="LA", kickoff=NOW + timedelta(hours=8))
-    submit(
-        ann_entry, tiebreaker=TiebreakerInput(WEEK1, 44), now=NOW + timedelta(hours=2)
-    )  # first game started
+    submit(ann_entry, tiebreaker=TiebreakerInput(WEEK1, 44), now=NOW + timedelta(hours=2))  # first game started
     assert WeeklyTiebreaker.objects.get(entry=ann_entry).guess == 44
 
     with pytest.raises(PicksRejected) as caught:

@@ -57,9 +57,7 @@ def test_sign_up_logs_in_and_goes_to_my_picks(client):
 
 
 def test_sign_up_with_mismatched_passwords_shows_the_error(client):
-    response = client.post(
-        "/accounts/signup/", {"username": "dora", "password1": "a-long pass", "password2": "other"}
-    )
+    response = client.post("/accounts/signup/", {"username": "dora", "password1": "a-long pass", "password2": "other"})
     assert response.status_code == 400
     assert "The two password fields didn" in text(response)
     assert not get_user_model().objects.filter(username="dora").exists()
@@ -135,9 +133,7 @@ def test_a_late_change_via_a_stale_form_reports_the_lock(client, ann, games):
 def test_bad_form_input_is_reported_by_the_game(client, ann, games):
     _, later = games
     league = make_league(ann, scoring=ScoringMode.CONFIDENCE)
-    response = client.post(
-        f"/picks/?league={league.pk}&week=regular-1", {f"game_{later.pk}": later.home_team_id}
-    )
+    response = client.post(f"/picks/?league={league.pk}&week=regular-1", {f"game_{later.pk}": later.home_team_id})
     assert response.status_code == 400
     assert "Give your pick of LA @ LH a confidence weight." in text(response)
     assert not Pick.objects.exists()

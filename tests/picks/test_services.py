@@ -26,9 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(entry, *picks, user=None, tiebreaker=None, now=NOW):
-    return submit_picks(
-        user=user or entry.user, entry=entry, picks=list(picks), tiebreaker=tiebreaker, now=now
-    )
+    return submit_picks(user=user or entry.user, entry=entry, picks=list(picks), tiebreaker=tiebreaker, now=now)
 
 
 def assert_nothing_saved():
@@ -62,9 +60,7 @@ def week_games():
 
 def test_picking_a_team_not_in_the_game_is_refused(straight, week_games):
     game, other = week_games[0], make_team("XYZ")
-    error = rejected(
-        straight, PickInput(week_games[1].pk, week_games[1].home_team_id), PickInput(game.pk, other.pk)
-    )
+    error = rejected(straight, PickInput(week_games[1].pk, week_games[1].home_team_id), PickInput(game.pk, other.pk))
     assert error.status == 400
     assert [(p.code, p.game_id) for p in error.problems] == [("team_not_in_game", game.pk)]
     assert error.problems[0].message == "That team does not play in A0 @ H0: pick A0 team or H0 team."
@@ -88,9 +84,7 @@ def test_a_game_of_another_season_is_refused(straight):
 
 def test_an_unknown_game_and_a_game_picked_twice_are_refused(straight, week_games):
     game = week_games[0]
-    error = rejected(
-        straight, PickInput(999999, 1), PickInput(game.pk, game.home_team_id), PickInput(game.pk, 1)
-    )
+    error = rejected(straight, PickInput(999999, 1), PickInput(game.pk, game.home_team_id), PickInput(game.pk, 1))
     assert [p.code for p in error.problems] == ["unknown_game", "duplicate_game"]
     assert_nothing_saved()
 
@@ -105,9 +99,7 @@ def test_someone_elses_entry_is_forbidden(straight, week_games):
 
 
 def test_a_removed_member_cannot_pick(straight, week_games):
-    services.member_remove(
-        league=straight.league, entry_id=straight.pk, user=straight.league.commissioner, now=NOW
-    )
+    services.member_remove(league=straight.league, entry_id=straight.pk, user=straight.league.commissioner, now=NOW)
     straight.refresh_from_db()
     with pytest.raises(NotAllowed, match="removed you"):
         submit(straight, PickInput(week_games[0].pk, week_games[0].home_team_id))
@@ -139,35 +131,21 @@ def test_confidence_weights_can_be_swapped_in_one_submission(confidence, week_ga
 
 def test_confidence_weight_must_be_within_the_weeks_game_count(confidence, week_games):
     game = week_games[0]
-    assert (
-        rejected(confidence, PickInput(game.pk, game.home_team_id, 4)).problems[0].code
-        == "confidence_out_of_range"
-    )
-    assert (
-        rejected(confidence, PickInput(game.pk, game.home_team_id, 0)).problems[0].code
-        == "confidence_out_of_range"
-    )
-    assert (
-        rejected(confidence, PickInput(game.pk, game.home_team_id)).problems[0].code == "confidence_required"
-    )
+    assert rejected(confidence, PickInput(game.pk, game.home_team_id, 4)).problems[0].code == "confidence_out_of_range"
+    assert rejected(confidence, PickInput(game.pk, game.home_team_id, 0)).problems[0].code == "confidence_out_of_range"
+    assert rejected(confidence, PickInput(game.pk, game.home_team_id)).problems[0].code == "confidence_required"
     assert_nothing_saved()
 
 
 def test_straight_up_picks_take_no_weight(straight, week_games):
     game = week_games[0]
-    assert (
-        rejected(straight, PickInput(game.pk, game.home_team_id, 1)).problems[0].code
-        == "confidence_not_allowed"
-    )
+    assert rejected(straight, PickInput(game.pk, game.home_team_id, 1)).problems[0].code == "confidence_not_allowed"
 
 
 def test_tiebreaker_guess_must_be_a_plausible_total(straight, week_games):
     error = rejected(straight, tiebreaker=TiebreakerInput(Week(2, 1), 301))
     assert error.problems[0].code == "tiebreaker_invalid"
-    assert (
-        rejected(straight, tiebreaker=TiebreakerInput(Week(2, 9), 40)).problems[0].code
-        == "tiebreaker_no_game"
-    )
+    assert rejected(straight, tiebreaker=TiebreakerInput(Week(2, 9), 40)).problems[0].code == "tiebreaker_no_game"
     assert_nothing_saved()
 
 
@@ -266,9 +244,7 @@ def test_only_the_commissioner_removes_members_and_not_themselves():
         services.member_remove(league=league, entry_id=bob_entry.pk, user=bob_entry.user, now=NOW)
     commissioner_entry = Entry.objects.get(league=league, user=league.commissioner)
     with pytest.raises(PickemError, match="cannot remove themselves"):
-        services.member_remove(
-            league=league, entry_id=commissioner_entry.pk, user=league.commissioner, now=NOW
-        )
+        services.member_remove(league=league, entry_id=commissioner_entry.pk, user=league.commissioner, now=NOW)
     services.member_remove(league=league, entry_id=bob_entry.pk, user=league.commissioner, now=NOW)
     bob_entry.refresh_from_db()
     assert bob_entry.removed_at == NOW
@@ -282,13 +258,9 @@ def test_settings_change_before_the_season_but_not_after():
     )
     assert sorted(changed) == ["against_spread", "scoring"]
     with pytest.raises(TooLate) as caught:
-        services.league_update_settings(
-            league=league, user=league.commissioner, against_spread=False, now=game.kickoff
-        )
+        services.league_update_settings(league=league, user=league.commissioner, against_spread=False, now=game.kickoff)
     assert caught.value.status == 409
-    assert services.league_update_settings(
-        league=league, user=league.commissioner, name="Renamed", now=game.kickoff
-    )
+    assert services.league_update_settings(league=league, user=league.commissioner, name="Renamed", now=game.kickoff)
     league.refresh_from_db()
     assert (league.name, league.against_spread) == ("Renamed", True)
 
@@ -303,9 +275,7 @@ def test_switching_to_straight_up_clears_the_weights(week_games):
     league = make_league(scoring=ScoringMode.CONFIDENCE)
     ann = entry_of(league, make_user("ann"))
     make_pick(ann, week_games[0], "home", confidence=2)
-    services.league_update_settings(
-        league=league, user=league.commissioner, scoring=ScoringMode.STRAIGHT_UP, now=NOW
-    )
+    services.league_update_settings(league=league, user=league.commissioner, scoring=ScoringMode.STRAIGHT_UP, now=NOW)
     assert Pick.objects.get().confidence is None
 
 

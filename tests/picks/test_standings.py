@@ -166,3 +166,35 @@ def test_standings_take_as_many_queries_for_40_members_as_for_4():
     for game in games:
         finish(game, 10, 3)
     assert standings_queries(leagues[0]) == standings_queries(leagues[1])
+
+
+def test_season_totals_are_cached_until_the_next_grading(django_assert_max_num_queries):
+    league = make_league()
+    ann = entry_of(league, make_user("ann"))
+    first = make_game(home="1H", away="1A", week=1, kickoff=NOW - timedelta(days=7))
+    second = make_game(home="2H", away="2A", week=2, kickoff=NOW - timedelta(hours=3))
+    make_pick(ann, first, "home"), make_pick(ann, second, "home")
+    finish(first, 20, 17)
+    assert season_standings(league).row_for(ann.pk).points == 1
+    with django_assert_max_num_queries(3):  # members, grading version, live games: the totals come from the cache
+        season_standings(league)
+
+    finish(second, 21, 3)  # a new grading: a new version of the totals
+
+    assert season_standings(league).row_for(ann.pk).points == 2
+
+
+def test_season_standings_work_without_the_cache(monkeypatch):
+    from picks import standings
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(standings.cache, "get", down)
+    monkeypatch.setattr(standings.cache, "set", down)
+    league = make_league()
+    ann = entry_of(league, make_user("ann"))
+    game = make_game(kickoff=NOW - timedelta(hours=3))
+    make_pick(ann, game, "away")
+    finish(game, 3, 7)
+    assert season_standings(league).row_for(ann.pk).points == 1

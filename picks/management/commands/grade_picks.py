@@ -12,9 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--game", metavar="ESPN_ID", help="grade this game only")
-        parser.add_argument(
-            "--force", action="store_true", help="regrade even if already graded on this result"
-        )
+        parser.add_argument("--force", action="store_true", help="regrade even if already graded on this result")
 
     def handle(self, *args, game: str | None, force: bool, **options):
         if game:
@@ -28,9 +26,7 @@ class Command(BaseCommand):
             results = grade_missed_games()
         for result in results:
             outcome = (
-                f"skipped ({result.skipped})"
-                if result.skipped
-                else f"{result.outcome}, {result.picks_graded} pick(s)"
+                f"skipped ({result.skipped})" if result.skipped else f"{result.outcome}, {result.picks_graded} pick(s)"
             )
             self.stdout.write(f"game {result.game_id}: {outcome}")
         if not results:

@@ -1,0 +1,376 @@
+"""Pick'em benchmark on PostgreSQL: grade one game with 100,000 picks across 1,000 leagues, and
+compute (and render) the standings of a 1,000-member league with a full season of picks.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/bench_grading.py
+
+It creates its own throwaway database (bench_picks, or --database), migrates it, loads the
+data, prints times and query counts, and drops the database at the end. A benchmark, not a
+test: nothing fails, the figures are for reading (targets: grading well under 2 s, a
+1,000-member standings page under 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GRADING_LEAGUES = 1_000
+MEMBERS_PER_GRADING_LEAGUE = 100  # 1,000 x 100 = 100,000 picks on the graded game
+USERS = 1_000
+BIG_LEAGUE_MEMBERS = 1_000
+WEEKS, GAMES_PER_WEEK = 17, 16  # the big league's season: 272 games, 272,000 picks
+SEASON_START = datetime(2025, 9, 4, 17, 0, tzinfo=UTC)
+BATCH = 10_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="bench_picks", help="throwaway database to create and drop")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--runs", type=int, default=7, help="runs per standings measurement (median shown)")
+    return parser.parse_args()
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql") else None
+
+
+def admin_connection(url: str):
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    return psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def create_database(url: str, name: str) -> str:
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = url.rpartition("/")
+    query = url.split("?", 1)[1] if "?" in url.rsplit("/", 1)[-1] else ""
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+def drop_database(url: str, name: str) -> None:
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(database_url: str) -> None:
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # no collectstatic here
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["STATIC_MANIFEST"] = "false"  # pages render {% static %} without collectstatic
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("picks.grading").setLevel(logging.WARNING)  # one line per graded game is noise here
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+
+
+class Timer:
+    """Wall time and SQL queries of a block."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.capture = CaptureQueriesContext(connection)
+        self.seconds = 0.0
+
+    def __enter__(self) -> Timer:
+        self.capture.__enter__()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.capture.__exit__(*exc)
+
+    @property
+    def queries(self) -> int:
+        return len(self.capture.captured_queries)
+
+
+def measure(runs: int, work: Callable[[], object]) -> tuple[float, int]:
+    """Median seconds over `runs` (after one warm-up run) and the queries of one run."""
+    work()
+    times, queries = [], 0
+    for _ in range(runs):
+        with Timer() as timer:
+            work()
+        times.append(timer.seconds)
+        queries = timer.queries
+    return statistics.median(times), queries
+
+
+def report(label: str, seconds: float, queries: int, note: str = "") -> None:
+    print(f"  {label:<58} {seconds * 1000:9.1f} ms  {queries:4d} queries  {note}")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def load_data() -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from espn.snapshots import Phase
+    from games.models import Game, Season, Team
+    from picks.models import Entry, Pick, PickemLeague, ScoringMode, WeeklyTiebreaker
+
+    User = get_user_model()
+    started = time.perf_counter()
+    season = Season.objects.create(espn_league="football/nfl", year=2025)
+    teams = Team.objects.bulk_create(
+        Team(espn_league="football/nfl", espn_id=str(i), abbreviation=f"T{i:02d}", display_name=f"Team {i}")
+        for i in range(1, 33)
+    )
+    games = []
+    for week in range(1, WEEKS + 1):
+        for slot in range(GAMES_PER_WEEK):
+            kickoff = SEASON_START + timedelta(weeks=week - 1, hours=slot // 4 * 3)
+            games.append(
+                game_row(season, teams, week, slot, kickoff, phase=Phase.FINAL if week < WEEKS else Phase.LIVE)
+            )
+    graded_game = game_row(season, teams, WEEKS + 1, 0, SEASON_START + timedelta(weeks=WEEKS), phase=Phase.FINAL)
+    games = Game.objects.bulk_create([*games, graded_game])
+    graded_game = games[-1]
+    season_games = games[:-1]
+
+    users = User.objects.bulk_create(User(username=f"user{i:04d}", password="!") for i in range(USERS))  # noqa: S106 - "!" = no usable password
+    # The 1,000-member league with a full season of confidence picks against the spread.
+    big = PickemLeague.objects.create(
+        name="Big league",
+        espn_league="football/nfl",
+        season_year=2025,
+        commissioner=users[0],
+        scoring=ScoringMode.CONFIDENCE,
+        against_spread=True,
+    )
+    big_entries = Entry.objects.bulk_create(Entry(league=big, user=u) for u in users[:BIG_LEAGUE_MEMBERS])
+    picks = []
+    for n, entry in enumerate(big_entries):
+        for index, game in enumerate(season_games):
+            weight = (index % GAMES_PER_WEEK + n) % GAMES_PER_WEEK + 1
+            team = game.home_team_id if (n + index) % 3 else game.away_team_id
+            picks.append(Pick(entry=entry, game=game, team_id=team, confidence=weight, season_type=2, week=game.week))
+        if len(picks) >= BATCH:
+            Pick.objects.bulk_create(picks)
+            picks = []
+    Pick.objects.bulk_create(picks)
+    WeeklyTiebreaker.objects.bulk_create(
+        WeeklyTiebreaker(entry=e, season_type=2, week=w, guess=30 + (e.pk * 7 + w) % 30)
+        for e in big_entries
+        for w in range(1, WEEKS + 1)
+    )
+
+    # 1,000 leagues of 100 members, every rule set, each member with a pick on the graded game.
+    rules = [
+        (ScoringMode.STRAIGHT_UP, False), (ScoringMode.CONFIDENCE, False),
+        (ScoringMode.STRAIGHT_UP, True), (ScoringMode.CONFIDENCE, True),
+    ]  # fmt: skip
+    leagues = PickemLeague.objects.bulk_create(
+        PickemLeague(
+            name=f"League {i}",
+            espn_league="football/nfl",
+            season_year=2025,
+            commissioner=users[i % USERS],
+            scoring=rules[i % 4][0],
+            against_spread=rules[i % 4][1],
+            invite_code=f"bench-{i}",
+        )
+        for i in range(GRADING_LEAGUES)
+    )
+    entries = []
+    for i, league in enumerate(leagues):
+        entries.extend(Entry(league=league, user=users[(i * 7 + k) % USERS]) for k in range(MEMBERS_PER_GRADING_LEAGUE))
+    entries = Entry.objects.bulk_create(entries, batch_size=BATCH)
+    league_of = {league.pk: league for league in leagues}
+    Pick.objects.bulk_create(
+        (
+            Pick(
+                entry=entry,
+                game=graded_game,
+                team_id=graded_game.home_team_id if n % 2 else graded_game.away_team_id,
+                confidence=1 if league_of[entry.league_id].uses_confidence else None,
+                season_type=2,
+                week=graded_game.week,
+            )
+            for n, entry in enumerate(entries)
+        ),
+        batch_size=BATCH,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "big": big,
+        "graded_game": graded_game,
+        "season_games": season_games,
+        "viewer": users[BIG_LEAGUE_MEMBERS // 2],
+        "load_seconds": time.perf_counter() - started,
+    }
+
+
+def game_row(season, teams, week, slot, kickoff, *, phase):
+    from decimal import Decimal
+
+    from games.models import Game
+
+    home, away = teams[(slot * 2 + week) % 32], teams[(slot * 2 + 1 + week) % 32]
+    final = phase == "final"
+    return Game(
+        espn_id=f"{week:02d}{slot:02d}",
+        espn_league="football/nfl",
+        season=season,
+        season_type=2,
+        week=week,
+        short_name=f"{away.abbreviation} @ {home.abbreviation}",
+        kickoff=kickoff,
+        home_team=home,
+        away_team=away,
+        home_score=17 + (week + slot) % 14,
+        away_score=20 - (week * slot) % 9 if final else 10,
+        phase=phase,
+        state="post" if final else "in",
+        status_name="STATUS_FINAL" if final else "STATUS_IN_PROGRESS",
+        spread=Decimal("-3.5") if slot % 2 else Decimal("2.5"),
+        content_hash="bench",
+        last_changed_at=kickoff,
+    )
+
+
+# --------------------------------------------------------------------------- the runs
+
+
+def bench_grading(data: dict) -> None:
+    from games.models import Game
+    from picks.grading import grade_game
+    from picks.models import Pick
+
+    game = data["graded_game"]
+    picks = Pick.objects.filter(game=game).count()
+    print(f"\nGrading one game with {picks:,} picks across {GRADING_LEAGUES:,} leagues (all four rule sets):")
+    with Timer() as first:
+        result = grade_game(game.pk)
+    report(
+        "first grading (claim, freeze line, 2 set-based UPDATEs)",
+        first.seconds,
+        first.queries,
+        f"{result.picks_graded:,} graded",
+    )
+    with Timer() as again:
+        result = grade_game(game.pk)
+    report("the same game again (a repeated poll)", again.seconds, again.queries, f"{result.picks_graded} graded")
+    Game.objects.filter(pk=game.pk).update(home_score=game.away_score, away_score=game.home_score)
+    with Timer() as corrected:
+        result = grade_game(game.pk)
+    report("ESPN corrects the score: regrade", corrected.seconds, corrected.queries, f"{result.picks_graded:,} graded")
+
+    small = data["season_games"][0]
+    with Timer() as small_run:
+        result = grade_game(small.pk)
+    report(f"for comparison: a game with {result.picks_graded:,} picks", small_run.seconds, small_run.queries)
+
+
+def grade_season(data: dict) -> None:
+    from picks.grading import grade_game
+
+    started = time.perf_counter()
+    for game in data["season_games"]:
+        grade_game(game.pk)
+    seconds = time.perf_counter() - started
+    print(f"\n  (graded the big league's {len(data['season_games']) - GAMES_PER_WEEK} final games in {seconds:.1f} s)")
+
+
+def bench_standings(data: dict, runs: int) -> None:
+    from django.test import Client
+
+    from picks.standings import season_standings, week_standings
+    from picks.weeks import Week
+
+    league = data["big"]
+    live_week, done_week = Week(2, WEEKS), Week(2, WEEKS - 1)
+    picks = WEEKS * GAMES_PER_WEEK * BIG_LEAGUE_MEMBERS
+    print(
+        f"\nStandings of a {BIG_LEAGUE_MEMBERS:,}-member league ({picks:,} picks, "
+        f"confidence against the spread; median of {runs}):"
+    )
+    report("week standings, a finished week", *measure(runs, lambda: week_standings(league, done_week)))
+    report(
+        "week standings with 16 games live (live projection)", *measure(runs, lambda: week_standings(league, live_week))
+    )
+    report("season standings (+ live projection, season tiebreaker)", *measure(runs, lambda: season_standings(league)))
+
+    client = Client()
+    client.force_login(data["viewer"])
+
+    def page(url: str) -> Callable[[], object]:
+        def get() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        return get
+
+    base = f"/picks/leagues/{league.pk}/"
+    report("league page: week standings + picks grid (rendered)", *measure(runs, page(f"{base}?week={live_week.slug}")))
+    report(
+        "league page: season standings (rendered)", *measure(runs, page(f"{base}?view=season&week={done_week.slug}"))
+    )
+    report(
+        "API: week standings, all 1,000 rows as JSON",
+        *measure(runs, page(f"/api/picks/leagues/{league.pk}/standings/?week={live_week.slug}")),
+    )
+
+
+def main() -> int:
+    args = parse_args()
+    url = postgres_url()
+    if url is None:
+        print("bench_grading: skipped, it needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname")
+        return 0
+    bench_url = create_database(url, args.database)
+    print(f"bench_grading: throwaway database {args.database}")
+    try:
+        setup_django(bench_url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        data = load_data()
+        print(f"  data loaded in {data['load_seconds']:.1f} s")
+        bench_grading(data)
+        grade_season(data)
+        bench_standings(data, args.runs)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(url, args.database)
+            print(f"\nbench_grading: dropped {args.database}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
