@@ -2,10 +2,13 @@
 
 The poll (`publish_after_poll`) builds the JSON bytes of today's games plus any game still live
 from an earlier day, hashes them (blake2b) into the ETag and stores both, with a gzipped copy,
-in the Redis hash `scores:live_feed`. A request costs one Redis round trip (one Lua script)
-that counts the client's requests for the throttle, reads the ETag and the time left before the
-next poll, and returns the body only when the client's If-None-Match does not already name it.
-No database query on that path.
+in the Redis hash `scores:live_feed`. No database query on the request path.
+
+A request needs at most one Redis round trip (one Lua script: the ETag, the time left before
+the next poll, and the body only when neither the client's If-None-Match nor this process
+already holds it). Each web process keeps the metadata it read for LIVE_FEED_LOCAL_SECONDS
+(0.5 s) and the last body of each encoding, so most requests need no round trip at all: a
+change reaches clients at most that much later, against a poll every 10 s while games are live.
 
 When the hash is missing (Redis flushed, TTL passed) or belongs to an earlier Eastern day, the
 first request rebuilds it from the database and stores it with a compare-and-set, so it never
@@ -20,6 +23,7 @@ import hashlib
 import logging
 import math
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -38,7 +42,6 @@ LIVE_FEED_KEY = "scores:live_feed"
 # The poll republishes every interval (at most an hour off-season); past this a request rebuilds
 # from the database, which also picks up edits made outside the poll (admin, sync_games).
 LIVE_FEED_TTL = 300
-THROTTLE_KEY = "scores:throttle:live:{ident}"
 
 # Cache-Control max-age: the seconds left before the next poll, plus the time a poll takes,
 # capped so that a browser never holds a live score longer than one live poll interval.
@@ -65,8 +68,6 @@ class FeedRead:
     live_count: int
     max_age: int
     body: bytes | None
-    requests_in_window: int = 0
-    throttle_reset_seconds: int = 0
 
 
 def build_live_feed(now: datetime) -> LiveFeed:
@@ -108,26 +109,22 @@ def publish_live_feed(client: redis.Redis, *, now: datetime) -> LiveFeed:
     pipe.hset(LIVE_FEED_KEY, mapping=_mapping(feed))
     pipe.expire(LIVE_FEED_KEY, LIVE_FEED_TTL)
     pipe.execute()
+    forget_local_copy()  # a web process publishing (tests, a manual poll) sees its own feed at once
     return feed
 
 
-# KEYS: feed hash, poll gate, [throttle counter]. ARGV: body field, throttle limit, window, etags...
+# KEYS: feed hash, poll gate. ARGV: body field, the ETag of the body this process holds, client ETags...
+# Reply: next-poll PTTL, etag, live_count, valid_until, how, [body]; "how" is "match" (the client
+# has it: 304), "local" (this process has it) or "body" (sent along).
 _READ_SCRIPT = """
-local count, reset = 0, 0
-if #KEYS >= 3 then
-  count = redis.call('INCR', KEYS[3])
-  if count == 1 then redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3])) end
-  if count > tonumber(ARGV[2]) then
-    return {count, redis.call('TTL', KEYS[3])}
-  end
-end
 local pttl = redis.call('PTTL', KEYS[2])
 local meta = redis.call('HMGET', KEYS[1], 'etag', 'live_count', 'valid_until')
-if not meta[1] then return {count, reset, pttl} end
-for i = 4, #ARGV do
-  if ARGV[i] == meta[1] or ARGV[i] == '*' then return {count, reset, pttl, meta[1], meta[2], meta[3]} end
+if not meta[1] then return {pttl} end
+for i = 3, #ARGV do
+  if ARGV[i] == meta[1] or ARGV[i] == '*' then return {pttl, meta[1], meta[2], meta[3], 'match'} end
 end
-return {count, reset, pttl, meta[1], meta[2], meta[3], redis.call('HGET', KEYS[1], ARGV[1])}
+if ARGV[2] == meta[1] then return {pttl, meta[1], meta[2], meta[3], 'local'} end
+return {pttl, meta[1], meta[2], meta[3], 'body', redis.call('HGET', KEYS[1], ARGV[1])}
 """
 
 # Store only if the hash still holds what the caller saw (nothing, or an outdated day's feed).
@@ -150,11 +147,31 @@ class Throttled(Exception):
         self.wait_seconds = wait_seconds
 
 
-@dataclass(frozen=True)
-class ThrottleRule:
-    ident: str
-    limit: int
-    window_seconds: int
+class WindowThrottle:
+    """Requests per client in fixed windows, counted in this process.
+
+    A shared count in Redis would cost the round trip this endpoint otherwise saves. With W
+    processes serving, a client spread over all of them may get up to W times the rate; the
+    rate is a guard against runaway clients, not an exact quota.
+    """
+
+    def __init__(self) -> None:
+        self.window = -1
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def hit(self, ident: str, *, limit: int, window_seconds: int, now: float) -> None:
+        current = int(now // window_seconds)
+        with self.lock:
+            if current != self.window:
+                self.window, self.counts = current, {}
+            count = self.counts.get(ident, 0) + 1
+            self.counts[ident] = count
+        if count > limit:
+            raise Throttled(max(1, int(window_seconds - now % window_seconds)))
+
+
+throttle = WindowThrottle()
 
 
 @lru_cache(maxsize=1)
@@ -185,36 +202,69 @@ def max_age_for(next_poll_pttl_ms: int, live_count: int) -> int:
     return max(MAX_AGE_MIN, min(cap, remaining))
 
 
-def read_feed(
-    client: redis.Redis,
-    *,
-    known_etags: list[str],
-    gzip_ok: bool,
-    throttle: ThrottleRule | None = None,
-    now_epoch: float,
-) -> FeedRead | None:
-    """One round trip. None when the feed is missing or outdated (the caller rebuilds it)."""
+@dataclass(frozen=True)
+class _Seen:
+    """The feed's metadata as this process last read it from Redis."""
+
+    etag: str
+    live_count: int
+    valid_until: int
+    next_poll_at: float  # epoch seconds; 0 when no poll is planned (the gate key is gone)
+    read_at: float  # time.monotonic()
+
+
+# Per process: the feed's metadata, re-read from Redis at most every LIVE_FEED_LOCAL_SECONDS,
+# and the last body of each encoding. A request then needs no Redis round trip at all, and the
+# body crosses from Redis once per change, not once per request.
+_seen: _Seen | None = None
+_held: dict[str, tuple[str, bytes]] = {}
+
+
+def forget_local_copy() -> None:
+    global _seen
+    _seen = None
+
+
+def read_feed(client: redis.Redis, *, known_etags: list[str], gzip_ok: bool, now_epoch: float) -> FeedRead | None:
+    """At most one round trip. None when the feed is missing or outdated (the caller rebuilds it)."""
+    field = "gz" if gzip_ok else "body"
+    seen = _seen
+    if (
+        seen is not None
+        and time.monotonic() - seen.read_at < settings.LIVE_FEED_LOCAL_SECONDS
+        and now_epoch < seen.valid_until
+    ):
+        pttl_ms = int((seen.next_poll_at - now_epoch) * 1000) if seen.next_poll_at else -2
+        max_age = max_age_for(pttl_ms, seen.live_count)
+        if seen.etag in known_etags or "*" in known_etags:
+            return FeedRead(etag=seen.etag, live_count=seen.live_count, max_age=max_age, body=None)
+        held = _held.get(field)
+        if held is not None and held[0] == seen.etag:
+            return FeedRead(etag=seen.etag, live_count=seen.live_count, max_age=max_age, body=held[1])
+    return _read_from_redis(client, field, known_etags, now_epoch)
+
+
+def _read_from_redis(client: redis.Redis, field: str, known_etags: list[str], now_epoch: float) -> FeedRead | None:
+    global _seen
     read_script, _ = _scripts_for(client)
-    keys = [LIVE_FEED_KEY, live_state.NEXT_POLL_KEY]
-    limit, window = 0, 0
-    if throttle is not None:
-        keys.append(THROTTLE_KEY.format(ident=throttle.ident))
-        limit, window = throttle.limit, throttle.window_seconds
-    reply = read_script(keys=keys, args=["gz" if gzip_ok else "body", limit, window, *known_etags])
-    if throttle is not None and reply[0] > limit:
-        raise Throttled(max(1, int(reply[1])))
-    if len(reply) < 4:
+    held_etag, held_body = _held.get(field, ("", b""))
+    reply = read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=[field, held_etag, *known_etags])
+    if len(reply) < 2:
         return None
-    etag, live_count, valid_until = reply[3].decode(), int(reply[4] or 0), int(reply[5] or 0)
+    pttl_ms, etag, live_count, valid_until = int(reply[0]), reply[1].decode(), int(reply[2]), int(reply[3])
     if now_epoch >= valid_until:
         return None
-    return FeedRead(
-        etag=etag,
-        live_count=live_count,
-        max_age=max_age_for(int(reply[2]), live_count),
-        body=reply[6] if len(reply) > 6 else None,
-        requests_in_window=int(reply[0]),
-    )
+    how = reply[4]
+    if how == b"match":
+        body = None
+    elif how == b"local":
+        body = held_body
+    else:
+        body = reply[5]
+        _held[field] = (etag, body)
+    next_poll_at = now_epoch + pttl_ms / 1000 if pttl_ms > 0 else 0.0
+    _seen = _Seen(etag, live_count, valid_until, next_poll_at, time.monotonic())
+    return FeedRead(etag=etag, live_count=live_count, max_age=max_age_for(pttl_ms, live_count), body=body)
 
 
 def store_if_unchanged(client: redis.Redis, feed: LiveFeed, *, expected_etag: str) -> bool:

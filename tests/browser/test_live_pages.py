@@ -18,6 +18,7 @@ from tests.games.seed import (
     NO_AT_ATL,
     REPO_DOCS_SCREENSHOT,
     SUNDAY_2022,
+    fresh_live_feed_process_state,  # noqa: F401  (autouse)
     ingest,
     payload,
     publish,
@@ -32,9 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def poll_now(data: dict, *, now, rebase_to=None) -> None:
     """What one poll does, with the recording's kickoffs moved so that its Sunday afternoon is `rebase_to`."""
-    snapshots = rebased(
-        scoreboard_snapshots(data, "football/nfl"), recorded_at=SUNDAY_2022, now=rebase_to or now
-    )
+    snapshots = rebased(scoreboard_snapshots(data, "football/nfl"), recorded_at=SUNDAY_2022, now=rebase_to or now)
     publish(ingest(snapshots, now=now), now=now)
 
 
@@ -47,9 +46,7 @@ def test_live_page_shows_a_score_change_without_a_reload(live_server, browser_pa
 
     page.goto(f"{live_server.url}/live/")
     card = page.locator(f"#game-{game.pk}")
-    expect(card).to_have_attribute(
-        "aria-label", "New Orleans Saints 24, Atlanta Falcons 26, live, 0:48 - 4th"
-    )
+    expect(card).to_have_attribute("aria-label", "New Orleans Saints 24, Atlanta Falcons 26, live, 0:48 - 4th")
     expect(card.locator(".team.away .score")).to_have_text("24")
     expect(page.locator("#group-live .game-card")).to_have_count(8)
     untouched = page.locator("#group-final .game-card").first
@@ -60,9 +57,7 @@ def test_live_page_shows_a_score_change_without_a_reload(live_server, browser_pa
     poll_now(changed, now=now + timedelta(seconds=2), rebase_to=now)
 
     expect(card.locator(".team.away .score")).to_have_text("31", timeout=20_000)
-    expect(card).to_have_attribute(
-        "aria-label", "New Orleans Saints 31, Atlanta Falcons 26, live, 0:48 - 4th"
-    )
+    expect(card).to_have_attribute("aria-label", "New Orleans Saints 31, Atlanta Falcons 26, live, 0:48 - 4th")
     assert page.evaluate("window.__notReloaded") is True
     expect(untouched).to_have_attribute("data-painted-before", "yes")  # only the changed card was repainted
     expect(page.locator("#score-announcer")).to_contain_text("NO 31, ATL 26")

@@ -84,3 +84,15 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_feed_process_state(settings):
+    """Each test sees Redis as it is: no metadata kept from an earlier test, no throttle counts."""
+    from games import live_feed
+
+    settings.LIVE_FEED_LOCAL_SECONDS = 0
+    live_feed.forget_local_copy()
+    live_feed.throttle = live_feed.WindowThrottle()
+    yield
+    live_feed.forget_local_copy()

@@ -113,9 +113,7 @@ def test_list_query_count_does_not_grow_with_games(client, both_leagues):
         ({"leauge": "football/nfl"}, "leauge", "Unknown parameter; allowed: date, league"),
     ],
 )
-def test_bad_parameters_answer_400_naming_the_parameter_and_why(
-    client, both_leagues, params, parameter, words
-):
+def test_bad_parameters_answer_400_naming_the_parameter_and_why(client, both_leagues, params, parameter, words):
     response = client.get(LIST, params)
 
     assert response.status_code == 400
@@ -165,9 +163,7 @@ def serve_summary(rsps, status: int = 200) -> None:
     rsps.add(responses.GET, SUMMARY_URL, body=body, status=status, content_type="application/json")
 
 
-def test_game_detail_has_plays_newest_first_scoring_plays_and_win_probability(
-    client, gb_at_atl, fake_summary
-):
+def test_game_detail_has_plays_newest_first_scoring_plays_and_win_probability(client, gb_at_atl, fake_summary):
     serve_summary(fake_summary)
 
     body = client.get(detail_url(gb_at_atl)).json()
@@ -215,15 +211,11 @@ def test_espn_failure_still_answers_with_the_game(client, gb_at_atl, fake_summar
     assert response.status_code == 200
     body = response.json()
     assert body["home"]["score"] == 25
-    assert (
-        body["summary"]["status"] == "unavailable" and body["plays"] == [] and body["win_probability"] == []
-    )
+    assert body["summary"]["status"] == "unavailable" and body["plays"] == [] and body["win_probability"] == []
 
 
 def test_a_stale_summary_is_served_while_espn_fails(client, gb_at_atl, fake_summary):
-    summary_cache.store_summary(
-        cache_redis(), gb_at_atl.espn_id, summary(), now=gb_at_atl.kickoff - timedelta(hours=7)
-    )
+    summary_cache.store_summary(cache_redis(), gb_at_atl.espn_id, summary(), now=gb_at_atl.kickoff - timedelta(hours=7))
     serve_summary(fake_summary, status=503)
 
     body = client.get(detail_url(gb_at_atl)).json()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from config.redis_client import cache_redis
 from games import live_feed, live_state
 from games.api import GameOutputSerializer
+from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import (
     CFB_LIVE_DAY,
@@ -217,7 +218,7 @@ def test_redis_down_serves_from_the_database(client, polled, monkeypatch):
     assert client.get(URL, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
-def test_clients_are_throttled_in_the_same_round_trip(client, polled, settings):
+def test_clients_are_throttled_without_a_round_trip(client, polled, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"live": "3/min"}}
 
     answers = [client.get(URL).status_code for _ in range(4)]
@@ -228,3 +229,17 @@ def test_clients_are_throttled_in_the_same_round_trip(client, polled, settings):
     assert last.status_code == 429 and 0 < int(last["Retry-After"]) <= 60
     assert "throttled" in last.json()["detail"]
     assert other_client.status_code == 200
+
+
+def test_a_process_reuses_the_feed_it_read_for_a_moment(client, polled, settings, monkeypatch):
+    settings.LIVE_FEED_LOCAL_SECONDS = 0.5
+    first = client.get(URL)
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1)
+    monkeypatch.setattr(live_feed, "feed_redis", lambda: dead)  # any round trip would now fail over to the DB
+
+    with time_machine.travel(polled + timedelta(seconds=0.2), tick=False):
+        again = client.get(URL)
+        not_modified = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert not_modified.status_code == 304

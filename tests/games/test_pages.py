@@ -12,6 +12,7 @@ from config.redis_client import cache_redis
 from games import summary_cache
 from games.models import Game
 from games.views import badge_colors
+from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import NFL_LIVE_DAY, NO_AT_ATL, SUNDAY_2022, TB_AT_DAL, ingest, ingest_fixture, publish, summary
 
@@ -45,15 +46,11 @@ def test_live_page_groups_games_live_then_upcoming_then_final(client, polled, dj
 
 def test_cards_are_readable_without_colour_and_labelled(client, polled):
     html = client.get(reverse("live")).content.decode()
-    no_at_atl = html.split(f'data-game-id="{Game.objects.get(espn_id=NO_AT_ATL).pk}"')[1].split("</article>")[
-        0
-    ]
+    no_at_atl = html.split(f'data-game-id="{Game.objects.get(espn_id=NO_AT_ATL).pk}"')[1].split("</article>")[0]
 
     assert 'aria-label="New Orleans Saints 24, Atlanta Falcons 26, live, 0:48 - 4th"' in html
     assert ">LIVE<" in no_at_atl and "0:48 - 4th" in no_at_atl
-    assert (
-        "◀</span> ball" in no_at_atl.split('team-name">New Orleans Saints')[1].split("</li>")[0]
-    )  # NO has the ball
+    assert "◀</span> ball" in no_at_atl.split('team-name">New Orleans Saints')[1].split("</li>")[0]  # NO has the ball
     assert "1st &amp; 10 at NO 10" in no_at_atl
     assert 'aria-label="New England Patriots 7, Miami Dolphins 20, final"' in html
     assert ">FINAL<" in section(html, "final")
