@@ -71,9 +71,7 @@ def live_feed_games(now: datetime) -> list[Game]:
     start, end = eastern_day_bounds(0, now)
     today_or_live = Q(kickoff__gte=start, kickoff__lt=end) | Q(phase=Phase.LIVE)
     return list(
-        games_for_payload()
-        .filter(today_or_live, espn_league__in=tracked_leagues())
-        .order_by("kickoff", "espn_id")
+        games_for_payload().filter(today_or_live, espn_league__in=tracked_leagues()).order_by("kickoff", "espn_id")
     )
 
 

@@ -134,9 +134,7 @@ def _cached(document: dict | None, status: str) -> CachedSummary:
     )
 
 
-def game_summary(
-    game: Game, *, now: datetime | None = None, client: redis.Redis | None = None
-) -> CachedSummary:
+def game_summary(game: Game, *, now: datetime | None = None, client: redis.Redis | None = None) -> CachedSummary:
     """The game's summary for a page or the API: cached, refreshed at most once per game at a time."""
     if game.phase == Phase.SCHEDULED:
         return CachedSummary(status=NOT_STARTED)
@@ -165,9 +163,7 @@ def game_summary(
         summary = page_espn_client().summary(LeagueFeed(game.espn_league), game.espn_id)
     except EspnError as exc:
         # The lock stays until it expires: the next attempt waits FETCH_LOCK_SECONDS.
-        log.warning(
-            "espn summary for the game page failed game=%s league=%s: %s", game.espn_id, game.espn_league, exc
-        )
+        log.warning("espn summary for the game page failed game=%s league=%s: %s", game.espn_id, game.espn_league, exc)
         return _cached(document, fallback)
     try:
         document = store_summary(client, game.espn_id, summary, now=now)

@@ -130,10 +130,7 @@ def card(game: dict) -> dict:
 
 def grouped_cards(games: list[dict]) -> list[dict]:
     cards = [card(game) for game in games]
-    return [
-        {"key": key, "label": label, "cards": [c for c in cards if c["group"] == key]}
-        for key, label, _ in GROUPS
-    ]
+    return [{"key": key, "label": label, "cards": [c for c in cards if c["group"] == key]} for key, label, _ in GROUPS]
 
 
 @require_GET
