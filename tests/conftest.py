@@ -25,3 +25,12 @@ def espn_settings(settings):
     settings.ESPN_LEAGUES = ["football/nfl", "football/college-football?groups=80"]
     settings.ESPN_MAX_RETRIES = 2
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    # The manifest exists only after collectstatic; tests render pages without running it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
