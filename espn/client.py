@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Called after every HTTP attempt with (endpoint, outcome, seconds): endpoint is "scoreboard" or
+# "summary"; outcome "ok", "timeout", "connection", "error", "bad_payload" or "http_<status>".
+# How callers measure ESPN (Prometheus, in `games.metrics`) without this module knowing of it.
+RequestObserver = Callable[[str, str, float], None]
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -106,6 +111,20 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class BreakerLogger(pybreaker.CircuitBreakerListener):
+    """One line whenever the breaker opens, half-opens or closes again (in whichever process saw it)."""
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
+        old_name = getattr(old_state, "name", str(old_state))
+        new_name = getattr(new_state, "name", str(new_state))
+        level = logging.WARNING if new_name != pybreaker.STATE_CLOSED else logging.INFO
+        log.log(
+            level,
+            "espn circuit breaker state changed",
+            extra={"old_state": old_name, "new_state": new_name, "consecutive_failures": cb.fail_counter},
+        )
+
+
 class RateLimiter:
     """At most `per_second` requests per second across every process, counted in Redis."""
 
@@ -148,6 +167,7 @@ class EspnClient:
         breaker_fail_max: int = 5,
         breaker_reset_seconds: float = 300,
         sleep: Callable[[float], None] = time.sleep,
+        on_request: RequestObserver | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
@@ -170,8 +190,10 @@ class EspnClient:
             state_storage=storage,
             name="espn",
             throw_new_error_on_trip=False,
+            listeners=[BreakerLogger()],
         )
         self.requests_made = 0  # attempts, for callers that report what a poll cost
+        self.on_request = on_request
 
     # Public API ---------------------------------------------------------------
 
@@ -223,22 +245,34 @@ class EspnClient:
 
     def _get_with_retries(self, url: str, params: dict[str, str]) -> bytes:
         attempt = 0
+        endpoint = url.rsplit("/", 1)[-1]
         while True:
             self.rate_limiter.wait_for_slot()
             self.requests_made += 1
+            started = time.monotonic()
             try:
                 response = self.session.get(url, params=params, timeout=self.timeout)
             except requests.Timeout as exc:
+                self._observe(endpoint, "timeout", started)
                 error: EspnError = EspnError(f"ESPN timed out ({exc.__class__.__name__})", url=url)
                 retry_after = None
             except requests.ConnectionError as exc:
+                self._observe(endpoint, "connection", started)
                 error = EspnError(f"could not connect to ESPN: {exc.__class__.__name__}", url=url)
                 retry_after = None
             except requests.RequestException as exc:
+                self._observe(endpoint, "error", started)
                 raise EspnError(f"request to ESPN failed: {exc}", url=url) from exc
             else:
                 if response.status_code == 200:
-                    return self._json_body(response, url)
+                    try:
+                        body = self._json_body(response, url)
+                    except EspnBadPayload:
+                        self._observe(endpoint, "bad_payload", started)
+                        raise
+                    self._observe(endpoint, "ok", started)
+                    return body
+                self._observe(endpoint, f"http_{response.status_code}", started)
                 error, retry_after = self._http_error(response, url)
                 if not error.retryable:
                     raise error
@@ -251,6 +285,14 @@ class EspnClient:
                 )
             attempt += 1
             self.sleep(retry_after if retry_after is not None else self._backoff(attempt))
+
+    def _observe(self, endpoint: str, outcome: str, started: float) -> None:
+        if self.on_request is None:
+            return
+        try:
+            self.on_request(endpoint, outcome, time.monotonic() - started)
+        except Exception:  # measuring must never fail a call to ESPN
+            log.exception("ESPN request observer failed")
 
     @staticmethod
     def _backoff(attempt: int) -> float:

@@ -31,6 +31,8 @@ POLL_LOCK_KEY = "scores:poll_lock"
 RETRY_AFTER_KEY = "scores:espn_retry_after_until"
 POLL_HISTORY_KEY = "scores:poll_history"
 POLL_HISTORY_LENGTH = 50
+LAST_OK_POLL_KEY = "scores:last_ok_poll"  # /health/ and /metrics: when a poll last ran without an error
+LAST_OK_POLL_TTL = 8 * 24 * 3600  # longer than any interval: gone means "not for a week"
 
 KICKOFF_LEAD = timedelta(minutes=10)  # live cadence this long before a kickoff
 LATE_START_GRACE = timedelta(hours=3)  # a game past its kickoff but still "scheduled" may start any second
@@ -182,3 +184,9 @@ def record_last_poll(client: redis.Redis, summary: dict) -> None:
 
 def poll_history(client: redis.Redis, limit: int = 20) -> list[dict]:
     return [json.loads(raw) for raw in client.lrange(POLL_HISTORY_KEY, 0, limit - 1)]
+
+
+def record_successful_poll(client: redis.Redis, *, at: datetime, interval_seconds: int) -> None:
+    """A poll that reached ESPN for every league and stored what it got (health checks its age)."""
+    encoded = json.dumps({"at": at.isoformat(), "interval_seconds": interval_seconds})
+    client.set(LAST_OK_POLL_KEY, encoded, ex=LAST_OK_POLL_TTL)

@@ -13,11 +13,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from config.logging import log_context
 from config.redis_client import cache_redis
-from espn.client import EspnClient, EspnError, EspnRateLimited, LeagueFeed
+from espn.client import EspnClient, EspnError, EspnRateLimited, EspnUnavailable, LeagueFeed
 from espn.snapshots import GameSnapshot, Phase
 
-from . import live_state
+from . import live_state, metrics
 from .ingest import IngestResult, ingest_snapshots
 from .live_feed import publish_live_feed
 from .models import Game
@@ -37,6 +38,7 @@ class PollResult:
     ingest: IngestResult = field(default_factory=IngestResult)
     errors: list[str] = field(default_factory=list)
     state: live_state.LiveState | None = None
+    league_outcomes: dict[str, str] = field(default_factory=dict)  # ESPN league -> ok, error, rate_limited...
 
     @property
     def ok(self) -> bool:
@@ -69,6 +71,7 @@ def espn_client() -> EspnClient:
         rate_limit_per_second=settings.ESPN_RATE_LIMIT_PER_SECOND,
         breaker_fail_max=settings.ESPN_BREAKER_FAIL_MAX,
         breaker_reset_seconds=settings.ESPN_BREAKER_RESET_SECONDS,
+        on_request=metrics.observe_espn_request,
     )
 
 
@@ -108,21 +111,46 @@ def poll_scoreboards(
     now = now or timezone.now()
     redis_client = cache_redis()
     result = PollResult(started_at=now)
-    if not force and not live_state.poll_is_due(redis_client):
-        result.skipped = "not due yet"
-        return result
-    lock = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TIMEOUT, blocking=False)
-    if not lock.acquire(blocking=False):
-        result.skipped = "another poll is running"
-        return result
-    try:
-        run_poll(result, client or espn_client(), redis_client, now)
-    finally:
+    with log_context(league=",".join(feed.espn_league for feed in league_feeds())):
         try:
-            lock.release()
-        except redis.exceptions.LockError:
-            log.warning("poll lock expired before the poll finished")
+            if not force and not live_state.poll_is_due(redis_client):
+                result.skipped = "not due yet"
+                metrics.POLL_RUNS.labels("skipped_not_due").inc()
+                return result
+            lock = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TIMEOUT, blocking=False)
+            if not lock.acquire(blocking=False):
+                result.skipped = "another poll is running"
+                metrics.POLL_RUNS.labels("skipped_locked").inc()
+                log.info("poll skipped: another poll is running")
+                return result
+        except redis.RedisError as exc:
+            poll_failed(exc, "poll not started: Redis unavailable")
+            raise
+        try:
+            run_poll(result, client or espn_client(), redis_client, now)
+        except Exception as exc:
+            # Nothing half-done is left: the ingest is one transaction, and the next poll rebuilds Redis.
+            poll_failed(exc, "poll failed")
+            raise
+        finally:
+            release(lock)
+        metrics.POLL_RUNS.labels("ok" if result.ok else "errors").inc()
+        metrics.POLL_SECONDS.observe(result.duration_seconds)
     return result
+
+
+def poll_failed(exc: BaseException, event: str) -> None:
+    metrics.POLL_RUNS.labels("failed").inc()
+    log.error(event, extra={"error": f"{exc.__class__.__name__}: {exc}"})
+
+
+def release(lock: redis.lock.Lock) -> None:
+    try:
+        lock.release()
+    except redis.exceptions.LockError:
+        log.warning("poll lock expired before the poll finished")
+    except redis.RedisError as exc:  # its TTL frees it once Redis is back
+        log.warning("poll lock not released: Redis unavailable", extra={"error": str(exc)})
 
 
 def run_poll(result: PollResult, client: EspnClient, redis_client: redis.Redis, now: datetime) -> None:
@@ -132,31 +160,50 @@ def run_poll(result: PollResult, client: EspnClient, redis_client: redis.Redis, 
     snapshots: list[GameSnapshot] = []
     rate_limited_until: datetime | None = None
     for feed, days in days_to_poll(feeds, now).items():
-        for day in days:
-            try:
-                scoreboard = client.scoreboard(feed, day)
-            except EspnRateLimited as exc:
-                rate_limited_until = now + timedelta(seconds=exc.retry_after)
-                result.errors.append(f"{feed.espn_league} {day:%Y-%m-%d}: {exc}")
-                log.warning("espn scoreboard rate limited league=%s day=%s: %s", feed.espn_league, day, exc)
-                continue
-            except EspnError as exc:
-                result.errors.append(f"{feed.espn_league} {day:%Y-%m-%d}: {exc}")
-                log.warning("espn scoreboard failed league=%s day=%s: %s", feed.espn_league, day, exc)
-                continue
-            for skipped in scoreboard.skipped:
-                log.warning(
-                    "skipped unreadable event game=%s league=%s: %s", skipped.espn_id, feed.espn_league, skipped.reason
-                )
-            snapshots.extend(scoreboard.games)
+        with log_context(league=feed.espn_league):
+            outcome = "ok"
+            for day in days:
+                try:
+                    scoreboard = client.scoreboard(feed, day)
+                except EspnError as exc:
+                    outcome = scoreboard_failed(result, feed, day, exc, outcome)
+                    if isinstance(exc, EspnRateLimited):
+                        rate_limited_until = now + timedelta(seconds=exc.retry_after)
+                    continue
+                for skipped in scoreboard.skipped:
+                    log.warning("skipped unreadable event", extra={"game": skipped.espn_id, "reason": skipped.reason})
+                snapshots.extend(scoreboard.games)
+            result.league_outcomes[feed.espn_league] = outcome
     snapshots.extend(follow_games_off_the_scoreboard(client, feeds, {s.espn_id for s in snapshots}, result))
     result.ingest = ingest_snapshots(snapshots, now=now)
+    count_leagues_and_finals(result, snapshots)
     result.requests = client.requests_made - requests_before
     result.duration_seconds = time.monotonic() - clock_start
     if rate_limited_until is not None:
         live_state.record_retry_after(redis_client, rate_limited_until, now=now)
     publish_after_poll(result, redis_client, now)
-    log_poll(result)
+    log_poll(result, snapshots)
+
+
+def scoreboard_failed(result: PollResult, feed: LeagueFeed, day: date, exc: EspnError, outcome: str) -> str:
+    """Note one failed scoreboard; returns the league's outcome so far (its first failure names it)."""
+    result.errors.append(f"{feed.espn_league} {day:%Y-%m-%d}: {exc}")
+    if isinstance(exc, EspnRateLimited):
+        kind, event = "rate_limited", "espn scoreboard rate limited"
+    elif isinstance(exc, EspnUnavailable):
+        kind, event = "breaker_open", "espn scoreboard not asked: circuit breaker open"
+    else:
+        kind, event = "error", "espn scoreboard failed"
+    log.warning(event, extra={"day": day.isoformat(), "status": exc.status, "error": str(exc)})
+    return kind if outcome == "ok" else outcome
+
+
+def count_leagues_and_finals(result: PollResult, snapshots: list[GameSnapshot]) -> None:
+    for league, outcome in result.league_outcomes.items():
+        metrics.POLLS.labels(league, outcome).inc()
+    league_of = {s.espn_id: s.espn_league for s in snapshots}
+    for espn_id in result.ingest.went_final:
+        metrics.GAMES_FINAL.labels(league_of.get(espn_id, "unknown")).inc()
 
 
 def follow_games_off_the_scoreboard(
@@ -171,7 +218,7 @@ def follow_games_off_the_scoreboard(
             snapshots.append(client.summary(feed_by_league[espn_league], espn_id).game)
         except EspnError as exc:
             result.errors.append(f"{espn_league} game {espn_id}: {exc}")
-            log.warning("espn summary failed game=%s league=%s: %s", espn_id, espn_league, exc)
+            log.warning("espn summary failed", extra={"game": espn_id, "league": espn_league, "error": str(exc)})
     return snapshots
 
 
@@ -182,18 +229,46 @@ def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datet
     live_state.publish_live_state(redis_client, state, now=now)
     publish_live_feed(redis_client, now=now)
     live_state.record_last_poll(redis_client, result.summary())
+    if result.ok:
+        live_state.record_successful_poll(redis_client, at=result.started_at, interval_seconds=state.interval_seconds)
 
 
-def log_poll(result: PollResult) -> None:
+def log_poll(result: PollResult, snapshots: list[GameSnapshot] = ()) -> None:
+    """One line per league polled, one per game that changed (went final: info), one for the whole poll."""
     ingest = result.ingest
+    changed, final = set(ingest.changed), set(ingest.went_final)
+    for league, outcome in result.league_outcomes.items():
+        in_league = [s.espn_id for s in snapshots if s.espn_league == league]
+        changed_here = sum(1 for espn_id in in_league if espn_id in changed)
+        log.info(
+            "league polled",
+            extra={"league": league, "outcome": outcome, "seen": len(in_league), "changed": changed_here},
+        )
+    for snapshot in snapshots:
+        if snapshot.espn_id not in changed:
+            continue
+        went_final = snapshot.espn_id in final
+        log.log(
+            logging.INFO if went_final else logging.DEBUG,
+            "game went final" if went_final else "game changed",
+            extra={
+                "game": snapshot.espn_id,
+                "league": snapshot.espn_league,
+                "score": f"{snapshot.away.score}-{snapshot.home.score}",
+                "status": snapshot.status.name,
+            },
+        )
+        changed.discard(snapshot.espn_id)  # a game on two days' scoreboards is logged once
+    state = result.state
     log.info(
-        "poll done seen=%d changed=%d final=%d requests=%d errors=%d took=%.2fs next=%ss (%s)",
-        len(ingest.seen), len(ingest.changed), len(ingest.went_final), result.requests,
-        len(result.errors), result.duration_seconds,
-        result.state.interval_seconds if result.state else "?", result.state.reason if result.state else "",
+        "poll done",
+        extra={
+            "seen": len(ingest.seen), "changed": len(ingest.changed), "final": len(ingest.went_final),
+            "requests": result.requests, "errors": len(result.errors), "took": round(result.duration_seconds, 3),
+            "next_poll_seconds": state.interval_seconds if state else None,
+            "regime": state.regime if state else None, "reason": state.reason if state else None,
+        },
     )  # fmt: skip
-    for espn_id in ingest.changed:
-        log.debug("game changed game=%s", espn_id)
 
 
 def refresh_live_state(*, now: datetime | None = None) -> live_state.LiveState:
@@ -209,7 +284,14 @@ def update_single_game(espn_id: str, *, now: datetime | None = None, client: Esp
     """Fetch one game from ESPN's summary endpoint and ingest it."""
     now = now or timezone.now()
     game = Game.objects.only("espn_league").get(espn_id=espn_id)
-    summary = (client or espn_client()).summary(LeagueFeed(game.espn_league), espn_id)
-    result = ingest_snapshots([summary.game], now=now)
-    publish_game_snapshots(cache_redis(), result.seen)
+    with log_context(game=espn_id, league=game.espn_league):
+        summary = (client or espn_client()).summary(LeagueFeed(game.espn_league), espn_id)
+        result = ingest_snapshots([summary.game], now=now)
+        publish_game_snapshots(cache_redis(), result.seen)
+        for _ in result.went_final:
+            metrics.GAMES_FINAL.labels(game.espn_league).inc()
+        log.info(
+            "game updated from its summary",
+            extra={"changed": bool(result.changed), "went_final": bool(result.went_final)},
+        )
     return result

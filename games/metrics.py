@@ -1,0 +1,284 @@
+"""Prometheus metrics: what the poller, ESPN, grading and the web did, served at GET /metrics.
+
+Events are counted where they happen (a poll, an ESPN request, a grading, a web request), in
+whichever process did them. Under gunicorn and Celery those are many processes: with
+PROMETHEUS_MULTIPROC_DIR set (the Procfile, `make run` and docker-compose set it) each process
+writes its counters to files there and /metrics adds up every process of the machine
+(prometheus_client's multiprocess mode; gunicorn's `child_exit` and Celery's
+`worker_process_shutdown` tell it when a process is gone). A worker on a machine without a web
+process serves the same at WORKER_METRICS_PORT.
+
+State shared by all processes (the breaker, the polling interval, live games, the last good
+poll) lives in Redis; /metrics reads it when scraped, so it is right whichever process wrote it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import redis
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- the poller
+
+POLL_RUNS = Counter(
+    "scores_poll_runs_total",
+    "Poll runs by outcome: ok, errors (some ESPN calls failed), failed (the poll raised: Redis or the "
+    "database down), skipped_not_due, skipped_locked (another poll was running).",
+    ["outcome"],
+)
+POLLS = Counter(
+    "scores_polls_total",
+    "Scoreboard polls per ESPN league and outcome: ok, error, rate_limited, breaker_open.",
+    ["league", "outcome"],
+)
+POLL_SECONDS = Histogram(
+    "scores_poll_duration_seconds",
+    "How long a poll that ran took, ESPN requests and ingest included.",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 45),
+)
+GAMES_FINAL = Counter("scores_games_final_total", "Games that went final, by ESPN league.", ["league"])
+
+# --------------------------------------------------------------------------- ESPN
+
+ESPN_REQUEST_SECONDS = Histogram(
+    "scores_espn_request_duration_seconds",
+    "One HTTP attempt to ESPN (retries are attempts of their own), by endpoint.",
+    ["endpoint"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13),
+)
+ESPN_REQUESTS = Counter(
+    "scores_espn_requests_total",
+    "HTTP attempts to ESPN by endpoint and outcome (ok, timeout, connection, bad_payload, http_NNN).",
+    ["endpoint", "outcome"],
+)
+ESPN_ERRORS = Counter(
+    "scores_espn_request_errors_total",
+    "Failed HTTP attempts to ESPN by endpoint and kind (the outcomes other than ok).",
+    ["endpoint", "kind"],
+)
+
+# --------------------------------------------------------------------------- pick'em
+
+PICKS_GRADED = Counter("scores_picks_graded_total", "Picks graded, by outcome: final (scored) or void.", ["outcome"])
+GAMES_GRADED = Counter(
+    "scores_games_graded_total", "Games whose picks were graded (regrades included), by outcome.", ["outcome"]
+)
+
+# --------------------------------------------------------------------------- the web
+
+HTTP_SECONDS = Histogram(
+    "scores_http_request_duration_seconds",
+    "Time to answer a request, by endpoint (the URL's name) and method.",
+    ["endpoint", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HTTP_REQUESTS = Counter(
+    "scores_http_requests_total", "Requests by endpoint, method and status code.", ["endpoint", "method", "status"]
+)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def observe_espn_request(endpoint: str, outcome: str, seconds: float) -> None:
+    """The ESPN client's `on_request` hook (espn/ knows nothing of Prometheus)."""
+    ESPN_REQUEST_SECONDS.labels(endpoint).observe(seconds)
+    ESPN_REQUESTS.labels(endpoint, outcome).inc()
+    if outcome != "ok":
+        ESPN_ERRORS.labels(endpoint, outcome).inc()
+
+
+def record_grading(outcome: str, picks: int) -> None:
+    GAMES_GRADED.labels(outcome).inc()
+    if picks:
+        PICKS_GRADED.labels(outcome).inc(picks)
+
+
+# --------------------------------------------------------------------------- request latency
+
+
+def endpoint_label(request: HttpRequest) -> str:
+    """A bounded label: the URL pattern's name, never the raw path (ids would explode the series)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name or match.route or "unnamed"
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unmatched"
+
+
+class RequestMetricsMiddleware:
+    """First in MIDDLEWARE: times everything below it, whitenoise and the views included."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._timers: dict[tuple[str, str], Histogram] = {}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        method = request.method if request.method in METHODS else "other"
+        endpoint = endpoint_label(request)
+        timer = self._timers.get((endpoint, method))
+        if timer is None:
+            timer = self._timers.setdefault((endpoint, method), HTTP_SECONDS.labels(endpoint, method))
+        timer.observe(elapsed)
+        HTTP_REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
+        return response
+
+
+# --------------------------------------------------------------------------- shared state, read at scrape time
+
+BREAKER_STATES = ("closed", "half-open", "open")
+
+
+class PollerStateCollector(Collector):
+    """The breaker, the polling interval, live games and the last good poll, from Redis."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from config.redis_client import cache_redis
+        from espn.breaker import BREAKER_KEY
+
+        from . import live_state
+
+        up = GaugeMetricFamily("scores_redis_up", "1 when /metrics could read the poller's state from Redis.")
+        try:
+            pipe = cache_redis().pipeline(transaction=False)
+            pipe.hmget(BREAKER_KEY, "state", "fail_counter", "opened_at")
+            pipe.get(live_state.LIVE_STATE_KEY)
+            pipe.get(live_state.LAST_OK_POLL_KEY)
+            (state, failures, opened_at), raw_state, raw_ok = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("metrics: Redis unavailable, poller state not reported", extra={"error": str(exc)})
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from breaker_metrics(state, failures, opened_at)
+        yield from live_state_metrics(json.loads(raw_state) if raw_state else None)
+        last_ok = json.loads(raw_ok) if raw_ok else None
+        if last_ok:
+            gauge = GaugeMetricFamily(
+                "scores_last_successful_poll_timestamp_seconds",
+                "When the last poll without any error started (Unix time).",
+            )
+            gauge.add_metric([], datetime.fromisoformat(last_ok["at"]).timestamp())
+            yield gauge
+
+
+def breaker_metrics(state: bytes | None, failures: bytes | None, opened_at: bytes | None) -> Iterator:
+    current = state.decode() if state else "closed"
+    states = GaugeMetricFamily(
+        "scores_espn_breaker_state", "The ESPN circuit breaker: 1 for its current state.", labels=["state"]
+    )
+    for name in BREAKER_STATES:
+        states.add_metric([name], 1 if name == current else 0)
+    yield states
+    counter = GaugeMetricFamily(
+        "scores_espn_breaker_consecutive_failures", "Consecutive failed ESPN calls the breaker has counted."
+    )
+    counter.add_metric([], int(failures or 0))
+    yield counter
+    if opened_at and current != "closed":
+        opened = GaugeMetricFamily("scores_espn_breaker_opened_timestamp_seconds", "When the breaker last opened.")
+        opened.add_metric([], float(opened_at))
+        yield opened
+
+
+def live_state_metrics(state: dict | None) -> Iterator[GaugeMetricFamily]:
+    if state is None:  # no poll or interval adjustment for 3 minutes: say nothing rather than stale numbers
+        return
+    for name, key, help_text in (
+        ("scores_poll_interval_seconds", "interval_seconds", "Seconds until the next poll, as the poller chose."),
+        ("scores_live_games", "live_count", "Games live now across the tracked ESPN leagues."),
+        ("scores_games_today", "games_today", "Games on today's (Eastern) schedule."),
+    ):
+        gauge = GaugeMetricFamily(name, help_text)
+        gauge.add_metric([], float(state.get(key) or 0))
+        yield gauge
+    regime = GaugeMetricFamily("scores_poll_regime", "The polling regime: 1 for the current one.", labels=["regime"])
+    for name in ("live", "idle", "offseason"):
+        regime.add_metric([name], 1 if state.get("regime") == name else 0)
+    yield regime
+
+
+# --------------------------------------------------------------------------- exposition
+
+
+def multiprocess_dir() -> str:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+def process_registry() -> CollectorRegistry:
+    """Every process of this machine when in multiprocess mode, else this process."""
+    path = multiprocess_dir()
+    if not path:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=path)
+    return registry
+
+
+_state_registry = CollectorRegistry(auto_describe=False)
+_state_registry.register(PollerStateCollector())
+
+
+def authorized(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if not token:
+        return True
+    return hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode())
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not authorized(request):
+        return HttpResponse(
+            "A bearer token is required: Authorization: Bearer <METRICS_TOKEN>.\n",
+            status=401,
+            content_type="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    body = generate_latest(process_registry()) + generate_latest(_state_registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+# --------------------------------------------------------------------------- process lifecycle hooks
+
+
+def mark_process_dead(pid: int) -> None:
+    """gunicorn's child_exit and Celery's worker_process_shutdown: drop a dead process's live gauges."""
+    path = multiprocess_dir()
+    if path:
+        multiprocess.mark_process_dead(pid, path)
+
+
+def start_worker_metrics_server(port: int) -> None:
+    """A Celery worker's own /metrics (its pool's processes), for machines without a web process."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, registry=process_registry())
+    log.info("worker metrics served", extra={"port": port, "multiprocess": bool(multiprocess_dir())})
