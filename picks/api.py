@@ -1,7 +1,7 @@
 """Pick'em API: one APIView per endpoint, input and output serializers, rules in `services`.
 
-Status codes: 400 bad input, 403 not yours (or not a member), 404 no such thing,
-409 too late (the game or the tiebreaker game has locked). Errors read
+Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 404 no such
+thing, 409 too late (the game or the tiebreaker game has locked). Errors read
 {"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -16,51 +17,82 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
+from .locking import is_locked
 from .models import ChangeSource, Entry, PickemLeague
 from .selectors import current_week, pick_status, picks_grid, user_entries, week_board
 from .standings import Standings, season_standings, week_standings
 from .weeks import Week
 
+# --------------------------------------------------------------------------- shared shapes
+
+
+@extend_schema_serializer(component_name="PickemProblem")
+class ProblemSerializer(serializers.Serializer):
+    game_id = serializers.IntegerField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="PickemError")
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = ProblemSerializer(many=True, required=False)
+    fields = serializers.DictField(required=False)
+
+
+@extend_schema_serializer(component_name="PickemLeague")
+class LeagueSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    espn_league = serializers.CharField()
+    season_year = serializers.IntegerField()
+    scoring = serializers.CharField()
+    against_spread = serializers.BooleanField()
+    commissioner_id = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="PickemWeek")
+class WeekSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    season_type = serializers.IntegerField()
+    number = serializers.IntegerField()
+    label = serializers.CharField()
+
 
 def error_response(exc: services.PickemError) -> Response:
-    body = {"detail": exc.message, "code": exc.code}
+    body: dict = {"detail": exc.message, "code": exc.code}
     if isinstance(exc, services.PicksRejected):
         body["errors"] = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in exc.problems]
-    return Response(body, status=exc.status)
+    return Response(ErrorSerializer(body).data, status=exc.status)
 
 
 def bad_request(detail: str, errors: dict | None = None) -> Response:
-    body = {"detail": detail, "code": "invalid"}
+    body: dict = {"detail": detail, "code": "invalid"}
     if errors:
         body["fields"] = errors
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
-class WeekParam:
-    @staticmethod
-    def read(request: Request, league: PickemLeague) -> Week | None:
-        """The ?week= asked for (ValueError if unreadable), else the league's current week."""
-        slug = request.query_params.get("week", "")
-        return Week.parse(slug) if slug else current_week(league, timezone.now())
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="bad input: nothing changed"),
+    403: OpenApiResponse(ErrorSerializer, description="not logged in, not a member, or not your entry"),
+    404: OpenApiResponse(ErrorSerializer, description="no such entry or league"),
+}
+WEEK_PARAM = OpenApiParameter("week", str, description="e.g. regular-3, pre-1, post-2; default: the current week")
 
 
-def week_json(week: Week | None, league: PickemLeague) -> dict | None:
+def read_week(request: Request, league: PickemLeague) -> Week | None:
+    """The ?week= asked for (ValueError if unreadable), else the league's current week."""
+    slug = request.query_params.get("week", "")
+    return Week.parse(slug) if slug else current_week(league, timezone.now())
+
+
+def week_data(week: Week | None, league: PickemLeague) -> dict | None:
     if week is None:
         return None
     label = week.label(league.espn_league)
     return {"slug": week.slug, "season_type": week.season_type, "number": week.number, "label": label}
-
-
-def league_json(league: PickemLeague) -> dict:
-    return {
-        "id": league.pk,
-        "name": league.name,
-        "espn_league": league.espn_league,
-        "season_year": league.season_year,
-        "scoring": league.scoring,
-        "against_spread": league.against_spread,
-        "commissioner_id": league.commissioner_id,
-    }
 
 
 def own_entry(request: Request, entry_id: int) -> Entry:
@@ -69,110 +101,189 @@ def own_entry(request: Request, entry_id: int) -> Entry:
     return entry
 
 
+def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).first()
+    if entry is None:
+        raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
+    return league, entry
+
+
+# --------------------------------------------------------------------------- entries and picks
+
+
+@extend_schema_serializer(component_name="PickemPickInput")
+class PickInputSerializer(serializers.Serializer):
+    game_id = serializers.IntegerField()
+    team_id = serializers.IntegerField()
+    confidence = serializers.IntegerField(required=False, allow_null=True, help_text="confidence leagues only")
+
+
+@extend_schema_serializer(component_name="PickemTiebreakerInput")
+class TiebreakerInputSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text="e.g. regular-3")
+    guess = serializers.IntegerField(help_text="total points of the week's last game")
+
+    def validate_week(self, value: str) -> Week:
+        try:
+            return Week.parse(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class EntryListApi(APIView):
-    """GET: my pick'em entries (one per league I belong to)."""
+    """My pick'em entries, one per league I belong to."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="PickemEntryListOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemEntryListOutputEntry")
+        class EntrySerializer(serializers.Serializer):
+            id = serializers.IntegerField(source="pk")
+            league = LeagueSerializer()
+
+        entries = EntrySerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer, 403: ERRORS[403]})
     def get(self, request: Request) -> Response:
-        entries = user_entries(request.user)
-        return Response({"entries": [{"id": e.pk, "league": league_json(e.league)} for e in entries]})
+        return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
 
 class EntryGamesApi(APIView):
-    """GET ?week=regular-3: the week's games to pick, with my picks, lock state and live status."""
+    """The week's games to pick, with my picks, lock state and how each pick is doing now."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="PickemEntryGamesOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemEntryGamesOutputGame")
+        class GameSerializer(serializers.Serializer):
+            @extend_schema_serializer(component_name="PickemEntryGamesOutputGameSide")
+            class SideSerializer(serializers.Serializer):
+                team_id = serializers.IntegerField()
+                abbreviation = serializers.CharField()
+                name = serializers.CharField()
+                score = serializers.IntegerField(allow_null=True)
+
+            @extend_schema_serializer(component_name="PickemEntryGamesOutputGamePick")
+            class PickSerializer(serializers.Serializer):
+                team_id = serializers.IntegerField()
+                confidence = serializers.IntegerField(allow_null=True)
+                result = serializers.CharField()
+                points = serializers.IntegerField()
+                line_at_lock = serializers.DecimalField(5, 1, allow_null=True, coerce_to_string=False)
+
+            @extend_schema_serializer(component_name="PickemEntryGamesOutputGameStatus")
+            class StatusSerializer(serializers.Serializer):
+                code = serializers.CharField(help_text="none, picked, live-win, live-loss, live-push, win, ...")
+                text = serializers.CharField()
+
+            game_id = serializers.IntegerField()
+            espn_id = serializers.CharField()
+            name = serializers.CharField()
+            kickoff = serializers.DateTimeField()
+            phase = serializers.CharField()
+            status_detail = serializers.CharField()
+            locked = serializers.BooleanField()
+            lock_reason = serializers.CharField()
+            line = serializers.DecimalField(
+                5, 1, allow_null=True, coerce_to_string=False, help_text="home team's spread (negative = favoured)"
+            )
+            is_tiebreak = serializers.BooleanField()
+            home = SideSerializer()
+            away = SideSerializer()
+            pick = PickSerializer(allow_null=True)
+            status = StatusSerializer()
+
+        @extend_schema_serializer(component_name="PickemEntryGamesOutputTiebreaker")
+        class TiebreakerSerializer(serializers.Serializer):
+            game_id = serializers.IntegerField(allow_null=True)
+            guess = serializers.IntegerField(allow_null=True)
+            locked = serializers.BooleanField()
+
+        entry_id = serializers.IntegerField()
+        league = LeagueSerializer()
+        week = WeekSerializer(allow_null=True)
+        weeks = serializers.ListField(child=serializers.CharField())
+        games = GameSerializer(many=True)
+        tiebreaker = TiebreakerSerializer(allow_null=True)
+
+    @extend_schema(parameters=[WEEK_PARAM], responses={200: OutputSerializer, **ERRORS})
     def get(self, request: Request, entry_id: int) -> Response:
         try:
             entry = own_entry(request, entry_id)
-            week = WeekParam.read(request, entry.league)
+            week = read_week(request, entry.league)
         except services.PickemError as exc:
             return error_response(exc)
         except ValueError as exc:
             return bad_request(str(exc))
         league = entry.league
-        if week is None:
-            return Response({"entry_id": entry.pk, "league": league_json(league), "week": None, "games": []})
-        board = week_board(entry, week, now=timezone.now())
-        games = []
-        for row in board.rows:
-            game, pick = row.game, row.pick
-            code, words = pick_status(pick, game, row.line, against_spread=league.against_spread)
-            games.append(
-                {
-                    "game_id": game.pk,
-                    "espn_id": game.espn_id,
-                    "name": str(game),
-                    "kickoff": game.kickoff,
-                    "phase": game.phase,
-                    "status_detail": game.short_detail,
-                    "locked": row.locked,
-                    "lock_reason": row.lock_reason,
-                    "line": row.line,
-                    "is_tiebreak": row.is_tiebreak,
-                    "home": team_json(game.home_team, game.home_score),
-                    "away": team_json(game.away_team, game.away_score),
-                    "pick": None
-                    if pick is None
-                    else {
-                        "team_id": pick.team_id,
-                        "confidence": pick.confidence,
-                        "result": pick.result,
-                        "points": pick.points,
-                        "line_at_lock": pick.line_at_lock,
-                    },
-                    "status": {"code": code, "text": words},
-                }
-            )
-        return Response(
-            {
-                "entry_id": entry.pk,
-                "league": league_json(league),
-                "week": week_json(week, league),
-                "weeks": [w.slug for w in board.weeks],
-                "games": games,
-                "tiebreaker": {
+        body = {"entry_id": entry.pk, "league": league, "week": None, "weeks": [], "games": [], "tiebreaker": None}
+        if week is not None:
+            board = week_board(entry, week, now=timezone.now())
+            body.update(
+                week=week_data(week, league),
+                weeks=[w.slug for w in board.weeks],
+                games=[game_data(row, against_spread=league.against_spread) for row in board.rows],
+                tiebreaker={
                     "game_id": board.tiebreak.pk if board.tiebreak else None,
                     "guess": board.tiebreak_guess,
                     "locked": board.tiebreak_locked,
                 },
-            }
-        )
+            )
+        return Response(self.OutputSerializer(body).data)
 
 
-def team_json(team, score) -> dict:
+def game_data(row, *, against_spread: bool) -> dict:
+    game, pick = row.game, row.pick
+    code, words = pick_status(pick, game, row.line, against_spread=against_spread)
+    return {
+        "game_id": game.pk,
+        "espn_id": game.espn_id,
+        "name": str(game),
+        "kickoff": game.kickoff,
+        "phase": game.phase,
+        "status_detail": game.short_detail,
+        "locked": row.locked,
+        "lock_reason": row.lock_reason,
+        "line": row.line,
+        "is_tiebreak": row.is_tiebreak,
+        "home": side_data(game.home_team, game.home_score),
+        "away": side_data(game.away_team, game.away_score),
+        "pick": pick,
+        "status": {"code": code, "text": words},
+    }
+
+
+def side_data(team, score) -> dict:
     return {"team_id": team.pk, "abbreviation": team.abbreviation, "name": team.display_name, "score": score}
 
 
 class EntryPicksApi(APIView):
-    """POST {"picks": [{"game_id", "team_id", "confidence"?}], "tiebreaker"?: {"week", "guess"}}.
+    """Submit picks (and the week's tiebreaker guess): all of them are saved, or none.
 
-    All or nothing: 200 with what changed, or an error and nothing saved.
+    200 with what changed; 400 bad input; 403 not your entry; 409 a game (or the tiebreaker game) has locked.
     """
 
     permission_classes = [IsAuthenticated]
 
-    class PickSerializer(serializers.Serializer):
-        game_id = serializers.IntegerField()
-        team_id = serializers.IntegerField()
-        confidence = serializers.IntegerField(required=False, allow_null=True)
-
-    class TiebreakerSerializer(serializers.Serializer):
-        week = serializers.CharField()
-        guess = serializers.IntegerField()
-
-        def validate_week(self, value: str) -> Week:
-            try:
-                return Week.parse(value)
-            except ValueError as exc:
-                raise serializers.ValidationError(str(exc)) from None
-
+    @extend_schema_serializer(component_name="PickemEntryPicksInput")
     class InputSerializer(serializers.Serializer):
-        picks = serializers.ListField(child=serializers.DictField(), required=False, default=list, max_length=500)
-        tiebreaker = serializers.DictField(required=False, allow_null=True)
+        picks = PickInputSerializer(many=True, required=False, max_length=500)
+        tiebreaker = TiebreakerInputSerializer(required=False, allow_null=True)
 
+    @extend_schema_serializer(component_name="PickemEntryPicksOutput")
+    class OutputSerializer(serializers.Serializer):
+        created = serializers.ListField(child=serializers.IntegerField(), help_text="game ids")
+        changed = serializers.ListField(child=serializers.IntegerField())
+        unchanged = serializers.ListField(child=serializers.IntegerField())
+        tiebreaker_changed = serializers.BooleanField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
+    )
     def post(self, request: Request, entry_id: int) -> Response:
         try:
             entry = own_entry(request, entry_id)
@@ -180,129 +291,160 @@ class EntryPicksApi(APIView):
             return error_response(exc)
         data = self.InputSerializer(data=request.data)
         if not data.is_valid():
-            return bad_request("The request is not a list of picks.", data.errors)
-        picks = self.PickSerializer(data=data.validated_data["picks"], many=True)
-        if not picks.is_valid():
-            return bad_request("Some picks are not readable.", {"picks": picks.errors})
-        tiebreaker = None
-        if data.validated_data.get("tiebreaker") is not None:
-            tb = self.TiebreakerSerializer(data=data.validated_data["tiebreaker"])
-            if not tb.is_valid():
-                return bad_request("The tiebreaker is not readable.", {"tiebreaker": tb.errors})
-            tiebreaker = services.TiebreakerInput(week=tb.validated_data["week"], guess=tb.validated_data["guess"])
-        if not picks.validated_data and tiebreaker is None:
+            return bad_request("The request is not readable: see the fields.", data.errors)
+        picks = data.validated_data.get("picks") or []
+        tiebreaker = data.validated_data.get("tiebreaker")
+        if not picks and tiebreaker is None:
             return bad_request("Send at least one pick or a tiebreaker.")
         try:
             result = services.submit_picks(
                 user=request.user,
                 entry=entry,
-                picks=[services.PickInput(**p) for p in picks.validated_data],
-                tiebreaker=tiebreaker,
+                picks=[services.PickInput(**p) for p in picks],
+                tiebreaker=services.TiebreakerInput(**tiebreaker) if tiebreaker else None,
                 now=timezone.now(),
                 source=ChangeSource.API,
             )
         except services.PickemError as exc:
             return error_response(exc)
-        return Response(
-            {
-                "created": result.created,
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-                "tiebreaker_changed": result.tiebreaker_changed,
-            }
-        )
+        return Response(self.OutputSerializer(result).data)
 
 
-def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
-    league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
-    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).first()
-    if entry is None:
-        raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
-    return league, entry
+# --------------------------------------------------------------------------- leagues
 
 
 class LeagueStandingsApi(APIView):
-    """GET ?view=week|season&week=regular-3: standings, with the live projection while games are on."""
+    """Standings for a week (default) or the season, with the live projection while games are on."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="PickemLeagueStandingsOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemLeagueStandingsOutputRow")
+        class RowSerializer(serializers.Serializer):
+            rank = serializers.IntegerField()
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            points = serializers.IntegerField()
+            wins = serializers.IntegerField()
+            losses = serializers.IntegerField()
+            pushes = serializers.IntegerField()
+            tiebreak_guess = serializers.IntegerField(allow_null=True, help_text="hidden until the game locks")
+            tiebreak_distance = serializers.IntegerField(allow_null=True)
+            live_points = serializers.IntegerField(help_text="points picks on live games would add if they ended now")
+            projected_points = serializers.IntegerField()
+            live_rank = serializers.IntegerField()
+
+        @extend_schema_serializer(component_name="PickemLeagueStandingsOutputTiebreak")
+        class TiebreakSerializer(serializers.Serializer):
+            game_id = serializers.IntegerField()
+            name = serializers.CharField()
+            total = serializers.IntegerField(allow_null=True)
+
+        league = LeagueSerializer()
+        view = serializers.ChoiceField(choices=["week", "season"])
+        week = WeekSerializer(allow_null=True)
+        live_games = serializers.IntegerField()
+        tiebreak = TiebreakSerializer(allow_null=True)
+        rows = RowSerializer(many=True)
+
+    @extend_schema(
+        parameters=[WEEK_PARAM, OpenApiParameter("view", str, enum=["week", "season"])],
+        responses={200: OutputSerializer, **ERRORS},
+    )
     def get(self, request: Request, league_id: int) -> Response:
         try:
             league, entry = member_league(request, league_id)
-            week = WeekParam.read(request, league)
+            week = read_week(request, league)
         except services.PickemError as exc:
             return error_response(exc)
         except ValueError as exc:
             return bad_request(str(exc))
         season = request.query_params.get("view") == "season" or week is None
         standings = season_standings(league) if season else week_standings(league, week)
-        return Response(standings_json(standings, viewer_entry_id=entry.pk, now=timezone.now()))
+        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now())
+        return Response(self.OutputSerializer(body).data)
 
 
-def standings_json(standings: Standings, *, viewer_entry_id: int, now) -> dict:
-    from .locking import is_locked
-
+def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
     league = standings.league
     reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
+    last = standings.tiebreak
+    rows = []
+    for row in standings.rows:
+        shown = reveal or row.entry_id == viewer_entry_id
+        rows.append(
+            {
+                **row.__dict__,
+                "tiebreak_guess": row.tiebreak_guess if shown else None,
+                "projected_points": row.projected_points,
+            }
+        )
     return {
-        "league": league_json(league),
+        "league": league,
         "view": "week" if standings.week else "season",
-        "week": week_json(standings.week, league),
+        "week": week_data(standings.week, league),
         "live_games": standings.live_games,
         "tiebreak": None
-        if standings.tiebreak is None
-        else {
-            "game_id": standings.tiebreak.pk,
-            "name": str(standings.tiebreak),
-            "total": standings.tiebreak_total,
-        },
-        "rows": [
-            {
-                "rank": r.rank,
-                "entry_id": r.entry_id,
-                "username": r.username,
-                "points": r.points,
-                "wins": r.wins,
-                "losses": r.losses,
-                "pushes": r.pushes,
-                "tiebreak_guess": r.tiebreak_guess if (reveal or r.entry_id == viewer_entry_id) else None,
-                "tiebreak_distance": r.tiebreak_distance,
-                "live_points": r.live_points,
-                "projected_points": r.projected_points,
-                "live_rank": r.live_rank,
-            }
-            for r in standings.rows
-        ],
+        if last is None
+        else {"game_id": last.pk, "name": str(last), "total": standings.tiebreak_total},
+        "rows": rows,
     }
 
 
 class LeaguePicksApi(APIView):
-    """GET ?week=: members' picks of the week; others' picks only once their game has locked."""
+    """Members' picks of a week; another member's pick shows only once its game has locked."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="PickemLeaguePicksOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemLeaguePicksOutputGame")
+        class GameSerializer(serializers.Serializer):
+            game_id = serializers.IntegerField()
+            name = serializers.CharField()
+
+        @extend_schema_serializer(component_name="PickemLeaguePicksOutputMember")
+        class MemberSerializer(serializers.Serializer):
+            @extend_schema_serializer(component_name="PickemLeaguePicksOutputMemberCell")
+            class CellSerializer(serializers.Serializer):
+                game_id = serializers.IntegerField()
+                hidden = serializers.BooleanField()
+                team = serializers.CharField(allow_null=True)
+                confidence = serializers.IntegerField(allow_null=True)
+                result = serializers.CharField(allow_null=True)
+
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            tiebreak_guess = serializers.IntegerField(allow_null=True)
+            picks = CellSerializer(many=True)
+
+        league = LeagueSerializer()
+        week = WeekSerializer(allow_null=True)
+        games = GameSerializer(many=True)
+        members = MemberSerializer(many=True)
+
+    @extend_schema(parameters=[WEEK_PARAM], responses={200: OutputSerializer, **ERRORS})
     def get(self, request: Request, league_id: int) -> Response:
         try:
             league, entry = member_league(request, league_id)
-            week = WeekParam.read(request, league)
+            week = read_week(request, league)
         except services.PickemError as exc:
             return error_response(exc)
         except ValueError as exc:
             return bad_request(str(exc))
-        if week is None:
-            return Response({"league": league_json(league), "week": None, "games": [], "members": []})
-        members = list(
-            Entry.objects.filter(league=league, removed_at=None)
-            .order_by("user__username")
-            .values_list("pk", "user__username")
-        )
-        grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=timezone.now())
-        return Response(
-            {
-                "league": league_json(league),
-                "week": week_json(week, league),
-                "games": [{"game_id": g.pk, "name": str(g)} for g in grid.games],
-                "members": [
+        body: dict = {"league": league, "week": None, "games": [], "members": []}
+        if week is not None:
+            members = list(
+                Entry.objects.filter(league=league, removed_at=None)
+                .order_by("user__username")
+                .values_list("pk", "user__username")
+            )
+            grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=timezone.now())
+            body.update(
+                week=week_data(week, league),
+                games=[{"game_id": g.pk, "name": str(g)} for g in grid.games],
+                members=[
                     {
                         "entry_id": row.entry_id,
                         "username": row.username,
@@ -320,18 +462,26 @@ class LeaguePicksApi(APIView):
                     }
                     for row in grid.rows
                 ],
-            }
-        )
+            )
+        return Response(self.OutputSerializer(body).data)
 
 
 class LeagueJoinApi(APIView):
-    """POST {"invite_code": "..."}: 201 joined, 200 already a member, 400 wrong code."""
+    """Join a pick'em league with its invite code: 201 joined, 200 already a member, 400 wrong code."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="PickemLeagueJoinInput")
     class InputSerializer(serializers.Serializer):
         invite_code = serializers.CharField(max_length=64)
 
+    @extend_schema_serializer(component_name="PickemLeagueJoinOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField()
+        league = LeagueSerializer()
+        created = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         if not data.is_valid():
@@ -340,7 +490,5 @@ class LeagueJoinApi(APIView):
             entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         except services.PickemError as exc:
             return error_response(exc)
-        return Response(
-            {"entry_id": entry.pk, "league": league_json(entry.league), "created": created},
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,20 +1,8 @@
-// Pick'em pages: local kickoff times, small conveniences, and live pick status while games are on.
-// Plain JavaScript, no build step; every page works without it.
+// Pick'em pages: small conveniences, and live pick status while games are on. Kickoff times are
+// localised by the site's js/localtime.js (<time data-localtime>). Plain JavaScript, no build step;
+// every page works without it.
 (function () {
   "use strict";
-
-  var timeFormat = new Intl.DateTimeFormat(undefined, {
-    weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit",
-  });
-
-  function localiseTimes(root) {
-    root.querySelectorAll("time[data-picks-local]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when.getTime())) return;
-      el.title = el.textContent.trim();
-      el.textContent = timeFormat.format(when);
-    });
-  }
 
   function wireConveniences(root) {
     root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
@@ -65,7 +53,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    localiseTimes(document);
     wireConveniences(document);
     document.querySelectorAll("form.pick-form").forEach(followLiveGames);
   });

@@ -247,3 +247,20 @@ def test_others_picks_stay_hidden_until_the_game_locks(client, league, ann, game
         "result": None,
     }
     assert members["ann"][late.pk]["team"] == "LA"  # my own pick: always shown
+
+
+def test_the_api_schema_documents_every_pickem_endpoint():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    picks_paths = {path for path in paths if path.startswith("/api/picks/")}
+    assert picks_paths == {
+        "/api/picks/entries/",
+        "/api/picks/entries/{entry_id}/games/",
+        "/api/picks/entries/{entry_id}/picks/",
+        "/api/picks/leagues/join/",
+        "/api/picks/leagues/{league_id}/standings/",
+        "/api/picks/leagues/{league_id}/picks/",
+    }
+    body = paths["/api/picks/entries/{entry_id}/picks/"]["post"]
+    assert {"200", "400", "403", "404", "409"} <= set(body["responses"])
