@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -36,6 +36,8 @@ from .models import Entry, GameGrading, GameLine, GradingOutcome, Pick, PickResu
 log = logging.getLogger(__name__)
 
 VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
+# The sweep looks at recent games only; an older one missed by it is frozen when it is graded.
+FREEZE_LOOKBACK = timedelta(days=7)
 ZERO = Decimal(0)
 
 
@@ -104,7 +106,7 @@ def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
     """Freeze the line of every locked game that has picks and no frozen line yet (a periodic sweep)."""
     now = now or timezone.now()
     candidates = list(
-        Game.objects.filter(locked_q(now), pickem_line__isnull=True)
+        Game.objects.filter(locked_q(now), pickem_line__isnull=True, kickoff__gte=now - FREEZE_LOOKBACK)
         .filter(Exists(Pick.objects.filter(game_id=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )

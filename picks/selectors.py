@@ -58,17 +58,12 @@ def league_weeks(league: PickemLeague) -> list[Week]:
 
 
 def current_week(league: PickemLeague, now: datetime) -> Week | None:
-    """The week of the next game still to finish; else the last week played; else the first."""
-    games = league_games(league).exclude(week=None)
-    upcoming = (
-        games.filter(phase__in=UNSETTLED_PHASES, kickoff__gte=now - CURRENT_WEEK_LOOKBACK)
-        .order_by("kickoff")
-        .values_list("season_type", "week")
-        .first()
-    )
-    found = upcoming or (
-        games.filter(kickoff__lte=now).order_by("-kickoff").values_list("season_type", "week").first()
-        or games.order_by("kickoff").values_list("season_type", "week").first()
+    """The week of the next game still to finish; else the week last played; else the first."""
+    games = league_games(league).exclude(week=None).values_list("season_type", "week")
+    found = (
+        games.filter(phase__in=UNSETTLED_PHASES, kickoff__gte=now - CURRENT_WEEK_LOOKBACK).order_by("kickoff").first()
+        or games.exclude(phase=Phase.SCHEDULED).order_by("-kickoff").first()
+        or games.order_by("kickoff").first()
     )
     return Week(*found) if found else None
 

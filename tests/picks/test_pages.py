@@ -269,3 +269,11 @@ def test_league_page_takes_as_many_queries_for_30_members_as_for_3(client, ann, 
             make_pick(entry, live, "home"), make_pick(entry, later, "away")
         leagues.append(league)
     assert standings_page_queries(client, leagues[0]) == standings_page_queries(client, leagues[1])
+
+
+def test_pages_of_a_league_whose_season_has_no_games_yet(client, ann):
+    league = make_league(ann, season_year=2024)
+    page = text(client.get(f"/picks/?league={league.pk}"))
+    assert "No NFL games of the 2024 season are known yet" in page
+    assert client.get(f"/picks/leagues/{league.pk}/").status_code == 200
+    assert client.get(f"/picks/?league={league.pk}&week=nonsense").status_code == 200

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from espn.snapshots import Phase
+from games.models import Game
 from picks import services
 from picks.grading import freeze_lines_at_lock, grade_game
 from picks.models import ScoringMode, WeeklyTiebreaker
@@ -198,3 +199,21 @@ def test_season_standings_work_without_the_cache(monkeypatch):
     make_pick(ann, game, "away")
     finish(game, 3, 7)
     assert season_standings(league).row_for(ann.pk).points == 1
+
+
+def test_current_week_is_the_next_to_finish_else_the_last_played():
+    from picks.selectors import current_week
+
+    league = make_league()
+    assert current_week(league, NOW) is None
+    done = make_game(home="1H", away="1A", week=1, kickoff=NOW - timedelta(days=3))
+    set_result(done, home_score=1, away_score=0)
+    make_game(home="2H", away="2A", week=2, kickoff=NOW + timedelta(days=4))
+    assert current_week(league, NOW) == WEEK2
+    make_game(home="SH", away="SA", week=1, kickoff=NOW - timedelta(days=30))  # stale "scheduled": ignored
+    assert current_week(league, NOW) == WEEK2
+    late = make_game(home="3H", away="3A", week=3, kickoff=NOW + timedelta(days=9), phase=Phase.FINAL)  # replay time
+    assert current_week(league, NOW) == WEEK2
+    set_result(late, home_score=3, away_score=0)
+    Game.objects.filter(week=2).update(phase=Phase.FINAL)
+    assert current_week(league, NOW) == Week(2, 3)
