@@ -20,9 +20,14 @@ migrate: venv
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 
+# Prometheus multiprocess mode: every process of `make run` writes its counters here, and the web's
+# /metrics adds them up. Emptied at each start (a new run counts from zero).
+METRICS_DIR := $(CURDIR)/var/prometheus
+
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(WITH_REDIS) -- $(BIN)/honcho start -p $(PORT)
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(WITH_REDIS) -- $(BIN)/honcho start -p $(PORT)
 
 test: venv
 	mkdir -p var

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str, redis_url_for_db
 
@@ -25,7 +26,13 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-# Production sets SECRET_KEY in the environment; a machine without one uses its own local key.
+# HTTPS=true where the site is served over TLS (by gunicorn or a proxy in front): secure cookies,
+# redirects to https, and SECRET_KEY required from the environment (every web process must share it).
+HTTPS = env_bool("HTTPS", False)
+
+# Production sets SECRET_KEY in the environment; a developer machine without one uses its own local key.
+if HTTPS and not env_str("SECRET_KEY"):
+    raise ImproperlyConfigured("HTTPS=true: set SECRET_KEY in the environment (50+ random characters)")
 SECRET_KEY = env_str("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -46,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -74,6 +82,37 @@ TEMPLATES = [
         },
     },
 ]
+
+# Security headers and cookies (`python manage.py check --deploy` passes with the README's production
+# variables). Each can be set on its own; HTTPS sets the cookie and redirect ones together.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers and Prometheus often check over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS is hard to undo: off until SECURE_HSTS_SECONDS is set (try 3600 first, then 31536000).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Sign-in and sign-up POSTs per client address and per username (config/ratelimit.py); empty: no limit.
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10/min")
+
+# Operations: GET /metrics (Authorization: Bearer METRICS_TOKEN when set) and GET /health/.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# The oldest a successful poll may be before /health/ fails; 0: twice the chosen interval plus a minute.
+HEALTH_POLL_MAX_AGE = env_int("HEALTH_POLL_MAX_AGE", 0)
+# A Celery worker serves its processes' metrics on this port (0: off; the web's /metrics covers
+# workers on the same machine through PROMETHEUS_MULTIPROC_DIR).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 # Database: SQLite file unless DATABASE_URL is set.
 DATABASES = {
@@ -171,6 +210,8 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers log through LOGGING below (one line per event), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "poll-espn-scores": {
         "task": "games.tasks.poll_espn_scores",
@@ -200,8 +241,9 @@ REST_FRAMEWORK = {
     # Per client: by user when logged in, by address otherwise. /api/games/live/ counts its own
     # requests (rate "live") inside the one Redis round trip that serves it.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, but an unreachable Redis lets requests through instead of failing them.
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
@@ -224,13 +266,18 @@ LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 
+# One line per event, key=value (or JSON), with league= and game= on every line (config/logging.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "keyvalue")
+if LOG_FORMAT not in ("keyvalue", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use keyvalue or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "keyvalue": {"()": "config.logging.KeyValueFormatter"},
+        "json": {"()": "config.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

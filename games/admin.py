@@ -1,9 +1,29 @@
-from django.contrib import admin
+"""The season's control room: games with filters, search and actions, and the poller's panel.
+
+On the games list an operator sees the polling interval and why, the last polls, the ESPN
+circuit breaker (with a button to reset it) and a link to django-celery-beat's schedules; the
+actions re-poll selected games from ESPN and regrade their picks.
+"""
+
+import logging
+
+import redis
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from config.redis_client import cache_redis
+from espn.client import EspnError
 
 from . import live_state
 from .models import Game, Season, Team
+
+log = logging.getLogger(__name__)
+
+MAX_REPOLL = 25  # one ESPN request each, from the web process: a handful, not a season
 
 
 @admin.register(Season)
@@ -22,32 +42,93 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "espn_league", "kickoff", "week", "phase", "short_detail",
-        "away_score", "home_score", "last_changed_at",
+        "__str__", "espn_league", "kickoff", "week", "phase", "short_detail", "away_score", "home_score",
+        "last_changed_at",
     )  # fmt: skip
-    list_filter = ("espn_league", "phase", "season", "week")
+    list_filter = ("espn_league", "phase", "season", "season_type", "week")
     search_fields = ("espn_id", "name", "short_name", "home_team__display_name", "away_team__display_name")
     list_select_related = ("home_team", "away_team", "season")
     raw_id_fields = ("home_team", "away_team", "possession_team", "season")
     date_hierarchy = "kickoff"
     change_list_template = "admin/games/game/change_list.html"
+    actions = ["repoll_from_espn", "regrade_picks"]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "poller": poller_status()}
+        extra_context = {
+            **(extra_context or {}),
+            "poller": poller_status(),
+            "has_change_permission": self.has_change_permission(request),
+        }
         return super().changelist_view(request, extra_context=extra_context)
+
+    def get_urls(self):
+        reset = self.admin_site.admin_view(self.reset_breaker_view)
+        return [path("breaker/reset/", reset, name="games_game_breaker_reset"), *super().get_urls()]
+
+    @admin.action(description="Re-poll the selected games from ESPN", permissions=["change"])
+    def repoll_from_espn(self, request: HttpRequest, queryset: QuerySet[Game]) -> None:
+        from .polling import update_single_game
+
+        espn_ids = list(queryset.order_by("kickoff").values_list("espn_id", flat=True)[: MAX_REPOLL + 1])
+        if len(espn_ids) > MAX_REPOLL:
+            self.message_user(request, f"Select at most {MAX_REPOLL} games to re-poll at once.", messages.ERROR)
+            return
+        changed, failed = 0, []
+        for espn_id in espn_ids:
+            try:
+                changed += bool(update_single_game(espn_id).changed)
+            except EspnError as exc:
+                failed.append(f"{espn_id}: {exc}")
+        log.info("games re-polled from the admin", extra={"user": request.user.get_username(), "games": len(espn_ids)})
+        self.message_user(request, f"Re-polled {len(espn_ids)} game(s) from ESPN: {changed} changed.")
+        for failure in failed:
+            self.message_user(request, f"ESPN failed for game {failure}", messages.WARNING)
+
+    @admin.action(description="Regrade the picks on the selected games", permissions=["change"])
+    def regrade_picks(self, request: HttpRequest, queryset: QuerySet[Game]) -> None:
+        # The admin is where the apps meet: games itself knows nothing of picks, so import at call time.
+        from picks.admin import regrade
+
+        regrade(request, set(queryset.values_list("pk", flat=True)), self)
+
+    def reset_breaker_view(self, request: HttpRequest) -> HttpResponse:
+        return _reset_breaker(self, request)
+
+
+@require_POST
+def _reset_breaker(model_admin: GameAdmin, request: HttpRequest) -> HttpResponse:
+    """Close the ESPN breaker now (after fixing what tripped it), rather than waiting out its timeout."""
+    from espn.breaker import read_breaker, reset_breaker
+
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
+    try:
+        before = read_breaker(cache_redis())["state"]
+        reset_breaker(cache_redis())
+    except redis.RedisError as exc:
+        model_admin.message_user(request, f"Breaker not reset: Redis unavailable ({exc}).", messages.ERROR)
+    else:
+        user = request.user.get_username()
+        log.warning("espn circuit breaker reset from the admin", extra={"user": user, "was": before})
+        model_admin.message_user(request, f"ESPN circuit breaker reset (it was {before}).", messages.SUCCESS)
+    return HttpResponseRedirect(reverse("admin:games_game_changelist"))
 
 
 def poller_status() -> dict:
-    """What an operator needs at a glance: the interval and why, the last poll, the breaker."""
+    """What an operator needs at a glance: the interval and why, the last polls, the breaker."""
     from espn.breaker import read_breaker
 
     try:
         client = cache_redis()
+        history = live_state.poll_history(client, limit=10)
+        for entry in history:
+            entry["ok"] = not entry.get("errors")
         return {
             "live_state": live_state.read_json(client, live_state.LIVE_STATE_KEY),
             "last_poll": live_state.read_json(client, live_state.LAST_POLL_KEY),
+            "last_ok_poll": live_state.read_json(client, live_state.LAST_OK_POLL_KEY),
             "breaker": read_breaker(client),
-            "history": live_state.poll_history(client, limit=10),
+            "history": history,
         }
-    except Exception as exc:
+    except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down
         return {"error": f"Redis unavailable: {exc}"}

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from espn.snapshots import Phase
+from games import metrics
 from games.models import Game
 
 from .locking import locked_q
@@ -160,6 +161,7 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
+    metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
 
 

@@ -6,12 +6,14 @@ The accounts URLs keep Django's plain names (settings.LOGIN_URL = "login").
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.ratelimit import login_rate_limited
+
 from . import api, views
 
 account_patterns = [
-    path("login/", views.PicksLoginView.as_view(), name="login"),
+    path("login/", login_rate_limited(views.PicksLoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.signup, name="signup"),
+    path("signup/", login_rate_limited(views.signup, scope="signup"), name="signup"),
 ]
 
 page_patterns = [
