@@ -271,6 +271,7 @@ class LiveGamesApi(APIView):
         except redis.RedisError:
             log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
             client, read = None, None
+        stale = client is None
         if read is None:
             read = self.rebuilt(client, tags, gzip_ok)
         headers = {
@@ -278,6 +279,8 @@ class LiveGamesApi(APIView):
             "Cache-Control": f"public, max-age={read.max_age}",
             "Vary": "Accept-Encoding",
         }
+        if stale:  # Redis is down, so no poll runs: the database's scores are as of the last poll
+            headers["X-Scores-Stale"] = "Redis unavailable; scores as of the last poll"
         if read.body is None:
             return HttpResponseNotModified(headers=headers)
         if gzip_ok:

@@ -18,6 +18,7 @@ is down, requests are served from the database.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import logging
@@ -58,6 +59,7 @@ class LiveFeed:
     etag: str  # the hash alone, unquoted
     live_count: int
     valid_until: int  # epoch seconds of the next Eastern midnight: "today" changes then
+    stale: bool = False  # rendered from the database because Redis is down: no poll can run meanwhile
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ def current_feed(now: datetime | None = None) -> LiveFeed:
             return LiveFeed(raw[0], raw[1], raw[2].decode(), int(raw[3]), int(raw[4]))
     except redis.RedisError:
         log.warning("live feed: Redis unavailable, rendering from the database", exc_info=True)
-        return build_live_feed(now)
+        return dataclasses.replace(build_live_feed(now), stale=True)
     return rebuild_feed(client, now=now)
 
 

@@ -141,6 +141,7 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "groups": grouped_cards(document["games"]),
         "feed": document,
         "etag": live_feed.etag_header(feed.etag, gzipped=False),
+        "stale": feed.stale,
     }
     return render(request, "games/live.html", context)
 
