@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    # Freezes the line of games that just locked, and grades any game a lost announcement left behind.
+    "picks-housekeeping": {
+        "task": "picks.tasks.picks_housekeeping",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "cleanup-old-game-cache": {
         "task": "games.tasks.cleanup_old_game_cache",
         "schedule": 900.0,
