@@ -92,11 +92,11 @@ class GameAdmin(admin.ModelAdmin):
         regrade(request, set(queryset.values_list("pk", flat=True)), self)
 
     def reset_breaker_view(self, request: HttpRequest) -> HttpResponse:
-        return _reset_breaker(self, request)
+        return reset_breaker_view(request, self)
 
 
 @require_POST
-def _reset_breaker(model_admin: GameAdmin, request: HttpRequest) -> HttpResponse:
+def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResponse:
     """Close the ESPN breaker now (after fixing what tripped it), rather than waiting out its timeout."""
     from espn.breaker import read_breaker, reset_breaker
 
