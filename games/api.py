@@ -17,7 +17,13 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -166,6 +172,8 @@ class GameListApi(APIView):
                 )
             return value
 
+    # Named components: four nested classes called OutputSerializer would all be "Output" in the schema.
+    @extend_schema_serializer(component_name="GameListItem")
     class OutputSerializer(GameOutputSerializer):
         pass
 
@@ -225,6 +233,7 @@ class LiveGamesApi(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()
 
+    @extend_schema_serializer(component_name="LiveFeed")
     class OutputSerializer(serializers.Serializer):
         day = serializers.DateField(help_text="the Eastern calendar day the feed covers")
         live_count = serializers.IntegerField()
@@ -357,6 +366,7 @@ class GameDetailApi(APIView):
             required=False, default=50, min_value=0, max_value=500, help_text="how many of the latest plays"
         )
 
+    @extend_schema_serializer(component_name="GameDetail")
     class OutputSerializer(GameOutputSerializer):
         summary = SummaryStatusOutputSerializer(help_text="where the plays and win probability come from")
         plays = PlayOutputSerializer(many=True, help_text="the latest plays, newest first")
@@ -435,6 +445,7 @@ def poller_status(client: redis.Redis, *, now) -> dict:
 class StatusApi(APIView):
     permission_classes = (AllowAny,)
 
+    @extend_schema_serializer(component_name="PollerStatus")
     class OutputSerializer(serializers.Serializer):
         healthy = serializers.BooleanField(help_text="polls on time and the breaker closed")
         problems = serializers.ListField(child=serializers.CharField())
