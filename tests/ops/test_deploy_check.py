@@ -24,7 +24,11 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
 }
-SETTING_NAMES = {*PRODUCTION, "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT"}
+# Not inherited from the test run: settings under test, and what other tests set for themselves
+# (the browser tests allow Django's ORM beside Playwright's event loop; production never does).
+SETTING_NAMES = {
+    *PRODUCTION, "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE",
+}  # fmt: skip
 
 
 def run(command: list[str], **env: str) -> subprocess.CompletedProcess:

@@ -338,7 +338,7 @@ SECRET_PATTERNS = {
     "AWS access key": re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
     "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b"),
     "Slack token": re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}"),
-    "Django insecure key": re.compile(r"django-insecure-"),
+    "Django insecure key": re.compile(r"django-insecur[e]-"),  # [e]: this file must not match itself
     "SECRET_KEY literal": re.compile(r"""SECRET_KEY\s*[:=]\s*["'][^"'${}]{16,}["']"""),
     "password in a URL": re.compile(r"\b(?:postgres(?:ql)?|redis|amqp)://[^:@/\s]+:(?!\$\{)[^@\s]+@"),
 }
