@@ -33,6 +33,7 @@ from espn.breaker import read_breaker
 from espn.client import EspnClient, EspnError, LeagueFeed
 from espn.snapshots import GameSummary, Phase, PlaySnapshot
 
+from .metrics import observe_espn_request
 from .models import Game
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def page_espn_client() -> EspnClient:
         max_retries=0,
         breaker_fail_max=3,
         breaker_reset_seconds=60,
+        on_request=observe_espn_request,  # /metrics: ESPN latency and errors from web processes too
     )
 
 
