@@ -109,9 +109,7 @@ def main() -> None:
     if "--" not in argv:
         raise SystemExit("usage: python -m config.embedded_redis run [--port N] -- <command...>")
     split = argv.index("--")
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["run"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_REDIS_PORT", "6380")))
     args = parser.parse_args(argv[:split])

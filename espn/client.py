@@ -213,18 +213,14 @@ class EspnClient:
         return self._call(f"{feed.espn_league}/scoreboard", params, parse_scoreboard_bytes, feed.espn_league)
 
     def summary(self, feed: LeagueFeed, event_id: str) -> GameSummary:
-        return self._call(
-            f"{feed.espn_league}/summary", {"event": event_id}, parse_summary_bytes, feed.espn_league
-        )
+        return self._call(f"{feed.espn_league}/summary", {"event": event_id}, parse_summary_bytes, feed.espn_league)
 
     def breaker_state(self) -> str:
         return self.breaker.current_state
 
     # Internals ----------------------------------------------------------------
 
-    def _call(
-        self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str
-    ) -> T:
+    def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str) -> T:
         url = f"{self.base_url}/apis/site/v2/sports/{path}"
         try:
             # Parsing runs inside the breaker: an unreadable answer counts as ESPN failing.

@@ -315,9 +315,7 @@ def _spread_from_details(details: str, home: TeamSnapshot, away: TeamSnapshot) -
     return None
 
 
-def _odds(
-    entries: Any, home: TeamSnapshot, away: TeamSnapshot, *, details_is_spread: bool
-) -> OddsSnapshot | None:
+def _odds(entries: Any, home: TeamSnapshot, away: TeamSnapshot, *, details_is_spread: bool) -> OddsSnapshot | None:
     # Soccer lists several providers and the first can be a bare money-line entry: take the
     # first that has a line; entries can also be null.
     for entry in _list(entries):

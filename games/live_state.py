@@ -134,9 +134,7 @@ def choose_interval(
     )
 
 
-def publish_live_state(
-    client: redis.Redis, state: LiveState, *, now: datetime, only_sooner: bool = False
-) -> None:
+def publish_live_state(client: redis.Redis, state: LiveState, *, now: datetime, only_sooner: bool = False) -> None:
     """Store the live state and move the poll gate. `only_sooner` never delays a poll already planned."""
     delay_ms = max(1, int((state.next_poll_at - now).total_seconds() * 1000))
     pipe = client.pipeline()

@@ -26,9 +26,7 @@ class Season(models.Model):
     year = models.PositiveIntegerField(help_text="ESPN's season year (NFL and college: the year it starts)")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["espn_league", "year"], name="season_unique_per_league")
-        ]
+        constraints = [models.UniqueConstraint(fields=["espn_league", "year"], name="season_unique_per_league")]
         ordering = ["espn_league", "-year"]
 
     def __str__(self) -> str:
@@ -77,9 +75,7 @@ class Game(models.Model):
     away_linescores = models.JSONField(default=list, blank=True)
 
     # ESPN status
-    phase = models.CharField(
-        max_length=16, choices=[(p.value, p.value.title()) for p in Phase], db_index=True
-    )
+    phase = models.CharField(max_length=16, choices=[(p.value, p.value.title()) for p in Phase], db_index=True)
     state = models.CharField(max_length=8, help_text="ESPN state: pre, in or post")
     status_name = models.CharField(max_length=48, help_text="e.g. STATUS_HALFTIME")
     status_detail = models.CharField(max_length=100, blank=True)
@@ -88,9 +84,7 @@ class Game(models.Model):
     display_clock = models.CharField(max_length=16, blank=True)
 
     # Live situation (football)
-    possession_team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    possession_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     down = models.PositiveSmallIntegerField(null=True, blank=True)
     distance = models.PositiveSmallIntegerField(null=True, blank=True)
     yard_line = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -116,9 +110,7 @@ class Game(models.Model):
     broadcast = models.CharField(max_length=100, blank=True)
 
     # Bookkeeping
-    content_hash = models.CharField(
-        max_length=32, help_text="hash of what ESPN said; a poll writes only on change"
-    )
+    content_hash = models.CharField(max_length=32, help_text="hash of what ESPN said; a poll writes only on change")
     last_changed_at = models.DateTimeField()
     final_at = models.DateTimeField(null=True, blank=True)
     score_corrected_at = models.DateTimeField(

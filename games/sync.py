@@ -70,9 +70,7 @@ def sync_games(
     client = client or espn_client()
     feed = feed_for(espn_league)
     steps = []
-    for label, fetch in plan_requests(
-        client, feed, season=season, week=week, season_type=season_type, days=days
-    ):
+    for label, fetch in plan_requests(client, feed, season=season, week=week, season_type=season_type, days=days):
         scoreboard = fetch()
         result = ingest_snapshots(scoreboard.games, now=timezone.now())
         publish_game_snapshots(cache_redis(), result.seen)

@@ -25,9 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--speed", type=float, default=60.0, help="replay seconds per real second")
     parser.add_argument("--start", type=parse_start, help="pin the replay's start (ISO 8601 with offset)")
-    parser.add_argument(
-        "--first-kickoff", type=float, default=60.0, help="replay seconds to the first kickoff"
-    )
+    parser.add_argument("--first-kickoff", type=float, default=60.0, help="replay seconds to the first kickoff")
     parser.add_argument("--stagger", type=float, default=120.0, help="replay seconds between kickoffs")
     parser.add_argument("--max-game-minutes", type=float, default=180.0, help="compress longer games to this")
     parser.add_argument("--games", default="", help="comma-separated event ids (default: all)")

@@ -22,9 +22,7 @@ SOURCES = {
     "nfl/summary-401547417-2023-wk02-GB-at-ATL-final.json": "nfl-401547417-GB-at-ATL.json.gz",
     "nfl/summary-401671784-2024-wk05-DAL-at-PIT-final.json": "nfl-401671784-DAL-at-PIT.json.gz",
     "nfl/summary-401671834-2024-wk18-CLE-at-BAL-final.json": "nfl-401671834-CLE-at-BAL.json.gz",
-    "nfl/summary-401772988-2025-postseason-wk05-superbowl-LX-SEA-at-NE-final.json": (
-        "nfl-401772988-SEA-at-NE.json.gz"
-    ),
+    "nfl/summary-401772988-2025-postseason-wk05-superbowl-LX-SEA-at-NE-final.json": ("nfl-401772988-SEA-at-NE.json.gz"),
     "college-football/summary-400935250-2017-wk01-WASH-at-RUTG-final-nowallclock.json": (
         "college-football-400935250-WASH-at-RUTG.json.gz"
     ),

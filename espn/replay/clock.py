@@ -16,9 +16,7 @@ class Clock(Protocol):
 class ReplayClock:
     """Replay time = origin + real elapsed time x speed (speed 60: a real second is a minute)."""
 
-    def __init__(
-        self, origin: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, origin: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         if origin.tzinfo is None:
             raise ValueError("origin must be timezone-aware")
         if speed <= 0:

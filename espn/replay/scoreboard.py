@@ -138,11 +138,7 @@ def scoreboard_team(recording: Recording, competitor: dict) -> dict:
     """The scoreboard's team object, with colors and a logo URL from the summary's team."""
     team = competitor["team"]
     boxscore_team = next(
-        (
-            t["team"]
-            for t in recording.summary.get("boxscore", {}).get("teams", [])
-            if t["team"]["id"] == team["id"]
-        ),
+        (t["team"] for t in recording.summary.get("boxscore", {}).get("teams", []) if t["team"]["id"] == team["id"]),
         {},
     )
     result = {

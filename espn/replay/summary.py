@@ -31,15 +31,11 @@ def summary_payload(game: ScheduledGame, state: GameState) -> dict:
     if state.state != PRE:
         payload["drives"] = drives_so_far(game, state)
         played = {p["id"] for p in recording.plays[: state.plays_done]}
-        payload["scoringPlays"] = [
-            copy.deepcopy(p) for p in stored.get("scoringPlays", []) if p["id"] in played
-        ]
+        payload["scoringPlays"] = [copy.deepcopy(p) for p in stored.get("scoringPlays", []) if p["id"] in played]
     payload["header"] = summary_header(game, state)
     future = {p["id"] for p in recording.plays[state.plays_done :]}
     payload["winprobability"] = (
-        []
-        if state.state == PRE
-        else [p for p in stored.get("winprobability", []) if p.get("playId") not in future]
+        [] if state.state == PRE else [p for p in stored.get("winprobability", []) if p.get("playId") not in future]
     )
     payload["wallclockAvailable"] = stored.get("wallclockAvailable", False)
     payload["meta"] = summary_meta(game, state)

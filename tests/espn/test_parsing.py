@@ -654,9 +654,7 @@ def test_missing_score_key_is_none():
 
 def test_unknown_status_name_is_decided_by_state_and_completed():
     def mutate(event):
-        event["competitions"][0]["status"]["type"].update(
-            name="STATUS_SOMETHING_NEW", state="in", completed=False
-        )
+        event["competitions"][0]["status"]["type"].update(name="STATUS_SOMETHING_NEW", state="in", completed=False)
 
     g = _first_event_with(mutate)
 

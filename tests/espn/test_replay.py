@@ -48,11 +48,7 @@ def game_by_id(games: tuple[ScheduledGame, ...], event_id: str) -> ScheduledGame
 
 def play_index(game: ScheduledGame, kind: str, period: int | None = None) -> int:
     plays = game.recording.plays
-    return next(
-        i
-        for i, p in enumerate(plays)
-        if p["type"]["text"] == kind and period in (None, p["period"]["number"])
-    )
+    return next(i for i, p in enumerate(plays) if p["type"]["text"] == kind and period in (None, p["period"]["number"]))
 
 
 # --- timeline -------------------------------------------------------------------------------
@@ -205,9 +201,7 @@ def test_a_game_lasts_about_three_hours_of_replay_time(games):
         length = game.final_at - game.kickoff
         assert timedelta(hours=2, minutes=30) <= length <= timedelta(hours=3)
     # The Super Bowl took 3h53 with its long halftime show; the replay compresses it to 3h.
-    assert game_by_id(games, "401772988").final_at - game_by_id(games, "401772988").kickoff == timedelta(
-        hours=3
-    )
+    assert game_by_id(games, "401772988").final_at - game_by_id(games, "401772988").kickoff == timedelta(hours=3)
 
 
 def test_college_games_without_wallclocks_are_timed_by_the_game_clock(games):
@@ -538,23 +532,17 @@ def test_replay_clock_runs_speed_times_faster_than_real_time():
 
 def test_command_line_builds_the_config():
     command = "--port 8765 --speed 60 --stagger 120 --error-rate 0.2 --latency-ms 50 --outage-start 60"
-    args = parse_args(
-        [*command.split(), "--outage-seconds", "30", "--seed", "1", "--start", "2026-09-12T16:00:00Z"]
-    )
+    args = parse_args([*command.split(), "--outage-seconds", "30", "--seed", "1", "--start", "2026-09-12T16:00:00Z"])
     config = config_from_args(args)
     assert (config.start, config.speed, config.stagger) == (START, 60, 120)
-    assert config.faults == FaultConfig(
-        error_rate=0.2, latency_ms=50, outage_start=60, outage_seconds=30, seed=1
-    )
+    assert config.faults == FaultConfig(error_rate=0.2, latency_ms=50, outage_start=60, outage_seconds=30, seed=1)
 
 
 # --- what our parser makes of it ------------------------------------------------------------
 
 
 def test_every_answer_parses_into_snapshots_at_every_stage(games):
-    parsing = pytest.importorskip(
-        "espn.parsing", reason="espn.parsing (written in parallel) not importable yet"
-    )
+    parsing = pytest.importorskip("espn.parsing", reason="espn.parsing (written in parallel) not importable yet")
     for game in games:
         moments = {
             "scheduled": game.kickoff,

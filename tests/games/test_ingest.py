@@ -62,12 +62,8 @@ def test_placeholder_teams_are_stored_as_placeholders():
 
 def test_the_same_game_from_two_days_keeps_the_further_along_report():
     boards = [
-        load_fixture(
-            "soccer/fifa.world/replay-20260711-ENG-vs-NOR/scoreboard-02-20260711T2139Z-first-half-38min.json"
-        ),
-        load_fixture(
-            "soccer/fifa.world/replay-20260711-ENG-vs-NOR/scoreboard-05-20260712T0147Z-final-aet.json"
-        ),
+        load_fixture("soccer/fifa.world/replay-20260711-ENG-vs-NOR/scoreboard-02-20260711T2139Z-first-half-38min.json"),
+        load_fixture("soccer/fifa.world/replay-20260711-ENG-vs-NOR/scoreboard-05-20260712T0147Z-final-aet.json"),
     ]
     first_half, final = (parse_scoreboard(b, "soccer/fifa.world").games for b in boards)
     live_then = {g.espn_id for g in first_half if g.status.phase == Phase.LIVE}

@@ -90,9 +90,7 @@ def test_adjusting_the_interval_only_brings_a_planned_poll_sooner(redis_client):
 def test_eastern_day_bounds_cross_utc_midnight():
     late_evening = datetime(2024, 12, 16, 3, 30, tzinfo=UTC)  # 22:30 Eastern on the 15th
     start, end = live_state.eastern_day_bounds(0, late_evening)
-    assert start == datetime(2024, 12, 15, 5, 0, tzinfo=UTC) and end == datetime(
-        2024, 12, 16, 5, 0, tzinfo=UTC
-    )
+    assert start == datetime(2024, 12, 15, 5, 0, tzinfo=UTC) and end == datetime(2024, 12, 16, 5, 0, tzinfo=UTC)
 
 
 def test_a_tick_landing_just_before_the_due_time_polls_rather_than_waiting_a_whole_tick(redis_client):

@@ -168,9 +168,7 @@ def test_final_game_does_not_regress_on_a_flap(fake_espn):
     fake_espn.board("football/nfl", "20241215", board)
     poll(SUNDAY_2024)
 
-    set_status(
-        board, "401671854", name="STATUS_SCHEDULED", state="pre", completed=False, short="12/15 - 1:00 PM EST"
-    )
+    set_status(board, "401671854", name="STATUS_SCHEDULED", state="pre", completed=False, short="12/15 - 1:00 PM EST")
     set_score(board, "401671854", home=0, away=0)
     result = poll(SUNDAY_2024.replace(minute=1))
 

@@ -11,9 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--league", default="football/nfl", help="ESPN sport/league, e.g. football/nfl")
         parser.add_argument("--season", type=int, help="season year, e.g. 2025")
         parser.add_argument("--week", type=int, help="one week of the season")
-        parser.add_argument(
-            "--season-type", type=int, default=2, choices=[1, 2, 3], help="1 pre, 2 regular, 3 post"
-        )
+        parser.add_argument("--season-type", type=int, default=2, choices=[1, 2, 3], help="1 pre, 2 regular, 3 post")
         parser.add_argument("--dates", help="YYYYMMDD, a comma list, or a range YYYYMMDD-YYYYMMDD")
 
     def handle(self, *args, league, season, week, season_type, dates, **options):
