@@ -75,7 +75,7 @@ def die_with_parent() -> None:
         pass  # not Linux: the runner's own handlers still stop the server
 
 
-def start(port: int, workdir: str) -> subprocess.Popen:
+def start(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             redis_server_binary(),
@@ -88,7 +88,7 @@ def start(port: int, workdir: str) -> subprocess.Popen:
             "--appendonly",
             "no",
             "--dir",
-            workdir,
+            tempfile.gettempdir(),  # nothing is written there: no snapshots, no append-only file
             "--maxmemory-policy",
             "noeviction",
         ],
@@ -109,12 +109,11 @@ def run(command: list[str], port: int) -> int:
         return subprocess.call(command)
     if port == 0:
         port = free_port()
-    server, workdir = None, None
+    server = None
     if port_answers(port):
         print(f"using the Redis already answering on 127.0.0.1:{port}", file=sys.stderr)
     else:
-        workdir = tempfile.mkdtemp(prefix="embedded-redis-")
-        server = start(port, workdir)
+        server = start(port)
         print(f"embedded Redis started on 127.0.0.1:{port}", file=sys.stderr)
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}", EMBEDDED_REDIS_PORT=str(port))
     # Ctrl-C reaches the whole process group; SIGTERM (kill, timeout, a supervisor) only this process.
@@ -138,7 +137,6 @@ def run(command: list[str], port: int) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
