@@ -1,8 +1,14 @@
-"""Listeners to what `games` announces. Thin: the work is in `grading`."""
+"""Listeners to what `games` announces. Thin: the work is in `grading`, run by a worker."""
 
 from __future__ import annotations
 
-from .grading import GradingResult, grade_games
+import logging
+
+from kombu.exceptions import OperationalError
+
+from .tasks import grade_games
+
+log = logging.getLogger(__name__)
 
 
 def grade_announced_games(
@@ -12,6 +18,16 @@ def grade_announced_games(
     corrected_ids: list[int] = (),  # type: ignore[assignment]
     voided_ids: list[int] = (),  # type: ignore[assignment]
     **kwargs: object,
-) -> list[GradingResult]:
-    """Sent after the ingest commits: grade the games gone final, regrade corrections, void the rest."""
-    return grade_games([*final_ids, *corrected_ids, *voided_ids])
+) -> None:
+    """Sent after the ingest commits: hand the games gone final, corrected or voided to a worker to grade.
+
+    Off the poll, so that a poll's queries do not grow with the games that end in it. A message
+    lost with the broker is not a lost grading: the housekeeping sweep finds ungraded games.
+    """
+    game_ids = [*final_ids, *corrected_ids, *voided_ids]
+    if not game_ids:
+        return
+    try:
+        grade_games.delay(game_ids)
+    except OperationalError as exc:
+        log.warning("grading not queued, the housekeeping sweep will grade games=%s error=%s", game_ids, exc)

@@ -1,11 +1,19 @@
-"""Celery tasks: thin wrappers. Grading itself runs on the ingest signal; this is the safety net."""
+"""Celery tasks: thin wrappers over `grading`."""
 
 from celery import shared_task
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
+def grade_games(game_ids: list[int]) -> list[int]:
+    """Grade games the ingest announced (gone final, corrected, voided); idempotent, so safe to redeliver."""
+    from .grading import grade_games as grade
+
+    return [result.game_id for result in grade(game_ids) if result.picks_graded]
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def picks_housekeeping() -> dict:
-    """Freeze the line of games that just locked; grade any settled game a lost signal left behind."""
+    """Freeze the line of games that just locked; grade any settled game a lost message left behind."""
     from .grading import freeze_lines_at_lock, grade_missed_games
 
     frozen = freeze_lines_at_lock()

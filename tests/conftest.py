@@ -1,6 +1,7 @@
 import pytest
 
 from config.redis_client import cache_redis
+from tests.celery_queue import clear_queue
 
 
 @pytest.fixture
@@ -15,8 +16,10 @@ def redis_client():
 @pytest.fixture(autouse=True)
 def _clean_redis_for_db_tests(request):
     # Tests that touch the database also touch Redis (snapshots, live state): start them clean.
+    # Their ingests may queue grading tasks on the broker: start with an empty queue too.
     if "django_db" in request.keywords or "db" in request.fixturenames:
         cache_redis().flushdb()
+        clear_queue()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from games import live_state
 from games.models import Game, Team
 from games.polling import poll_scoreboards
 from games.signals import game_results_changed
+from tests.celery_queue import take_queued
 
 from .conftest import (
     CFB_LIVE_DAY,
@@ -104,6 +105,30 @@ def test_poll_query_count_does_not_grow_with_games(fake_espn):
     assert len(logical_statements(forty_one_games.captured_queries)) == len(
         logical_statements(two_games.captured_queries)
     )
+
+
+def test_poll_query_count_does_not_grow_with_games_going_final(fake_espn, django_capture_on_commit_callbacks):
+    """Grading is handed to a worker in one message: the poll's queries stay flat however many games end in it."""
+
+    def poll_ending(how_many: int) -> list[str]:
+        Game.objects.all().delete()
+        Team.objects.all().delete()
+        board = fixture_copy(NFL_LIVE_DAY)
+        fake_espn.board("football/nfl", "20220911", board)
+        poll(SUNDAY_2022, django_capture_on_commit_callbacks)
+        take_queued("picks.tasks.grade_games")  # the games already final at the first poll
+        live = list(Game.objects.filter(phase=Phase.LIVE).values_list("espn_id", flat=True))
+        assert len(live) >= 3
+        for espn_id in live[:how_many]:
+            set_final(board, espn_id)
+        with CaptureQueriesContext(connection) as queries:
+            result = poll(SUNDAY_2022.replace(minute=5), django_capture_on_commit_callbacks)
+        assert len(result.ingest.went_final) == how_many
+        [(args, _)] = take_queued("picks.tasks.grade_games")
+        assert len(args[0]) == how_many
+        return logical_statements(queries.captured_queries)
+
+    assert len(poll_ending(1)) == len(poll_ending(3))
 
 
 def test_changed_score_updates_only_that_game(fake_espn):

@@ -30,6 +30,7 @@ from games.models import Game, Season, Team
 from games.polling import poll_scoreboards
 from games.snapshot_cache import GAME_KEY
 from picks.models import GameGrading, Pick, PickResult
+from tests.celery_queue import run_queued_grading
 from tests.games.conftest import (
     CFB_LIVE_DAY,
     NFL_LIVE_DAY,
@@ -138,6 +139,7 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
     board = fixture_copy(NFL_LIVE_DAY)
     fake_espn.board("football/nfl", "20220911", board)
     assert poll_at(SUNDAY_2022).ok
+    run_queued_grading()  # the games already final at the first poll
     game = Game.objects.get(espn_id=NO_AT_ATL)
     league = make_league(season_year=2022)
     for name, side in (("ann", game.away_team), ("bob", game.home_team)):
@@ -159,7 +161,8 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
     assert not Season.objects.filter(espn_league="football/college-football").exists()
     assert Game.objects.count() == NFL_GAMES
     assert Game.objects.get(espn_id=NO_AT_ATL).phase == "live"
-    assert not GameGrading.objects.filter(game=game).exists()  # nothing announced: grading runs on commit only
+    assert not GameGrading.objects.filter(game=game).exists()  # nothing announced: grading is queued on commit only
+    assert run_queued_grading() == []
     assert redis_client.get(GAME_KEY.format(espn_id=NO_AT_ATL)) == snapshot_before
     assert not redis_client.exists(live_state.POLL_LOCK_KEY)
     assert redis_client.get(live_state.NEXT_POLL_KEY) == gate_before  # not pushed back: the next tick polls
@@ -169,6 +172,8 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
     assert result.ok
     assert Game.objects.count() == NFL_GAMES + CFB_GAMES
     assert Game.objects.get(espn_id=NO_AT_ATL).is_final and score_of(NO_AT_ATL) == (27, 26)
+    [graded_by_worker] = run_queued_grading()  # one task for the poll's finals (a college game ends too)
+    assert game.pk in graded_by_worker
     assert GameGrading.objects.get(game__espn_id=NO_AT_ATL).times_graded == 1
     assert dict(Pick.objects.values_list("entry__user__username", "result")) == {
         "ann": PickResult.WIN,

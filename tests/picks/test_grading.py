@@ -16,6 +16,7 @@ from picks.grading import (
     side_results,
 )
 from picks.models import Entry, GameGrading, GameLine, Pick, PickResult, ScoringMode
+from tests.celery_queue import run_queued_grading
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user, set_result
 
@@ -267,7 +268,7 @@ def test_grading_takes_as_many_queries_for_500_picks_as_for_10():
     assert Pick.objects.filter(game=large, result=PickResult.PENDING).count() == 0
 
 
-def test_signal_from_ingest_grades_final_corrected_and_voided_games():
+def test_signal_from_ingest_queues_one_grading_task_for_final_corrected_and_voided_games():
     league = make_league()
     final = make_game(home="FH", away="FA", kickoff=NOW - timedelta(hours=4))
     voided = make_game(home="VH", away="VA", kickoff=NOW + timedelta(hours=4))
@@ -278,6 +279,8 @@ def test_signal_from_ingest_grades_final_corrected_and_voided_games():
 
     game_results_changed.send(sender=None, final_ids=[final.pk], corrected_ids=[], voided_ids=[voided.pk])
 
+    assert graded(final_pick) == (PickResult.PENDING, 0)  # not in the poll: a worker grades
+    assert run_queued_grading() == [[final.pk, voided.pk]]
     assert graded(final_pick) == (WIN, 1)
     assert graded(void_pick) == (VOID, 0)
 

@@ -21,6 +21,7 @@ from picks.models import GameLine, Pick, PickemLeague, PickResult
 from picks.services import PickInput, submit_picks
 from picks.standings import season_standings, week_standings
 from picks.weeks import Week
+from tests.celery_queue import run_queued_grading
 from tests.espn_fixtures import load_fixture
 
 from .factories import entry_of, make_league, make_user
@@ -65,6 +66,7 @@ def test_a_real_espn_final_ingested_grades_the_picks_once(django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest_snapshots(final.games, now=first_kickoff + timedelta(hours=12))
     assert len(result.went_final) == 13
+    assert run_queued_grading() == [sorted(g.pk for g in games)]  # one task for the poll's finals, run by a worker
 
     home_wins = sum(1 for g in final.games if g.home.score > g.away.score)
     assert Pick.objects.filter(result=PickResult.PENDING).count() == 0
@@ -78,6 +80,7 @@ def test_a_real_espn_final_ingested_grades_the_picks_once(django_capture_on_comm
     graded_at = set(Pick.objects.values_list("graded_at", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
         again = ingest_snapshots(final.games, now=first_kickoff + timedelta(hours=13))  # a repeated poll
+    assert run_queued_grading() == []
     assert again.went_final == []
     assert set(Pick.objects.values_list("graded_at", flat=True)) == graded_at
 
@@ -106,9 +109,11 @@ def test_an_espn_score_correction_through_ingest_regrades(django_capture_on_comm
 
     with django_capture_on_commit_callbacks(execute=True):
         ingest_snapshots(nfl_games(with_score(payload, home=24, away=20)), now=kickoff + timedelta(hours=4))
+    run_queued_grading()
     first = Pick.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest_snapshots(nfl_games(with_score(payload, home=24, away=27)), now=kickoff + timedelta(hours=6))
+    assert run_queued_grading() == [[game.pk]]
 
     assert result.corrected == [game.espn_id]
     second = Pick.objects.get()
@@ -157,12 +162,14 @@ def test_the_replay_ends_with_correctly_graded_picks_for_the_seeded_demo_league(
 
     with django_capture_on_commit_callbacks(execute=True):
         poll_at(clock, start + timedelta(hours=1, minutes=30))  # games on: live projections move
+    run_queued_grading()
     live_league = next(d.league for d in seeded.leagues if len(d.games) > 1)
     assert season_standings(live_league).live_games > 0
 
     end = start + timedelta(hours=4)
     with django_capture_on_commit_callbacks(execute=True):
         poll_at(clock, end)  # after the last final
+    run_queued_grading()  # what a worker does with the poll's finals
     status = json.loads(urlopen(f"{server.url}/replay/status").read())
     assert status["allFinal"] is True
     expected = {g["id"]: g["expectedFinal"] for g in status["games"]}
