@@ -71,3 +71,18 @@ class KeyValueFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps(event_fields(record), default=str)
+
+
+@contextlib.contextmanager
+def errors_only_below_verbosity(verbosity: int, wanted: int = 2) -> Iterator[None]:
+    """Management commands print their own report: below `-v wanted`, only errors of the log join it."""
+    if verbosity >= wanted:
+        yield
+        return
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(before)

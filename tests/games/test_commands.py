@@ -1,5 +1,6 @@
 """Operators' commands: poll_espn_now and sync_games."""
 
+import logging
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -33,7 +34,7 @@ def test_poll_espn_now_reports_what_it_did(fake_espn):
     assert Game.objects.count() == 13
 
 
-def test_poll_espn_now_fails_in_one_clear_line_when_espn_fails(fake_espn, espn_settings):
+def test_poll_espn_now_fails_in_one_clear_line_when_espn_fails(fake_espn, espn_settings, caplog):
     espn_settings.ESPN_MAX_RETRIES = 0
     fake_espn.board("football/nfl", "20241215", (500, {}, "boom"))
 
@@ -41,6 +42,17 @@ def test_poll_espn_now_fails_in_one_clear_line_when_espn_fails(fake_espn, espn_s
         run("poll_espn_now")
 
     assert str(raised.value) == "ESPN failed: football/nfl 2024-12-15: ESPN answered HTTP 500"
+    assert [r.getMessage() for r in caplog.records if r.levelno < logging.ERROR] == []  # the one line is the error
+
+
+def test_poll_espn_now_shows_the_poller_log_at_verbosity_2(fake_espn, espn_settings, caplog):
+    espn_settings.ESPN_MAX_RETRIES = 0
+    fake_espn.board("football/nfl", "20241215", (500, {}, "boom"))
+
+    with time_machine.travel(SUNDAY_2024, tick=False), pytest.raises(CommandError):
+        run("poll_espn_now", "--verbosity", "2")
+
+    assert any(r.levelno == logging.WARNING and r.name == "games.polling" for r in caplog.records)
 
 
 def test_sync_games_loads_a_week_and_is_safe_to_run_twice(fake_espn):

@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from config.logging import errors_only_below_verbosity
 from games.polling import poll_scoreboards
 
 
 class Command(BaseCommand):
-    help = "Poll ESPN once now (forced: ignores the polling interval) and report what changed."
+    help = "Poll ESPN once now (forced: ignores the polling interval) and report what changed (-v 2: with logs)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity: int, **options):
         try:
-            result = poll_scoreboards(force=True)
+            with errors_only_below_verbosity(verbosity):
+                result = poll_scoreboards(force=True)
         except Exception as exc:
             raise CommandError(f"poll failed: {exc.__class__.__name__}: {exc}") from None
         if result.skipped:

@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from config.logging import errors_only_below_verbosity
 from espn.client import EspnError
 from games.sync import SyncStep, parse_dates, sync_games
 
 
 class Command(BaseCommand):
-    help = "Load games from ESPN for a season, a week or some days. Safe to run twice."
+    help = "Load games from ESPN for a season, a week or some days. Safe to run twice. -v 2: with logs."
 
     def add_arguments(self, parser):
         parser.add_argument("--league", default="football/nfl", help="ESPN sport/league, e.g. football/nfl")
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--season-type", type=int, default=2, choices=[1, 2, 3], help="1 pre, 2 regular, 3 post")
         parser.add_argument("--dates", help="YYYYMMDD, a comma list, or a range YYYYMMDD-YYYYMMDD")
 
-    def handle(self, *args, league, season, week, season_type, dates, **options):
+    def handle(self, *args, league, season, week, season_type, dates, verbosity: int, **options):
         if week is not None and season is None:
             raise CommandError("--week needs --season")
         try:
@@ -26,14 +27,15 @@ class Command(BaseCommand):
             self.stdout.write(f"{step.label}: {step.seen} games, {step.changed} changed")
 
         try:
-            steps = sync_games(
-                espn_league=league,
-                season=season,
-                week=week,
-                season_type=season_type,
-                days=days,
-                on_step=report,
-            )
+            with errors_only_below_verbosity(verbosity):
+                steps = sync_games(
+                    espn_league=league,
+                    season=season,
+                    week=week,
+                    season_type=season_type,
+                    days=days,
+                    on_step=report,
+                )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         except EspnError as exc:
