@@ -285,5 +285,13 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Beat offers a poll every POLL_TICK_SECONDS: Celery's own sent/received/succeeded lines for
+        # each tick would bury the poller's events (`poll done`, ...). Failures still show; INFO: all.
+        **{
+            name: {"level": env_str("CELERY_TASK_LOG_LEVEL", "WARNING")}
+            for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+        },
+    },
 }
