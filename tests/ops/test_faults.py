@@ -30,7 +30,8 @@ from games.models import Game, Season, Team
 from games.polling import poll_scoreboards
 from games.snapshot_cache import GAME_KEY
 from picks.models import GameGrading, Pick, PickResult
-from tests.celery_queue import run_queued_grading
+from picks.tasks import grade_games as grade_games_task
+from tests.celery_queue import run_queued_grading, take_queued
 from tests.games.conftest import (
     CFB_LIVE_DAY,
     NFL_LIVE_DAY,
@@ -241,6 +242,7 @@ def test_two_workers_ingesting_the_same_final_at_once_write_one_row_and_grade_on
     board = fixture_copy(NFL_LIVE_DAY)
     fake_espn.board("football/nfl", "20220911", board)
     assert poll_at(SUNDAY_2022).ok
+    take_queued("picks.tasks.grade_games")  # the games already final at the first poll
     game = Game.objects.get(espn_id=NO_AT_ATL)
     league = make_league(season_year=2022)
     for i in range(20):
@@ -270,6 +272,28 @@ def test_two_workers_ingesting_the_same_final_at_once_write_one_row_and_grade_on
     assert not errors, errors
     assert Game.objects.count() == NFL_GAMES
     assert Game.objects.filter(espn_id=NO_AT_ATL).count() == 1
+
+    # Workers take the queued gradings, each one twice (as if redelivered), all at once.
+    queued = [args[0] for args, _ in take_queued("picks.tasks.grade_games")]
+    assert queued and all(ids == [game.pk] for ids in queued), queued
+    barrier = threading.Barrier(2 * len(queued))
+
+    def grade(ids: list[int]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            grade_games_task(ids)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=grade, args=(ids,)) for ids in queued * 2]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert not errors, errors
     grading = GameGrading.objects.get(game=game)
     assert (grading.times_graded, grading.picks_graded) == (1, 20)
     assert Pick.objects.filter(game=game, result=PickResult.WIN).count() == 10
