@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -24,6 +24,7 @@ from tests.games.seed import (
     payload,
     publish,
     rebased,
+    recording_moment_today,
     scoreboard_snapshots,
     set_score,
     summary,
@@ -32,16 +33,18 @@ from tests.games.seed import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def poll_now(data: dict, *, now, rebase_to=None) -> None:
-    """What one poll does, with the recording's kickoffs moved so that its Sunday afternoon is `rebase_to`."""
-    snapshots = rebased(scoreboard_snapshots(data, "football/nfl"), recorded_at=SUNDAY_2022, now=rebase_to or now)
-    publish(ingest(snapshots, now=now), now=now)
+def poll_now(data: dict, *, now, rebase_to=None) -> datetime:
+    """What one poll does, with the recording's Sunday afternoon moved to `rebase_to` (default: today, near now)."""
+    snapshots = scoreboard_snapshots(data, "football/nfl")
+    rebase_to = rebase_to or recording_moment_today(snapshots, recorded_at=SUNDAY_2022, now=now)
+    publish(ingest(rebased(snapshots, recorded_at=SUNDAY_2022, now=rebase_to), now=now), now=now)
+    return rebase_to
 
 
 def test_live_page_shows_a_score_change_without_a_reload(live_server, browser_page, screenshot, settings):
     settings.POLL_LIVE_SECONDS = 1  # the feed's max-age follows the poll interval: keep the test short
     now = timezone.now()
-    poll_now(payload(NFL_LIVE_DAY), now=now)
+    moment = poll_now(payload(NFL_LIVE_DAY), now=now)
     game = Game.objects.get(espn_id=NO_AT_ATL)
     page = browser_page
 
@@ -55,7 +58,7 @@ def test_live_page_shows_a_score_change_without_a_reload(live_server, browser_pa
     untouched.evaluate("card => { card.dataset.paintedBefore = 'yes'; }")
 
     changed = set_score(payload(NFL_LIVE_DAY), NO_AT_ATL, home=26, away=31)
-    poll_now(changed, now=now + timedelta(seconds=2), rebase_to=now)
+    poll_now(changed, now=now + timedelta(seconds=2), rebase_to=moment)
 
     expect(card.locator(".team.away .score")).to_have_text("31", timeout=20_000)
     expect(card).to_have_attribute("aria-label", "New Orleans Saints 31, Atlanta Falcons 26, live, 0:48 - 4th")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -56,6 +57,21 @@ def rebased(snapshots: list[GameSnapshot], *, recorded_at: datetime, now: dateti
     """Move kickoffs so that the recording's moment `recorded_at` is `now` (for tests that cannot travel)."""
     shift = now - recorded_at
     return [dataclasses.replace(s, kickoff=s.kickoff + shift) for s in snapshots]
+
+
+def recording_moment_today(snapshots: list[GameSnapshot], *, recorded_at: datetime, now: datetime) -> datetime:
+    """Where to move `recorded_at` so that the recording's games of that Eastern day stay on now's Eastern day.
+
+    Now, unless now is too early (or too late) in the Eastern day for the recording's first (last)
+    kickoff to stay on it: pages list today's games by their Eastern date, and tests run at any hour.
+    """
+    eastern = ZoneInfo("America/New_York")
+    day = recorded_at.astimezone(eastern).date()
+    offsets = [s.kickoff - recorded_at for s in snapshots if s.kickoff.astimezone(eastern).date() == day]
+    midnight = datetime.combine(now.astimezone(eastern).date(), time.min, eastern)
+    earliest = midnight - min(offsets) + timedelta(minutes=1)
+    latest = midnight + timedelta(days=1) - max(offsets) - timedelta(minutes=1)
+    return min(max(now, earliest), latest)
 
 
 def ingest(snapshots: list[GameSnapshot], *, now: datetime) -> IngestResult:
