@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,  # the values are listed with the type already
 }
 # How long a web process reuses the live feed's metadata before asking Redis again (0: every request).
 LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)

@@ -158,6 +158,7 @@ class GameListApi(APIView):
         state = serializers.ChoiceField(
             choices=[p.value for p in Phase],
             required=False,
+            help_text="the game's state",
             error_messages=choice_error([p.value for p in Phase]),
         )
         live = StrictBooleanField(required=False, help_text="true: only live games; false: none live")

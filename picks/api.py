@@ -145,7 +145,7 @@ class EntryListApi(APIView):
 
         entries = EntrySerializer(many=True)
 
-    @extend_schema(responses={200: OutputSerializer, 403: ERRORS[403]})
+    @extend_schema(summary="My entries, one per pick'em league", responses={200: OutputSerializer, 403: ERRORS[403]})
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
@@ -209,7 +209,11 @@ class EntryGamesApi(APIView):
         games = GameSerializer(many=True)
         tiebreaker = TiebreakerSerializer(allow_null=True)
 
-    @extend_schema(parameters=[WEEK_PARAM], responses={200: OutputSerializer, **ERRORS})
+    @extend_schema(
+        summary="The week's games to pick, with my picks and each game's lock state",
+        parameters=[WEEK_PARAM],
+        responses={200: OutputSerializer, **ERRORS},
+    )
     def get(self, request: Request, entry_id: int) -> Response:
         try:
             entry = own_entry(request, entry_id)
@@ -281,6 +285,7 @@ class EntryPicksApi(APIView):
         tiebreaker_changed = serializers.BooleanField()
 
     @extend_schema(
+        summary="Submit picks (all or nothing) until each game locks",
         request=InputSerializer,
         responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
     )
@@ -349,6 +354,7 @@ class LeagueStandingsApi(APIView):
         rows = RowSerializer(many=True)
 
     @extend_schema(
+        summary="Standings for the week or the season, with the live projection",
         parameters=[WEEK_PARAM, OpenApiParameter("view", str, enum=["week", "season"])],
         responses={200: OutputSerializer, **ERRORS},
     )
@@ -424,7 +430,11 @@ class LeaguePicksApi(APIView):
         games = GameSerializer(many=True)
         members = MemberSerializer(many=True)
 
-    @extend_schema(parameters=[WEEK_PARAM], responses={200: OutputSerializer, **ERRORS})
+    @extend_schema(
+        summary="The league's picks grid, each game's picks revealed once it locks",
+        parameters=[WEEK_PARAM],
+        responses={200: OutputSerializer, **ERRORS},
+    )
     def get(self, request: Request, league_id: int) -> Response:
         try:
             league, entry = member_league(request, league_id)
@@ -481,7 +491,11 @@ class LeagueJoinApi(APIView):
         league = LeagueSerializer()
         created = serializers.BooleanField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer, **ERRORS})
+    @extend_schema(
+        summary="Join a pick'em league with its invite code",
+        request=InputSerializer,
+        responses={201: OutputSerializer, 200: OutputSerializer, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         if not data.is_valid():
