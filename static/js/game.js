@@ -83,6 +83,32 @@
     var list = document.getElementById(id);
     var items = plays.length ? plays.map(playItem) : [el("li", { "class": "empty" }, [emptyText])];
     list.replaceChildren.apply(list, items);
+    if (id === "plays") updatePlaysToggle();
+  }
+
+  // A finished game has 150-odd plays: show the latest few, the rest a tap away (all of them without JS).
+  var PLAYS_SHOWN = 25;
+  var playsToggle = null;
+  function updatePlaysToggle() {
+    var list = document.getElementById("plays");
+    var items = list.querySelectorAll("li:not(.empty)");
+    var count = items.length;
+    // Hidden items do not count in a list's numbering: number each play itself, newest first.
+    Array.prototype.forEach.call(items, function (item, index) { item.value = count - index; });
+    if (!playsToggle) {
+      if (count <= PLAYS_SHOWN) return;
+      playsToggle = el("button", { type: "button", "class": "plays-toggle", "aria-controls": "plays" });
+      playsToggle.addEventListener("click", function () {
+        list.classList.toggle("collapsed");
+        updatePlaysToggle();
+      });
+      list.classList.add("collapsed");
+      list.parentNode.insertBefore(playsToggle, list.nextSibling);
+    }
+    var collapsed = list.classList.contains("collapsed");
+    playsToggle.hidden = count <= PLAYS_SHOWN;
+    playsToggle.setAttribute("aria-expanded", String(!collapsed));
+    playsToggle.textContent = collapsed ? "Show all " + count + " plays" : "Show the latest " + PLAYS_SHOWN + " plays";
   }
 
   function updateTeams(game) {
@@ -189,5 +215,6 @@
   window.Scores = window.Scores || {};
   window.Scores.pollGameNow = poll;
   drawChart(data.win_probability || []);
+  updatePlaysToggle();
   schedule();
 })();

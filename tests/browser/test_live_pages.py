@@ -102,5 +102,14 @@ def test_game_page_draws_the_win_probability_chart(live_server, browser_page, sc
     expect(page.locator("#wp-caption")).to_contain_text("ATL")
     expect(page.locator("#scoring-plays li")).to_have_count(10)
     expect(page.locator("#plays li").first).to_contain_text("END GAME")
+    plays = page.locator("#plays li")
+    total = plays.count()
+    assert total > 100
+    expect(page.locator("#plays li:visible")).to_have_count(25)  # the latest plays; the rest behind a button
+    numbers = page.locator("#plays li:visible").evaluate_all("items => items.map(item => item.value)")
+    assert numbers == list(range(total, total - 25, -1))  # the plays keep their numbers, newest first
+    page.get_by_role("button", name=f"Show all {total} plays").click()
+    expect(page.locator("#plays li:visible")).to_have_count(total)
+    expect(page.get_by_role("button", name="Show the latest 25 plays")).to_have_attribute("aria-expanded", "true")
     assert page.js_errors == []
     screenshot(page, "game", full_page=False)  # 186 plays: the top of the page is the picture
