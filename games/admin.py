@@ -6,6 +6,7 @@ actions re-poll selected games from ESPN and regrade their picks.
 """
 
 import logging
+from datetime import datetime
 
 import redis
 from django.contrib import admin, messages
@@ -114,20 +115,33 @@ def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResp
     return HttpResponseRedirect(reverse("admin:games_game_changelist"))
 
 
+TIME_FIELDS = ("started_at", "next_poll_at", "at", "opened_at")
+
+
+def with_times(record: dict | None) -> dict | None:
+    """The record with its ISO timestamps as datetimes, for the template to show as times of day."""
+    if record is None:
+        return None
+    return {
+        key: datetime.fromisoformat(value) if key in TIME_FIELDS and isinstance(value, str) else value
+        for key, value in record.items()
+    }
+
+
 def poller_status() -> dict:
     """What an operator needs at a glance: the interval and why, the last polls, the breaker."""
     from espn.breaker import read_breaker
 
     try:
         client = cache_redis()
-        history = live_state.poll_history(client, limit=10)
+        history = [with_times(entry) for entry in live_state.poll_history(client, limit=10)]
         for entry in history:
             entry["ok"] = not entry.get("errors")
         return {
-            "live_state": live_state.read_json(client, live_state.LIVE_STATE_KEY),
-            "last_poll": live_state.read_json(client, live_state.LAST_POLL_KEY),
-            "last_ok_poll": live_state.read_json(client, live_state.LAST_OK_POLL_KEY),
-            "breaker": read_breaker(client),
+            "live_state": with_times(live_state.read_json(client, live_state.LIVE_STATE_KEY)),
+            "last_poll": with_times(live_state.read_json(client, live_state.LAST_POLL_KEY)),
+            "last_ok_poll": with_times(live_state.read_json(client, live_state.LAST_OK_POLL_KEY)),
+            "breaker": with_times(read_breaker(client)),
             "history": history,
         }
     except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down

@@ -55,6 +55,8 @@ def test_games_list_shows_the_poller_breaker_last_runs_and_beat_link(staff_clien
     assert "Interval <strong>10 s</strong> (live): 8 games live" in page
     assert "ESPN circuit breaker: <strong>closed</strong>" in page
     assert 'id="poll-history"' in page and page.count("<td>ok</td>") == 1
+    assert f"Last poll at {SUNDAY_2022:%H:%M:%S} UTC:" in page  # times of day, not raw ISO strings
+    assert f"<td>{SUNDAY_2022:%H:%M:%S}</td>" in page
     assert f'action="{RESET}"' in page
     assert 'href="/admin/django_celery_beat/periodictask/"' in page
     assert staff_client.get("/admin/django_celery_beat/periodictask/").status_code == 200
