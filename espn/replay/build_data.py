@@ -1,6 +1,6 @@
 """Rebuild `espn/replay/data/` from the recorded final summaries.
 
-    python -m espn.replay.build_data [SOURCE_DIR]
+    python -m espn.replay.build_data [SOURCE_DIR]     # default: ../shared/espn beside the repository
 
 Keeps the real data unchanged; only drops top-level sections the replay never serves
 (news, article, standings, videos, injuries, leaders, ...) and the boxscore's players,
@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_SOURCE = Path("/work/shared/espn")
+# The team's recordings sit beside the repository, in ../shared/espn (a developer tool, never run by the app).
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "espn"
 
 # Source file (relative to SOURCE_DIR) -> file name in data/.
 SOURCES = {
