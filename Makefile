@@ -29,11 +29,12 @@ run: migrate
 	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(WITH_REDIS) -- $(BIN)/honcho start -p $(PORT)
 
-# The whole app against the ESPN replay, on a fresh demo database and a private embedded Redis:
+# The whole app against the ESPN replay, on a fresh demo database and a private embedded Redis (the
+# demo starts it itself):
 # six recorded games go from scheduled to final in about 8 minutes (config/demo.py tells how).
 demo: venv
 	mkdir -p var
-	env -u REDIS_URL $(WITH_REDIS) --port 0 -- $(BIN)/python -m config.demo --port $(PORT)
+	env -u REDIS_URL $(BIN)/python -m config.demo --port $(PORT)
 
 test: venv
 	mkdir -p var

@@ -1,7 +1,7 @@
 """`make demo`: the whole app, on a fresh database, following six recorded games from kickoff to final.
 
-`python -m config.demo [--port 8000]` (`make demo` runs it beside a private embedded Redis; run on
-its own without REDIS_URL, it starts one the same way):
+`python -m config.demo [--port 8000]`. Without REDIS_URL (`make demo` unsets it) it runs itself
+again beside a private embedded Redis, then:
 
 1. checks that the web port is free, then makes a fresh demo database (var/demo.sqlite3, deleted
    and migrated; `--database` puts it elsewhere), a demo admin account, and collects the static files;
@@ -11,7 +11,7 @@ its own without REDIS_URL, it starts one the same way):
 3. polls the replay once (`manage.py poll_espn_now`) so that the games are in, and seeds the demo
    pick'em league (`manage.py seed_demo_league`) while every game is still scheduled;
 4. starts web (gunicorn on 127.0.0.1 only: the demo accounts' passwords are printed), worker and
-   beat with honcho (Procfile.demo), their output in demo.log beside the database;
+   beat with honcho from the `Procfile` (web on 127.0.0.1 only), their output in demo.log beside the database;
 5. prints where to look, then a line whenever the poller changes cadence or a game kicks off,
    reaches halftime or ends. Ctrl-C (or SIGTERM) stops everything.
 
@@ -38,7 +38,7 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / "var"
-PROCFILE = REPO / "Procfile.demo"
+PROCFILE = REPO / "Procfile"
 EASTERN = ZoneInfo("America/New_York")  # ESPN files games under their kickoff's US-Eastern date
 LEAGUES = "football/nfl,football/college-football?groups=80"
 ADMIN_USERNAME = "admin"
@@ -122,6 +122,7 @@ def demo_env(replay_url: str, args: argparse.Namespace) -> dict[str, str]:
         POLL_IDLE_SECONDS=str(POLL_IDLE_SECONDS),
         POLL_TICK_SECONDS="1",
         PORT=str(args.port),
+        WEB_HOST="127.0.0.1",  # the demo accounts' passwords are printed: not on the network
         PYTHONUNBUFFERED="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",  # gunicorn, celery, honcho of this virtualenv
     )
@@ -361,7 +362,7 @@ def raise_stop(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if not os.environ.get("REDIS_URL"):
-        # No Redis given: run again beside a private embedded one (as `make demo` does).
+        # No Redis given (`make demo` unsets it): run again beside a private embedded one.
         command = [sys.executable, "-m", "config.embedded_redis", "run", "--port", "0", "--",
                    sys.executable, "-m", "config.demo", *(argv if argv is not None else sys.argv[1:])]  # fmt: skip
         sys.exit(subprocess.call(command, cwd=REPO))  # noqa: S603 - this project's own modules

@@ -6,7 +6,8 @@ Every value can be changed from the environment; the defaults suit a small machi
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# All interfaces by default (containers, a proxy in front); WEB_HOST=127.0.0.1 keeps a machine's site to itself.
+bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,15 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.demo import replay_origin
+from config.embedded_redis import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 EASTERN = ZoneInfo("America/New_York")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.e2e
