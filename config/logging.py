@@ -74,9 +74,9 @@ class JsonFormatter(logging.Formatter):
 
 
 @contextlib.contextmanager
-def errors_only_below_verbosity(verbosity: int, wanted: int = 2) -> Iterator[None]:
-    """Management commands print their own report: below `-v wanted`, only errors of the log join it."""
-    if verbosity >= wanted:
+def errors_only_below_verbosity(verbosity: int) -> Iterator[None]:
+    """Management commands print their own report: below `-v 2`, only the log's errors join it."""
+    if verbosity >= 2:
         yield
         return
     root = logging.getLogger()

@@ -7,6 +7,7 @@ For tests of what the ingest hands to workers: `run_queued_grading()` takes the 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 
 import redis
@@ -16,7 +17,13 @@ QUEUE = "celery"  # Celery's default queue: a Redis list in the broker's databas
 
 
 def broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    return broker_at(settings.CELERY_BROKER_URL)
+
+
+@functools.cache
+def broker_at(url: str) -> redis.Redis:
+    """One client (and connection pool) per broker URL: every database test empties the queue."""
+    return redis.Redis.from_url(url)
 
 
 def clear_queue() -> None:
