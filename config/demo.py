@@ -32,14 +32,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import requests
+
+from espn import EASTERN
 
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / "var"
 PROCFILE = REPO / "Procfile"
-EASTERN = ZoneInfo("America/New_York")  # ESPN files games under their kickoff's US-Eastern date
 LEAGUES = "football/nfl,football/college-football?groups=80"
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - a local demo's account on 127.0.0.1, printed on screen

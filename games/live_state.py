@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import redis
 from django.conf import settings
 from django.db.models import Count, Min, Q
 
+from espn import EASTERN
 from espn.snapshots import Phase
 
 from .models import Game
-
-EASTERN = ZoneInfo("America/New_York")  # ESPN files games by US Eastern date
 
 LIVE_STATE_KEY = "scores:live_state"
 LIVE_STATE_TTL = 180

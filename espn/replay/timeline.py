@@ -11,11 +11,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from espn import EASTERN
 
 from .recording import Recording, play_clock_seconds, play_period
-
-EASTERN = ZoneInfo("America/New_York")
 
 PRE, IN, POST = "pre", "in", "post"
 

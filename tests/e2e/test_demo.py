@@ -13,15 +13,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from config.demo import replay_origin
 from config.embedded_redis import free_port
+from espn import EASTERN
 
 REPO = Path(__file__).resolve().parents[2]
-EASTERN = ZoneInfo("America/New_York")
 
 
 @pytest.mark.e2e

@@ -12,11 +12,11 @@ import copy
 import dataclasses
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from config.redis_client import cache_redis
+from espn import EASTERN
 from espn.parsing import parse_scoreboard, parse_summary
 from espn.snapshots import GameSnapshot, GameSummary
 from games.ingest import IngestResult, ingest_snapshots
@@ -65,10 +65,9 @@ def recording_moment_today(snapshots: list[GameSnapshot], *, recorded_at: dateti
     Now, unless now is too early (or too late) in the Eastern day for the recording's first (last)
     kickoff to stay on it: pages list today's games by their Eastern date, and tests run at any hour.
     """
-    eastern = ZoneInfo("America/New_York")
-    day = recorded_at.astimezone(eastern).date()
-    offsets = [s.kickoff - recorded_at for s in snapshots if s.kickoff.astimezone(eastern).date() == day]
-    midnight = datetime.combine(now.astimezone(eastern).date(), time.min, eastern)
+    day = recorded_at.astimezone(EASTERN).date()
+    offsets = [s.kickoff - recorded_at for s in snapshots if s.kickoff.astimezone(EASTERN).date() == day]
+    midnight = datetime.combine(now.astimezone(EASTERN).date(), time.min, EASTERN)
     earliest = midnight - min(offsets) + timedelta(minutes=1)
     latest = midnight + timedelta(days=1) - max(offsets) - timedelta(minutes=1)
     return min(max(now, earliest), latest)
