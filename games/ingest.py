@@ -191,7 +191,8 @@ def game_row(
 
 
 def keep_what_espn_stopped_sending(game: Game, existing: Game) -> None:
-    """ESPN drops the line once a game is live, and summaries carry no broadcast: keep the last known."""
+    """ESPN drops the line once a game is live, summaries carry no broadcast, and a final summary without
+    plays no period or clock: keep the last known."""
     if not game.odds_details and game.spread is None and game.over_under is None:
         game.odds_details, game.spread, game.over_under = (
             existing.odds_details,
@@ -201,6 +202,8 @@ def keep_what_espn_stopped_sending(game: Game, existing: Game) -> None:
     for name in ("venue", "venue_city", "broadcast"):
         if not getattr(game, name):
             setattr(game, name, getattr(existing, name))
+    if not game.period and game.phase != Phase.SCHEDULED:
+        game.period, game.display_clock = existing.period, existing.display_clock
     game.score_corrected_at = existing.score_corrected_at
 
 
