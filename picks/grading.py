@@ -9,9 +9,12 @@
   concurrent call finds nothing to claim; an ESPN score correction is a new result and
   regrades; a postponed or cancelled game voids its picks.
 - Against the spread: graded on `GameLine`, the line frozen when the game locked (never
-  the line after). ESPN stops sending odds at kickoff and the ingest keeps the last line
-  it knew, so a game's spread once locked is its line at lock; `freeze_lines` copies it
-  into `GameLine` the first time the picks app sees the game locked and never moves it.
+  the line after). The ingest announces, inside its transaction and before writing, the
+  games it is locking with the spread each had while open (`freeze_last_open_lines`): a
+  poll that brings the kickoff and a moved line at once cannot slip the moved line in. A
+  game that locks by the clock between polls keeps its last open spread until a poll
+  changes it, so the sweep (`freeze_lines_at_lock`) and grading freeze that one. A
+  `GameLine` is written once and never moved.
 """
 
 from __future__ import annotations
@@ -103,6 +106,23 @@ def freeze_lines(game_ids: Iterable[int], *, now: datetime) -> None:
         GameLine.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def freeze_last_open_lines(last_open_spreads: dict[int, Decimal | None], *, now: datetime) -> int:
+    """Freeze, for games that are locking now, the spread each had while still open (unless frozen).
+
+    Called in the transaction that writes the locking games, before their new spread is written:
+    a poll that sees the kickoff and a moved line at once still freezes the line before the kickoff.
+    """
+    with_picks = (
+        Game.objects.filter(pk__in=list(last_open_spreads), pickem_line__isnull=True)
+        .filter(Exists(Pick.objects.filter(game_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    rows = [GameLine(game_id=pk, spread=last_open_spreads[pk], frozen_at=now) for pk in with_picks]
+    if rows:
+        GameLine.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
     """Freeze the line of every locked game that has picks and no frozen line yet (a periodic sweep)."""
     now = now or timezone.now()
@@ -176,9 +196,11 @@ def grade_final_picks(game: Game, *, now: datetime) -> int:
     common = {"line_at_lock": line, "graded_at": now}
     if not line:  # no line (or a pick'em line): against the spread grades the same as straight up
         return picks.update(**result_updates(game, None), **common)
-    ats_entries = Entry.objects.filter(league__against_spread=True).values("pk")
-    graded = picks.exclude(entry_id__in=ats_entries).update(**result_updates(game, None), **common)
-    graded += picks.filter(entry_id__in=ats_entries).update(**result_updates(game, line), **common)
+    # (NOT) EXISTS, never NOT IN: PostgreSQL plans it as an anti-join, linear whatever the number of
+    # entries, where NOT IN turns into a subquery rescanned for every pick once it outgrows work_mem.
+    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
+    graded = picks.filter(~against_spread).update(**result_updates(game, None), **common)
+    graded += picks.filter(against_spread).update(**result_updates(game, line), **common)
     return graded
 
 
