@@ -230,7 +230,7 @@ def load_graded_game(game, users, leagues: int):
             SELECT 'League ' || %(prefix)s || i, 'football/nfl', 2025, (%(users)s::bigint[])[1 + i %% %(n)s],
                    'bench-' || %(prefix)s || i,
                    CASE WHEN i %% 2 = 0 THEN 'straight_up' ELSE 'confidence' END, i %% 4 >= 2, now()
-            FROM generate_series(0, %(leagues)s - 1) AS i""",
+            FROM generate_series(0, %(leagues)s - 1) AS i""",  # noqa: S608 - table names from the models
             {"prefix": prefix, "users": user_ids, "n": len(user_ids), "leagues": leagues},
         )
         cursor.execute(
@@ -238,7 +238,7 @@ def load_graded_game(game, users, leagues: int):
             SELECT l.id, (%(users)s::bigint[])[1 + (l.n * 7 + k) %% %(n)s], now()
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {league_table}
                   WHERE invite_code LIKE 'bench-' || %(prefix)s || '%%') AS l
-            CROSS JOIN generate_series(0, %(members)s - 1) AS k""",
+            CROSS JOIN generate_series(0, %(members)s - 1) AS k""",  # noqa: S608 - table names from the models
             {"prefix": prefix, "users": user_ids, "n": len(user_ids), "members": MEMBERS_PER_GRADING_LEAGUE},
         )
         cursor.execute(
@@ -247,7 +247,7 @@ def load_graded_game(game, users, leagues: int):
             SELECT e.id, %(game)s, CASE WHEN e.id %% 2 = 1 THEN %(home)s ELSE %(away)s END,
                    CASE WHEN l.scoring = 'confidence' THEN 1 END, 2, %(week)s, 'pending', 0, now(), now()
             FROM {entry_table} e JOIN {league_table} l ON l.id = e.league_id
-            WHERE l.invite_code LIKE 'bench-' || %(prefix)s || '%%'""",
+            WHERE l.invite_code LIKE 'bench-' || %(prefix)s || '%%'""",  # noqa: S608 - table names from the models
             {"prefix": prefix, "game": game.pk, "home": game.home_team_id, "away": game.away_team_id,
              "week": game.week},
         )  # fmt: skip

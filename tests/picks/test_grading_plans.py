@@ -33,8 +33,7 @@ SMALL_WORK_MEM = "64kB"
 def load_picks(game) -> None:
     """Leagues, entries and a pick each on `game`, written set-based (INSERT ... SELECT)."""
     users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"member{i:03d}", password="!")
-        for i in range(MEMBERS)
+        get_user_model()(username=f"member{i:03d}", password="!") for i in range(MEMBERS)
     )
     commissioner = make_user("cat")
     PickemLeague.objects.bulk_create(

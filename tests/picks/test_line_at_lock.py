@@ -18,15 +18,7 @@ from picks.grading import freeze_lines_at_lock
 from picks.models import GameLine, Pick, PickResult
 from picks.services import PickInput, submit_picks
 from tests.celery_queue import run_queued_grading
-from tests.games.conftest import (  # noqa: F401 - fake_espn is a fixture
-    NFL_LIVE_DAY,
-    event,
-    fake_espn,
-    fixture_copy,
-    set_final,
-    set_score,
-    set_status,
-)
+from tests.games.conftest import NFL_LIVE_DAY, event, fixture_copy, set_final, set_score, set_status
 from tests.ops.conftest import espn_client
 
 from .factories import entry_of, make_league, make_user
