@@ -41,6 +41,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", default="bench_picks", help="throwaway database to create and drop")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--runs", type=int, default=7, help="runs per standings measurement (median shown)")
+    parser.add_argument(
+        "--grading-only", action="store_true", help="only the graded games (no season of picks, no standings)"
+    )
     return parser.parse_args()
 
 
@@ -135,7 +138,7 @@ def report(label: str, seconds: float, queries: int, note: str = "") -> None:
 # --------------------------------------------------------------------------- data
 
 
-def load_data() -> dict:
+def load_data(*, with_season: bool = True) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -161,30 +164,34 @@ def load_data() -> dict:
 
     users = User.objects.bulk_create(User(username=f"user{i:04d}", password="!") for i in range(USERS))  # noqa: S106 - "!" = no usable password
     # The 1,000-member league with a full season of confidence picks against the spread.
-    big = PickemLeague.objects.create(
-        name="Big league",
-        espn_league="football/nfl",
-        season_year=2025,
-        commissioner=users[0],
-        scoring=ScoringMode.CONFIDENCE,
-        against_spread=True,
-    )
-    big_entries = Entry.objects.bulk_create(Entry(league=big, user=u) for u in users[:BIG_LEAGUE_MEMBERS])
-    picks = []
-    for n, entry in enumerate(big_entries):
-        for index, game in enumerate(season_games):
-            weight = (index % GAMES_PER_WEEK + n) % GAMES_PER_WEEK + 1
-            team = game.home_team_id if (n + index) % 3 else game.away_team_id
-            picks.append(Pick(entry=entry, game=game, team_id=team, confidence=weight, season_type=2, week=game.week))
-        if len(picks) >= BATCH:
-            Pick.objects.bulk_create(picks)
-            picks = []
-    Pick.objects.bulk_create(picks)
-    WeeklyTiebreaker.objects.bulk_create(
-        WeeklyTiebreaker(entry=e, season_type=2, week=w, guess=30 + (e.pk * 7 + w) % 30)
-        for e in big_entries
-        for w in range(1, WEEKS + 1)
-    )
+    big = None
+    if with_season:
+        big = PickemLeague.objects.create(
+            name="Big league",
+            espn_league="football/nfl",
+            season_year=2025,
+            commissioner=users[0],
+            scoring=ScoringMode.CONFIDENCE,
+            against_spread=True,
+        )
+        big_entries = Entry.objects.bulk_create(Entry(league=big, user=u) for u in users[:BIG_LEAGUE_MEMBERS])
+        picks = []
+        for n, entry in enumerate(big_entries):
+            for index, game in enumerate(season_games):
+                weight = (index % GAMES_PER_WEEK + n) % GAMES_PER_WEEK + 1
+                team = game.home_team_id if (n + index) % 3 else game.away_team_id
+                picks.append(
+                    Pick(entry=entry, game=game, team_id=team, confidence=weight, season_type=2, week=game.week)
+                )
+            if len(picks) >= BATCH:
+                Pick.objects.bulk_create(picks)
+                picks = []
+        Pick.objects.bulk_create(picks)
+        WeeklyTiebreaker.objects.bulk_create(
+            WeeklyTiebreaker(entry=e, season_type=2, week=w, guess=30 + (e.pk * 7 + w) % 30)
+            for e in big_entries
+            for w in range(1, WEEKS + 1)
+        )
 
     # Leagues of 100 members, every rule set, each member with a pick on the graded game.
     graded_games = {}
@@ -288,6 +295,8 @@ def game_row(season, teams, week, slot, kickoff, *, phase):
 def bench_grading(data: dict) -> None:
     for leagues, game in data["graded_games"].items():
         bench_grading_game(game, leagues)
+    if data["big"] is None:
+        return
     from picks.grading import grade_game
 
     small = data["season_games"][0]
@@ -389,11 +398,12 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        data = load_data()
+        data = load_data(with_season=not args.grading_only)
         print(f"  data loaded in {data['load_seconds']:.1f} s")
         bench_grading(data)
-        grade_season(data)
-        bench_standings(data, args.runs)
+        if not args.grading_only:
+            grade_season(data)
+            bench_standings(data, args.runs)
     finally:
         from django.db import connections
 

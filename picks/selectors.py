@@ -19,6 +19,7 @@ from .weeks import Week
 
 VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
 UNSETTLED_PHASES = (Phase.SCHEDULED, Phase.LIVE, Phase.SUSPENDED)
+SETTLED_PHASES = (Phase.FINAL, *VOID_PHASES)  # nothing more to play: its picks are (or will be) graded
 # A game ESPN still calls scheduled days after its kickoff is stale data, not the current week.
 CURRENT_WEEK_LOOKBACK = timedelta(days=4)
 
