@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,7 +35,16 @@ from games import metrics
 from games.models import Game
 
 from .locking import locked_q
-from .models import Entry, GameGrading, GameLine, GradingOutcome, Pick, PickResult
+from .models import (
+    CorrectedPick,
+    Entry,
+    GameGrading,
+    GameLine,
+    GradingOutcome,
+    Pick,
+    PickResult,
+    ScoreCorrection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +81,13 @@ def win_points() -> Coalesce:
     return Coalesce(F("confidence"), Value(1), output_field=IntegerField())
 
 
-def result_updates(game: Game, line: Decimal | None) -> dict:
-    """The column values of one UPDATE: a result and points per side, void for a team not in the game."""
-    home_result, away_result = side_results(game.home_score, game.away_score, line)
+def result_updates(game: Game, line: Decimal | None, score: tuple[int, int] | None = None) -> dict:
+    """The column values of one UPDATE: a result and points per side, void for a team not in the game.
+
+    `score` (home, away) replaces the game's own: what the picks were graded on before a correction.
+    """
+    home_score, away_score = score or (game.home_score, game.away_score)
+    home_result, away_result = side_results(home_score, away_score, line)
 
     def points(result: str):
         return win_points() if result == PickResult.WIN else Value(0)
@@ -166,6 +179,7 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
             return GradingResult(game_id, skipped=f"game is {game.phase}")
         outcome, home_score, away_score = target
         GameGrading.objects.bulk_create([GameGrading(game_id=game_id)], ignore_conflicts=True)
+        before = GameGrading.objects.values_list("outcome", "home_score", "away_score").get(game_id=game_id)
         claim = GameGrading.objects.filter(game_id=game_id)
         if not force:
             claim = claim.exclude(outcome=outcome, home_score=home_score, away_score=away_score)
@@ -180,6 +194,8 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
         graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
+        if before[0] and tuple(before) != target:  # graded before on another result: a correction
+            record_correction(game, before=before, after=target, now=now)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
@@ -202,6 +218,56 @@ def grade_final_picks(game: Game, *, now: datetime) -> int:
     graded = picks.filter(~against_spread).update(**result_updates(game, None), **common)
     graded += picks.filter(against_spread).update(**result_updates(game, line), **common)
     return graded
+
+
+def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
+    """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
+
+    Runs after the picks are regraded: a pick's result before is what the old score gives its side
+    (the line is frozen, so the same line), and INSERT ... SELECT copies the changed ones whatever
+    their number, in a constant number of queries.
+    """
+    (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
+    correction = ScoreCorrection.objects.create(
+        game_id=game.pk,
+        corrected_at=now,
+        old_outcome=old_outcome,
+        new_outcome=new_outcome,
+        old_home_score=old_home,
+        old_away_score=old_away,
+        new_home_score=new_home,
+        new_away_score=new_away,
+    )
+    picks = Pick.objects.filter(game_id=game.pk)
+    if old_outcome == GradingOutcome.VOID:
+        copy_changed_picks(correction, picks, {"result": Value(PickResult.VOID), "points": Value(0)})
+        return correction
+    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
+    if not line:
+        copy_changed_picks(correction, picks, result_updates(game, None, (old_home, old_away)))
+        return correction
+    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
+    copy_changed_picks(correction, picks.filter(~against_spread), result_updates(game, None, (old_home, old_away)))
+    copy_changed_picks(correction, picks.filter(against_spread), result_updates(game, line, (old_home, old_away)))
+    return correction
+
+
+def copy_changed_picks(correction: ScoreCorrection, picks: QuerySet[Pick], old: dict) -> None:
+    """INSERT INTO corrected picks SELECT the picks whose result differs from their `old` one."""
+    changed = (
+        picks.annotate(old_result=old["result"], old_points=old["points"], correction_ref=Value(correction.pk))
+        .exclude(result=F("old_result"))
+        .values_list("correction_ref", "entry_id", "team_id", "old_result", "result", "old_points", "points")
+        .order_by()
+    )
+    select, params = changed.query.sql_with_params()
+    table = connection.ops.quote_name(CorrectedPick._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
+        for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
 def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list[GradingResult]:
