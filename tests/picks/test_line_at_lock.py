@@ -11,7 +11,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from espn.parsing import parse_scoreboard
+from games.ingest import ingest_snapshots
 from games.models import Game
 from games.polling import poll_scoreboards
 from picks.grading import freeze_lines_at_lock
@@ -95,3 +99,31 @@ def test_a_game_first_locked_by_the_clock_keeps_the_line_it_had_while_open(fake_
     poll_at(JUST_AFTER_KICKOFF)
 
     assert GameLine.objects.get(game=game).spread == Decimal("-5.5")
+
+
+def test_freezing_at_lock_costs_the_ingest_the_same_queries_for_one_game_as_for_three(fake_espn):
+    board = fixture_copy(NFL_LIVE_DAY)
+    fake_espn.board("football/nfl", "20220911", board)
+    poll_at(BEFORE_KICKOFF)
+    late_games = ["401437649", "401437653", "401437643"]  # GB @ MIN, KC @ ARI, LV @ LAC: 20:25 UTC too
+    games = {g.espn_id: g for g in Game.objects.filter(espn_id__in=[NYG_AT_TEN, *late_games])}
+    lines_before = {espn_id: game.spread for espn_id, game in games.items()}
+    league = make_league(season_year=2022, against_spread=True)
+    ann = entry_of(league, make_user("ann"))
+    picks = [PickInput(g.pk, g.home_team_id) for g in games.values()]
+    submit_picks(user=ann.user, entry=ann, picks=picks, now=BEFORE_KICKOFF)
+
+    def kick_off(espn_ids: list[str], now: datetime) -> int:
+        for espn_id in espn_ids:
+            set_status(board, espn_id, name="STATUS_IN_PROGRESS", state="in", completed=False, short="1st 15:00")
+            event(board, espn_id)["competitions"][0]["odds"][0]["details"] = "EVEN"
+        with CaptureQueriesContext(connection) as captured:
+            ingest_snapshots(parse_scoreboard(board, "football/nfl").games, now=now)
+        return len(captured.captured_queries)
+
+    one = kick_off([NYG_AT_TEN], JUST_AFTER_KICKOFF)
+    three = kick_off(late_games, JUST_AFTER_KICKOFF.replace(minute=30))
+
+    assert one == three
+    frozen = dict(GameLine.objects.values_list("game__espn_id", "spread"))
+    assert frozen == lines_before and all(spread is not None for spread in frozen.values())

@@ -155,3 +155,14 @@ def test_winners_cost_no_query_per_member():
         return len(week_run), len(season_run)
 
     assert queries(3) == queries(12)
+
+
+def test_the_schema_documents_when_a_week_or_season_is_decided_and_who_won():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    standings = schemas["PickemLeagueStandingsOutput"]["properties"]
+
+    assert standings["week_complete"]["type"] == standings["season_complete"]["type"] == "boolean"
+    assert standings["winners"]["items"]["$ref"].endswith("/PickemLeagueStandingsOutputWinner")
+    assert set(schemas["PickemLeagueStandingsOutputWinner"]["properties"]) == {"entry_id", "username", "points"}
