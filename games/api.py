@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from datetime import datetime
-from functools import lru_cache
 
 import redis
 from django.conf import settings
@@ -28,9 +27,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from config.ratelimit import client_address, parse_rate
 from config.redis_client import cache_redis
 from espn.breaker import read_breaker
 from espn.snapshots import Phase
@@ -206,20 +205,12 @@ class GameListApi(APIView):
 # --------------------------------------------------------------------------- GET /api/games/live/
 
 
-@lru_cache(maxsize=8)
-def parsed_rate(rate: str) -> tuple[int, int]:
-    return SimpleRateThrottle.parse_rate(None, rate)
-
-
-_ident = BaseThrottle()
-
-
 def throttle_live(request, now: float) -> None:
     """Raise live_feed.Throttled past the "live" rate for this client (see live_feed.WindowThrottle)."""
     rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("live")
     if rate:
-        limit, window = parsed_rate(rate)
-        live_feed.throttle.hit(_ident.get_ident(request), limit=limit, window_seconds=window, now=now)
+        limit, window = parse_rate(rate)
+        live_feed.throttle.hit(client_address(request), limit=limit, window_seconds=window, now=now)
 
 
 class LiveGamesApi(APIView):
