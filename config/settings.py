@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str, redis_url_for_db
@@ -55,7 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files, pre-compressed, before the rest
+    "config.compression.GZipMiddleware",  # pages and API answers; honours Accept-Encoding's q-values
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -276,6 +278,9 @@ LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+# Cross-origin clients can revalidate the live feed (If-None-Match -> 304) and see when scores are stale.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "X-Scores-Stale"]
 
 # One line per event, key=value (or JSON), with league= and game= on every line (config/logging.py).
 LOG_FORMAT = env_str("LOG_FORMAT", "keyvalue")

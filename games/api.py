@@ -29,6 +29,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.compression import accepts_gzip
 from config.ratelimit import client_address, parse_rate
 from config.redis_client import cache_redis
 from espn.breaker import read_breaker
@@ -260,7 +261,7 @@ class LiveGamesApi(APIView):
     def serve(self, request) -> HttpResponse:
         meta = request.META
         tags = live_feed.parse_if_none_match(meta.get("HTTP_IF_NONE_MATCH", ""))
-        gzip_ok = "gzip" in meta.get("HTTP_ACCEPT_ENCODING", "")
+        gzip_ok = accepts_gzip(meta.get("HTTP_ACCEPT_ENCODING", ""))
         now = time.time()
         try:
             throttle_live(request, now)
