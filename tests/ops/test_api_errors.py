@@ -95,7 +95,7 @@ def test_a_browser_asking_for_html_still_gets_json(client, redis_client):
 
 
 def test_pickem_errors_carry_their_code(member, redis_client):
-    client, league, entry, _ = member
+    client, _league, entry, _ = member
     anonymous = Client()
 
     unauthenticated = anonymous.get(f"/api/picks/entries/{entry.pk}/games/")
