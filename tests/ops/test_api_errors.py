@@ -177,3 +177,17 @@ def test_the_schema_documents_what_the_api_answers(client, redis_client):
             assert "429" in operation["responses"], (method, path)
             for body in operation.get("requestBody", {}).get("content", {}):
                 assert body == "application/json", (method, path)
+
+
+def test_a_server_error_under_api_is_json_too(client, redis_client, monkeypatch):
+    from games.api import StatusApi
+
+    def fail(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(StatusApi, "get", fail)
+    client.raise_request_exception = False
+    response = client.get("/api/status/")
+
+    assert response.status_code == 500
+    assert response.json() == {"code": "server_error", "detail": "The server failed; try again later."}
