@@ -204,6 +204,7 @@ class GameListApi(APIView):
 
     @extend_schema(
         summary="Games, filtered and paginated",
+        operation_id="games_list",  # a page object, not a list: spectacular would call it games_retrieve
         parameters=[InputSerializer],
         responses={
             200: PageSerializer,
