@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.redis_client import cache_redis
 from espn.breaker import BREAKER_KEY
@@ -116,7 +116,7 @@ def wanted_checks(raw: str | None) -> tuple[tuple[str, ...], str]:
     return names, ""
 
 
-@require_GET
+@require_safe
 def health_view(request: HttpRequest) -> JsonResponse:
     headers = {"Cache-Control": "no-store"}
     wanted, error = wanted_checks(request.GET.get("checks"))

@@ -11,7 +11,7 @@ import re
 import orjson
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from espn.snapshots import Phase
 
@@ -133,7 +133,7 @@ def grouped_cards(games: list[dict]) -> list[dict]:
     return [{"key": key, "label": label, "cards": [c for c in cards if c["group"] == key]} for key, label, _ in GROUPS]
 
 
-@require_GET
+@require_safe
 def live_page(request: HttpRequest) -> HttpResponse:
     feed = live_feed.current_feed()
     document = orjson.loads(feed.body)
@@ -181,7 +181,7 @@ def linescore_rows(game: dict) -> tuple[list[str], list[dict]]:
     return labels, rows
 
 
-@require_GET
+@require_safe
 def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     game = selectors.game_by_id(pk)
     if game is None:
@@ -246,7 +246,7 @@ def schema_operations(schema: dict) -> list[dict]:
     return operations
 
 
-@require_GET
+@require_safe
 def api_docs(request: HttpRequest) -> HttpResponse:
     """A readable page of the OpenAPI schema, served without any script or asset from elsewhere."""
     from drf_spectacular.generators import SchemaGenerator
@@ -260,7 +260,7 @@ _fixed_bodies: dict[int, bytes] = {}
 FIXED_ETAG = '"fixed"'
 
 
-@require_GET
+@require_safe
 def bench_fixed_bytes(request: HttpRequest) -> HttpResponse:
     """The benchmark's yardstick: a fixed byte string of the requested size, through the same stack.
 

@@ -69,7 +69,7 @@ class PicksLoginView(LoginView):
         return {**super().get_context_data(**kwargs), "base_template": base_template()}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -104,7 +104,7 @@ def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week |
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_picks(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
@@ -271,7 +271,7 @@ def page_of(rows, entry_id: int) -> int:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_create(request: HttpRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -286,7 +286,7 @@ def league_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
@@ -367,7 +367,7 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
@@ -375,7 +375,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         form = JoinForm(initial={"invite_code": code} if code else None)
     league = PickemLeague.objects.filter(invite_code=code).first() if code else None
     status, invalid_link = 200, False
-    if code and league is None and request.method == "GET":
+    if code and league is None and request.method != "POST":
         invalid_link, status = True, 404
     if request.method == "POST":
         if form.is_valid():
