@@ -6,7 +6,7 @@ actions re-poll selected games from ESPN and regrade their picks.
 """
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 from django.contrib import admin, messages
@@ -42,9 +42,10 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
+    # Short columns, so that all of them fit a laptop screen beside the filters; times say their zone.
     list_display = (
-        "__str__", "espn_league", "kickoff", "week", "phase", "short_detail", "away_score", "home_score",
-        "last_changed_at",
+        "matchup", "espn_league", "kickoff_utc", "week", "phase", "short_detail", "away_score", "home_score",
+        "last_changed_utc",
     )  # fmt: skip
     list_filter = ("espn_league", "phase", "season", "season_type", "week")
     search_fields = ("espn_id", "name", "short_name", "home_team__display_name", "away_team__display_name")
@@ -53,6 +54,18 @@ class GameAdmin(admin.ModelAdmin):
     date_hierarchy = "kickoff"
     change_list_template = "admin/games/game/change_list.html"
     actions = ["repoll_from_espn", "regrade_picks"]
+
+    @admin.display(description="Game", ordering="short_name")
+    def matchup(self, game: Game) -> str:
+        return game.short_name or str(game)
+
+    @admin.display(description="Kickoff (UTC)", ordering="kickoff")
+    def kickoff_utc(self, game: Game) -> str:
+        return utc_text(game.kickoff, "%a %-d %b %Y, %H:%M UTC")
+
+    @admin.display(description="Last changed (UTC)", ordering="last_changed_at")
+    def last_changed_utc(self, game: Game) -> str:
+        return utc_text(game.last_changed_at, "%-d %b, %H:%M:%S UTC")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -113,6 +126,10 @@ def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResp
         log.warning("espn circuit breaker reset from the admin", extra={"user": user, "was": before})
         model_admin.message_user(request, f"ESPN circuit breaker reset (it was {before}).", messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:games_game_changelist"))
+
+
+def utc_text(when: datetime | None, fmt: str) -> str:
+    return when.astimezone(UTC).strftime(fmt) if when else "-"
 
 
 TIME_FIELDS = ("started_at", "next_poll_at", "at", "opened_at")
