@@ -20,7 +20,7 @@ from config.redis_client import cache_redis
 from espn.client import EspnError
 
 from . import live_state
-from .models import Game, Season, Team
+from .models import EspnLeague, Game, Season, Team
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
     # Short columns, so that all of them fit a laptop screen beside the filters; times say their zone.
-    list_display = (
-        "matchup", "espn_league", "kickoff_utc", "week", "phase", "short_detail", "away_score", "home_score",
-        "last_changed_utc",
-    )  # fmt: skip
+    list_display = ("matchup", "league", "kickoff_utc", "week", "status", "score", "last_changed_utc")
     list_filter = ("espn_league", "phase", "season", "season_type", "week")
     search_fields = ("espn_id", "name", "short_name", "home_team__display_name", "away_team__display_name")
     list_select_related = ("home_team", "away_team", "season")
@@ -59,9 +56,21 @@ class GameAdmin(admin.ModelAdmin):
     def matchup(self, game: Game) -> str:
         return game.short_name or str(game)
 
+    @admin.display(description="League", ordering="espn_league")
+    def league(self, game: Game) -> str:
+        return EspnLeague(game.espn_league).label if game.espn_league in EspnLeague.values else game.espn_league
+
     @admin.display(description="Kickoff (UTC)", ordering="kickoff")
     def kickoff_utc(self, game: Game) -> str:
-        return utc_text(game.kickoff, "%a %-d %b %Y, %H:%M UTC")
+        return utc_text(game.kickoff, "%-d %b %Y, %H:%M UTC")
+
+    @admin.display(description="Status", ordering="phase")
+    def status(self, game: Game) -> str:
+        return f"{game.phase}: {game.short_detail}" if game.short_detail else game.phase
+
+    @admin.display(description="Score (away–home)")
+    def score(self, game: Game) -> str:
+        return "-" if game.away_score is None or game.home_score is None else f"{game.away_score}–{game.home_score}"
 
     @admin.display(description="Last changed (UTC)", ordering="last_changed_at")
     def last_changed_utc(self, game: Game) -> str:
