@@ -68,9 +68,13 @@ class GameAdmin(admin.ModelAdmin):
     def status(self, game: Game) -> str:
         return f"{game.phase}: {game.short_detail}" if game.short_detail else game.phase
 
-    @admin.display(description="Score (away–home)")
+    @admin.display(description="Score (away-home)")
     def score(self, game: Game) -> str:
-        return "-" if game.away_score is None or game.home_score is None else f"{game.away_score}–{game.home_score}"
+        return (
+            "-"
+            if game.away_score is None or game.home_score is None
+            else f"{game.away_score}\N{EN DASH}{game.home_score}"
+        )
 
     @admin.display(description="Last changed (UTC)", ordering="last_changed_at")
     def last_changed_utc(self, game: Game) -> str:

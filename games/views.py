@@ -178,13 +178,14 @@ def win_probability_caption(game: dict, points: list[dict]) -> str:
     away, home = game["away"], game["home"]
     if game["status"]["phase"] == Phase.FINAL and away["score"] is not None and home["score"] is not None:
         if away["score"] == home["score"]:
-            return f"Final: tied {away['score']}–{home['score']}."
+            return f"Final: tied {away['score']}\N{EN DASH}{home['score']}."
         winner, loser = (home, away) if home["score"] > away["score"] else (away, home)
-        return f"Final: {winner['display_name']} won {winner['score']}–{loser['score']}."
+        return f"Final: {winner['display_name']} won {winner['score']}\N{EN DASH}{loser['score']}."
     now = win_probability_now(points)
     if now is None:
         return ""
-    return f"After the latest play: {home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}% to win."
+    chances = f"{home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}%"
+    return f"After the latest play: {chances} to win."
 
 
 def chart_side(team: dict) -> dict:

@@ -36,10 +36,12 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 768}}
 
 RUN_AXE = """async () => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  const why = n => (n.failureSummary || '').split('\\n').slice(1).join(' ');
   return result.violations.map(v => ({
     id: v.id,
-    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n').slice(1).join(' ')),
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + why(n)),
   }));
 }"""
 

@@ -99,7 +99,7 @@ def test_game_page_draws_the_win_probability_chart(live_server, browser_page, sc
     points = line.get_attribute("points").split()
     assert len(points) == 187
     assert float(points[-1].split(",")[1]) < 30  # ATL won: the line ends near the top (home 100%)
-    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25–24.")
+    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
     expect(page.locator("#scoring-plays li")).to_have_count(10)
     expect(page.locator("#plays li").first).to_contain_text("END GAME")
     plays = page.locator("#plays li")
@@ -145,7 +145,8 @@ def test_win_probability_chart_reads_on_a_phone_in_game_time_and_team_colours(li
           const data = JSON.parse(document.getElementById('game-data').textContent);
           const frame = document.querySelector('#wp-chart rect.frame');
           const x0 = +frame.getAttribute('x'), width = +frame.getAttribute('width');
-          const xs = document.querySelector('#wp-chart polyline.line').getAttribute('points').split(' ').map(p => +p.split(',')[0]);
+          const line = document.querySelector('#wp-chart polyline.line');
+          const xs = line.getAttribute('points').split(' ').map(p => +p.split(',')[0]);
           const third = data.win_probability.findIndex(p => p.period === 3);
           return {third, share: (xs[third] - x0) / width, lastShare: (xs[xs.length - 1] - x0) / width};
         }"""
@@ -155,7 +156,7 @@ def test_win_probability_chart_reads_on_a_phone_in_game_time_and_team_colours(li
     # A final game says so once, and who won, not "ATL 100%".
     status = page.locator("#game-status").inner_text()
     assert status.lower().count("final") == 1, status
-    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25–24.")
+    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
     assert "100%" not in page.locator("#wp-desc").text_content()
     assert page.js_errors == []
     page.locator("#wp-heading").scroll_into_view_if_needed()

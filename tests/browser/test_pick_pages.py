@@ -90,7 +90,7 @@ def test_scheduled_kickoff_shows_once_in_local_time(live_server, browser_page, s
 
     item = page.locator(f"#game-{scheduled.pk}")
     expect(item.locator("[data-score]")).to_have_text("")
-    assert "EST" not in item.inner_text() and "0 – 0" not in item.inner_text()
+    assert "EST" not in item.inner_text() and "0 \N{EN DASH} 0" not in item.inner_text()
     assert item.inner_text().count("UTC") == 1  # the browser's zone (UTC here), once
     expect(page.get_by_role("button", name="Save picks")).to_be_enabled()
     screenshot(page, "my-picks-phone")
@@ -117,11 +117,11 @@ def test_pick_page_follows_a_game_that_kicks_off_after_it_loaded(live_server, br
 
     expect(item).to_have_class("pick-game status-live-win is-locked", timeout=20_000)
     expect(item.locator("[data-status]")).to_have_text("Winning")
-    expect(item.locator("[data-score]")).to_have_text("KA 0 – 7 KH · 14:10 - 1st")
+    expect(item.locator("[data-score]")).to_have_text("KA 0 \N{EN DASH} 7 KH · 14:10 - 1st")
     expect(item.locator("input[type=radio]").first).to_be_disabled()
     # Colour adds to the words: the winning card and the losing card look different from a plain one.
     colours = page.evaluate(
-        """ids => ids.map(id => getComputedStyle(document.querySelector('#game-' + id + ' fieldset')).borderLeftColor)""",
+        "ids => ids.map(id => getComputedStyle(document.querySelector(`#game-${id} fieldset`)).borderLeftColor)",
         [soon.pk, losing.pk, week.games[0].pk],
     )
     assert colours[0] == "rgb(6, 95, 18)" and colours[1] == "rgb(170, 0, 0)" and colours[2] not in colours[:2]
