@@ -346,11 +346,31 @@ class LeagueStandingsApi(APIView):
             name = serializers.CharField()
             total = serializers.IntegerField(allow_null=True)
 
+        @extend_schema_serializer(component_name="PickemLeagueStandingsOutputWinner")
+        class WinnerSerializer(serializers.Serializer):
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            points = serializers.IntegerField()
+
         league = LeagueSerializer()
         view = serializers.ChoiceField(choices=["week", "season"])
         week = WeekSerializer(allow_null=True)
         live_games = serializers.IntegerField()
         tiebreak = TiebreakSerializer(allow_null=True)
+        week_complete = serializers.BooleanField(
+            allow_null=True,
+            help_text="week view: every game of the week is final, postponed or cancelled and graded "
+            "(null in the season view)",
+        )
+        season_complete = serializers.BooleanField(
+            allow_null=True,
+            help_text="season view: the postseason is played, every game settled and graded (null in the week view)",
+        )
+        winners = WinnerSerializer(
+            many=True,
+            help_text="once complete: the members ranked first after the tiebreaker (several: co-winners); "
+            "empty before",
+        )
         rows = RowSerializer(many=True)
 
     @extend_schema(
@@ -394,6 +414,11 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
         "tiebreak": None
         if last is None
         else {"game_id": last.pk, "name": str(last), "total": standings.tiebreak_total},
+        "week_complete": standings.complete if standings.week else None,
+        "season_complete": None if standings.week else standings.complete,
+        "winners": [
+            {"entry_id": row.entry_id, "username": row.username, "points": row.points} for row in standings.winners
+        ],
         "rows": rows,
     }
 

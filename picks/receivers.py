@@ -6,6 +6,7 @@ import logging
 
 from kombu.exceptions import OperationalError
 
+from .grading import freeze_last_open_lines
 from .tasks import grade_games
 
 log = logging.getLogger(__name__)
@@ -31,3 +32,8 @@ def grade_announced_games(
         grade_games.delay(game_ids)
     except OperationalError as exc:
         log.warning("grading not queued, the housekeeping sweep will grade games=%s error=%s", game_ids, exc)
+
+
+def freeze_lines_of_locking_games(sender: object, *, last_open_spreads: dict, now, **kwargs: object) -> None:
+    """Inside the ingest transaction: the line at lock is committed with the write that locks the game."""
+    freeze_last_open_lines(last_open_spreads, now=now)

@@ -31,7 +31,15 @@ from .forms import (
 )
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
-from .selectors import current_week, league_weeks, pick_status, picks_grid, user_entries, week_board
+from .selectors import (
+    current_week,
+    league_score_corrections,
+    league_weeks,
+    pick_status,
+    picks_grid,
+    user_entries,
+    week_board,
+)
 from .standings import season_standings, week_standings
 from .weeks import Week
 
@@ -361,7 +369,8 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
         .order_by("-changed_at", "-pk")
     )
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return page(request, "picks/audit.html", {"league": league, "audit_page": audit_page})
+    context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
+    return page(request, "picks/audit.html", context)
 
 
 # --------------------------------------------------------------------------- joining

@@ -254,7 +254,30 @@ def test_live_game_off_the_scoreboard_is_followed_to_final(fake_espn):
 
     assert ("summary", {"event": "401437650"}) in fake_espn.requests
     assert result.ingest.went_final == ["401437650"]
-    assert Game.objects.get(espn_id="401437650").phase == Phase.FINAL
+    game = Game.objects.get(espn_id="401437650")
+    assert game.phase == Phase.FINAL
+    # The final summary's header has no period or clock: the game ends at its last play's, not at 0 and "".
+    assert (game.period, game.display_clock) == (4, "0:00")
+
+
+def test_a_game_finished_from_a_summary_without_plays_keeps_its_last_known_period_and_clock(fake_espn):
+    board = fixture_copy(NFL_LIVE_DAY)
+    board["events"] = [e for e in board["events"] if e["id"] == "401437650"]
+    fake_espn.board("football/nfl", "20220911", board)
+    poll(SUNDAY_2022)
+    live = Game.objects.get(espn_id="401437650")
+    assert live.period > 0 and live.display_clock
+
+    fake_espn.board("football/nfl", "20220911", {"events": []})
+    summary = fixture_copy("nfl/summary-401547417-2023-wk02-GB-at-ATL-final.json")
+    summary["header"]["id"] = summary["header"]["competitions"][0]["id"] = "401437650"
+    summary["drives"] = {}  # a summary that lists no plays
+    fake_espn.summaries["401437650"] = summary
+    poll(SUNDAY_2022.replace(minute=10))
+
+    game = Game.objects.get(espn_id="401437650")
+    assert game.phase == Phase.FINAL
+    assert (game.period, game.display_clock) == (live.period, live.display_clock)
 
 
 def test_poll_asks_for_eastern_days_with_groups_and_an_honest_user_agent(fake_espn):
