@@ -125,10 +125,9 @@ def test_every_page_passes_axe(live_server, browser_page, site, screenshot, sche
         violations = page.evaluate(RUN_AXE)
         if violations:
             found[path] = violations
-        if not path.startswith("/admin/"):
-            description = page.locator('meta[name="description"]')
-            expect(description).to_have_count(1)
-            assert len(description.get_attribute("content")) > 20, path
+        description = page.locator('meta[name="description"]')
+        expect(description).to_have_count(1)
+        assert len(description.get_attribute("content")) > 20, path
 
     for path in site["anonymous"]:
         check(path)
