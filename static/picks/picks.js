@@ -101,9 +101,10 @@
       if (phase === "live" || phase === "suspended") live = true;
       else if (phase === "scheduled") nextKickoff = Math.min(nextKickoff, Date.parse(item.getAttribute("data-kickoff")));
     });
-    if (live) return seconds(form);
-    if (nextKickoff === Infinity) return null;
-    return Math.min(Math.max(nextKickoff - now, 0) + 1000, LONGEST_WAIT);
+    if (nextKickoff === Infinity) return live ? seconds(form) : null;
+    // Past its kickoff but not started yet (a late start): look as often as for a live game.
+    if (live || nextKickoff <= now) return seconds(form);
+    return Math.min(nextKickoff - now + 1000, LONGEST_WAIT);
   }
 
   function followGames(form) {
