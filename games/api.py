@@ -353,6 +353,7 @@ class PlayOutputSerializer(serializers.Serializer):
 class WinProbabilityOutputSerializer(serializers.Serializer):
     play_id = serializers.CharField()
     period = serializers.IntegerField(allow_null=True)
+    clock = serializers.CharField(required=False, help_text="the play's game clock, e.g. 12:34 (may be empty)")
     home = serializers.FloatField(help_text="home team's chance of winning after the play, 0..1")
 
 

@@ -5,6 +5,7 @@ The accounts URLs keep Django's plain names (settings.LOGIN_URL = "login").
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import conditional_page
 
 from config.ratelimit import login_rate_limited
 
@@ -30,10 +31,15 @@ page_patterns = [
 
 api_patterns = [
     path("entries/", api.EntryListApi.as_view(), name="entries"),
-    path("entries/<id:entry_id>/games/", api.EntryGamesApi.as_view(), name="entry_games"),
+    # The pages poll these two while games are on: an ETag lets an unchanged answer be a bodiless 304.
+    path("entries/<id:entry_id>/games/", conditional_page(api.EntryGamesApi.as_view()), name="entry_games"),
     path("entries/<id:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
-    path("leagues/<id:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
+    path(
+        "leagues/<id:league_id>/standings/",
+        conditional_page(api.LeagueStandingsApi.as_view()),
+        name="league_standings",
+    ),
     path("leagues/<id:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
 ]
 

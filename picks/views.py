@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -147,9 +148,17 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         form=form,
         rows=board_rows(board, form),
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
+        # Every game (and the tiebreaker) locked: nothing the button could save.
+        can_save=any(not field.disabled for field in form.fields.values()),
+        refresh_seconds=refresh_seconds(),
         **week_context(entry.league, week, board.weeks),
     )
     return page(request, "picks/my_picks.html", context, status=status)
+
+
+def refresh_seconds() -> int:
+    """How often the pages re-read a live game's state: as often as the poller can change it."""
+    return max(1, settings.POLL_LIVE_SECONDS)
 
 
 def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> dict:
@@ -248,6 +257,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
         "grid": grid,
+        "refresh_seconds": refresh_seconds(),
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
