@@ -126,6 +126,60 @@ def test_redis_restart_during_a_poll(throwaway_redis, fake_espn, client):
         assert client.get("/health/").status_code == 200
 
 
+# --------------------------------------------------------------------------- a worker through a Redis restart
+
+
+def wait_for_line(log: Path, text: str, *, process: subprocess.Popen, count: int = 1, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(text) < count:
+        assert process.poll() is None, f"the worker exited ({process.returncode}):\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"never logged {text!r} ({count}x):\n{log.read_text()}"
+        time.sleep(0.1)
+
+
+def test_a_worker_holding_a_task_survives_a_redis_restart(tmp_path):
+    """The worker holds a countdown task (received, not acknowledged) when Redis restarts: it reconnects."""
+    from celery import Celery
+
+    from .conftest import RedisServer
+
+    server = RedisServer()
+    server.start()
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{server.port}", "PYTHONPATH": str(REPO)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    producer = Celery("producer", broker=f"redis://127.0.0.1:{server.port}/0")
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "1",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_for_line(log, " ready.", process=worker)
+        producer.send_task("games.tasks.poll_espn_scores", countdown=600)  # held by the worker until its time
+        broker = redis.Redis(port=server.port)
+        deadline = time.monotonic() + 30
+        while not broker.hlen("unacked"):  # kombu's record of the messages a worker holds unacknowledged
+            assert time.monotonic() < deadline, "the worker never took the task"
+            time.sleep(0.1)
+        broker.close()
+
+        server.stop()
+        wait_for_line(log, "Connection to broker lost", process=worker)
+        server.start()
+        wait_for_line(log, "Connected to", process=worker, count=2)
+
+        assert worker.poll() is None, log.read_text()
+        assert "Unrecoverable error" not in log.read_text()
+        assert producer.control.ping(timeout=5), "the worker does not answer after the restart"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        producer.close()
+        server.stop()
+
+
 # --------------------------------------------------------------------------- the database fails mid-poll
 
 
