@@ -257,7 +257,12 @@ def follow_games_off_the_scoreboard(
 
 def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datetime) -> None:
     publish_game_snapshots(redis_client, result.ingest.seen)
-    state = live_state.compute_live_state(now=now, retry_after_until=live_state.retry_after_until(redis_client))
+    # A poll with errors may have left the database without today's games: retry after a short backoff
+    # rather than sleep for the regime that an unfilled database suggests.
+    backoff = None if result.ok else live_state.record_failed_poll(redis_client)
+    state = live_state.compute_live_state(
+        now=now, retry_after_until=live_state.retry_after_until(redis_client), failure_backoff=backoff
+    )
     result.state = state
     live_state.publish_live_state(redis_client, state, now=now)
     publish_live_feed(redis_client, now=now)
@@ -308,7 +313,11 @@ def refresh_live_state(*, now: datetime | None = None) -> live_state.LiveState:
     """Recompute the interval between polls (kickoffs approach even when nothing changes)."""
     now = now or timezone.now()
     redis_client = cache_redis()
-    state = live_state.compute_live_state(now=now, retry_after_until=live_state.retry_after_until(redis_client))
+    state = live_state.compute_live_state(
+        now=now,
+        retry_after_until=live_state.retry_after_until(redis_client),
+        failure_backoff=live_state.pending_failure_backoff(redis_client),
+    )
     live_state.publish_live_state(redis_client, state, now=now, only_sooner=True)
     return state
 

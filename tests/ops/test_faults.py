@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 import responses
 import time_machine
 from django.db import OperationalError, connection
 
 from espn.breaker import read_breaker
 from espn.parsing import parse_scoreboard
-from games import live_state
+from games import live_state, polling
 from games.ingest import ingest_snapshots
 from games.models import Game, Season, Team
 from games.polling import poll_scoreboards
@@ -528,3 +529,32 @@ def test_ten_minutes_of_espn_500s_open_the_breaker_and_polling_resumes_by_itself
     with time_machine.travel(SUNDAY_2022 + timedelta(seconds=675), tick=False):
         assert client.get("/health/").status_code == 200
         assert client.get("/api/status/").json()["healthy"] is True
+
+
+@pytest.mark.django_db
+def test_a_failed_first_poll_retries_after_a_short_backoff_not_the_offseason_hour(espn_settings, redis_client):
+    """A fresh deploy, ESPN unreachable: the empty database says "offseason" (3600 s); the poller backs off
+    30 s, doubling to 5 minutes, and goes back to the regime's interval after a poll without errors."""
+    espn = espn_client()
+    waits = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as no_network:
+        no_network.add(responses.GET, SCOREBOARD_URL, body=requests.ConnectionError("Network is unreachable"))
+        for attempt in range(7):
+            at = SUNDAY_2022 + timedelta(minutes=10 * attempt)
+            result = poll_at(at, espn)
+            assert result.errors and Game.objects.count() == 0
+            waits.append(result.state.interval_seconds)
+            assert 0 < redis_client.pttl(live_state.NEXT_POLL_KEY) <= result.state.interval_seconds * 1000
+            with time_machine.travel(at, tick=False):  # beat's interval adjustment keeps the backoff
+                assert polling.refresh_live_state(now=at).interval_seconds == result.state.interval_seconds
+
+    assert waits == [30, 60, 120, 240, 300, 300, 300]
+    assert result.state.regime == "offseason" and "the last poll failed, retrying in 300s" in result.state.reason
+
+    # ESPN is back (the breaker's reset timeout has passed): the regime's interval; a new failure waits 30 s.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as espn_back:
+        espn_back.add(responses.GET, SCOREBOARD_URL, json={"events": []})
+        assert poll_at(SUNDAY_2022 + timedelta(hours=2), espn).state.interval_seconds == 3600
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as no_network:
+        no_network.add(responses.GET, SCOREBOARD_URL, body=requests.ConnectionError("Network is unreachable"))
+        assert poll_at(SUNDAY_2022 + timedelta(hours=3), espn).state.interval_seconds == 30
