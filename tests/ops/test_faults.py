@@ -138,10 +138,30 @@ def wait_for_line(log: Path, text: str, *, process: subprocess.Popen, count: int
         time.sleep(0.1)
 
 
-def test_a_worker_holding_a_task_survives_a_redis_restart(tmp_path):
-    """The worker holds a countdown task (received, not acknowledged) when Redis restarts: it reconnects."""
+RESTARTS = 5
+
+
+def hold_a_countdown_task(port: int) -> None:
+    """Send a task due in 10 minutes and wait until a worker holds it (received, not acknowledged)."""
     from celery import Celery
 
+    producer = Celery("producer", broker=f"redis://127.0.0.1:{port}/0")
+    try:
+        producer.send_task("games.tasks.poll_espn_scores", countdown=600)
+    finally:
+        producer.close()
+    with redis.Redis(port=port) as broker:
+        deadline = time.monotonic() + 30
+        while not broker.hlen("unacked"):  # kombu's record of the messages a worker holds unacknowledged
+            assert time.monotonic() < deadline, "the worker never took the task"
+            time.sleep(0.1)
+
+
+def test_a_worker_holding_a_task_survives_redis_restarts(tmp_path):
+    """The worker holds a countdown task (received, not acknowledged) each time Redis restarts: it reconnects.
+
+    Whether kombu 5.7 alone survives depends on which of the worker's connections (its BRPOP, its
+    pub/sub) it finds closed first: it dies in most restarts, so five restarts in a row catch it."""
     from .conftest import RedisServer
 
     server = RedisServer()
@@ -149,35 +169,27 @@ def test_a_worker_holding_a_task_survives_a_redis_restart(tmp_path):
     log = tmp_path / "worker.log"
     env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{server.port}", "PYTHONPATH": str(REPO)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    producer = Celery("producer", broker=f"redis://127.0.0.1:{server.port}/0")
     with log.open("w") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        worker = subprocess.Popen(  # the Procfile's worker
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2",
+             "--without-gossip", "--without-mingle"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         wait_for_line(log, " ready.", process=worker)
-        producer.send_task("games.tasks.poll_espn_scores", countdown=600)  # held by the worker until its time
-        broker = redis.Redis(port=server.port)
-        deadline = time.monotonic() + 30
-        while not broker.hlen("unacked"):  # kombu's record of the messages a worker holds unacknowledged
-            assert time.monotonic() < deadline, "the worker never took the task"
-            time.sleep(0.1)
-        broker.close()
-
-        server.stop()
-        wait_for_line(log, "Connection to broker lost", process=worker)
-        server.start()
-        wait_for_line(log, "Connected to", process=worker, count=2)
-
-        assert worker.poll() is None, log.read_text()
+        for restart in range(RESTARTS + 1):
+            hold_a_countdown_task(server.port)  # after a restart: the worker consumes again
+            if restart == RESTARTS:
+                break
+            server.stop()
+            wait_for_line(log, "Connection to broker lost", process=worker, count=restart + 1)
+            server.start()
+            wait_for_line(log, "Connected to", process=worker, count=restart + 2)
+        assert worker.poll() is None
         assert "Unrecoverable error" not in log.read_text()
-        assert producer.control.ping(timeout=5), "the worker does not answer after the restart"
     finally:
         worker.terminate()
         worker.wait(timeout=20)
-        producer.close()
         server.stop()
 
 
