@@ -2,9 +2,10 @@
 
 With kombu 5.7 / Celery 5.7 (the latest), a worker holding an unacknowledged message (a late-acked
 grading, a countdown task) when Redis goes away dies with `Unrecoverable error: AttributeError("'NoneType'
-object has no attribute 'hostname'")`. The consumer first `collect()`s the broken connection: closing the
-channel reads the pending BRPOP reply, that read raises ConnectionError, and `Channel.close()` stops half
-way (it is not marked closed; the connection error is swallowed). `collect()` then detaches the transport
+object has no attribute 'hostname'")` whenever it finds its pub/sub connection closed before its BRPOP
+one. The consumer first `collect()`s the broken connection: closing the channel reads the pending BRPOP
+reply, that read raises ConnectionError, and `Channel.close()` stops half way (it is not marked closed;
+the connection error is swallowed). `collect()` then detaches the transport
 from its connection (`transport.client = None`). The consumer's next `connection.close()` closes the
 channel again; this time it goes on to restore the unacknowledged messages, which builds a new
 connection pool from `transport.client`: None.
