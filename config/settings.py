@@ -204,6 +204,7 @@ POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 2)
 
 # Celery
 CELERY_BROKER_URL = REDIS_BROKER_URL
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # kombu's Redis transport, surviving Redis restarts
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.redis_client import cache_redis
@@ -173,6 +174,7 @@ def poller_status() -> dict:
             "last_ok_poll": with_times(live_state.read_json(client, live_state.LAST_OK_POLL_KEY)),
             "breaker": with_times(read_breaker(client)),
             "history": history,
+            "health": live_state.read_poller_health(client, now=timezone.now()),  # the rule of /health/
         }
     except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down
         return {"error": f"Redis unavailable: {exc}"}

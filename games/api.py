@@ -425,16 +425,10 @@ def poller_status(client: redis.Redis, *, now) -> dict:
     if last_poll:
         age = round((now - datetime.fromisoformat(last_poll["started_at"])).total_seconds(), 1)
     interval = (state or {}).get("interval_seconds")
-    problems = []
-    if last_poll is None:
-        problems.append("no poll in the last 5 minutes")
-    elif interval is not None and age is not None and age > 3 * max(interval, settings.POLL_TICK_SECONDS) + 30:
-        problems.append(f"last poll {age:.0f}s ago, interval {interval}s")
-    if breaker["state"] != "closed":
-        problems.append(f"ESPN circuit breaker {breaker['state']}")
+    health = live_state.read_poller_health(client, now=now)  # the rule /health/ applies too
     return {
-        "healthy": not problems,
-        "problems": problems,
+        "healthy": health.ok,
+        "problems": health.problems,
         "last_poll": {
             "started_at": last_poll["started_at"] if last_poll else None,
             "age_seconds": age,
@@ -467,7 +461,9 @@ class StatusApi(APIView):
 
     @extend_schema_serializer(component_name="PollerStatus")
     class OutputSerializer(serializers.Serializer):
-        healthy = serializers.BooleanField(help_text="polls on time and the breaker closed")
+        healthy = serializers.BooleanField(
+            help_text="a recent poll without errors and the ESPN breaker not open: the rule of /health/"
+        )
         problems = serializers.ListField(child=serializers.CharField())
         last_poll = inline_serializer(
             "LastPoll",
