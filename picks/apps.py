@@ -12,3 +12,10 @@ class PicksConfig(AppConfig):
         from .receivers import grade_announced_games
 
         game_results_changed.connect(grade_announced_games, dispatch_uid="picks.grade_announced_games")
+
+        from games.tracking import register_ungraded_check
+
+        from .grading import games_needing_grading
+
+        # The stuck-game alert "final but its picks not graded" asks pick'em which games those are.
+        register_ungraded_check(games_needing_grading)
