@@ -19,7 +19,7 @@ from django.db.models import F
 
 from espn.snapshots import GameSummary, PlaySnapshot
 
-from .models import GameTracking, Play
+from .models import Game, GameTracking, Play
 
 PLAY_FIELDS = (
     "espn_id", "period", "clock", "text", "type_text", "home_score", "away_score", "scoring_play",
@@ -170,6 +170,18 @@ def plays_version(game_id: int) -> PlaysVersion:
     return PlaysVersion(*row) if row else PlaysVersion(None, 0, 0)
 
 
+def game_plays_version(game_id: int) -> PlaysVersion | None:
+    """The game's plays version, or None when there is no such game: one query."""
+    row = Game.objects.filter(pk=game_id).values_list(
+        "tracking__play_watermark", "tracking__plays_version", "tracking__plays_stored"
+    )
+    found = row.first()
+    if found is None:
+        return None
+    watermark, version, stored = found
+    return PlaysVersion(watermark, version or 0, stored or 0)
+
+
 def new_since(game_id: int, after_seq: int | None, *, limit: int = 500) -> dict:
     """What a stream sends a client of game X that has seen plays up to `after_seq` (None: just connected).
 
@@ -185,3 +197,28 @@ def new_since(game_id: int, after_seq: int | None, *, limit: int = 500) -> dict:
         plays = plays_after(game_id, after_seq, limit)
     cursor = plays[-1]["sequence"] if plays else after_seq
     return {"plays": plays, "cursor": cursor, "watermark": version.watermark, "version": version.version}
+
+
+def detail(game_id: int, *, latest: int) -> dict:
+    """What the game page and GET /api/games/<id>/ show of the plays: four queries, whatever the number of plays.
+
+    `plays`: the latest `latest`, newest first; `scoring_plays` and `win_probability`: game order.
+    """
+    tracking = GameTracking.objects.filter(pk=game_id).values("plays_stored", "last_success_at").first() or {}
+    latest_plays = last_plays(game_id, latest)[::-1] if latest > 0 else []
+    scoring = [
+        play_payload(row)
+        for row in Play.objects.filter(game_id=game_id, scoring_play=True).order_by("sequence").values(*READ_FIELDS)
+    ]
+    points = (
+        Play.objects.filter(game_id=game_id, home_win_pct__isnull=False)
+        .order_by("sequence")
+        .values_list("espn_id", "period", "home_win_pct")
+    )
+    return {
+        "plays_total": tracking.get("plays_stored", 0),
+        "fetched_at": tracking.get("last_success_at"),
+        "plays": latest_plays,
+        "scoring_plays": scoring,
+        "win_probability": [{"play_id": pid, "period": period, "home": pct} for pid, period, pct in points],
+    }
