@@ -214,7 +214,7 @@ class GameTracking(models.Model):
     scheduled_since = models.DateTimeField(null=True, blank=True)
     awaiting_since = models.DateTimeField(null=True, blank=True)
     live_since = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="final, postponed, cancelled or failed")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="final, postponed or cancelled")
 
     # Summary fetches (games.summary_fetch)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -47,7 +47,7 @@ SINCE_FIELD = {
     TrackingStatus.FINAL: "ended_at",
     TrackingStatus.POSTPONED: "ended_at",
     TrackingStatus.CANCELLED: "ended_at",
-    TrackingStatus.FAILED: "ended_at",
+    TrackingStatus.FAILED: "status_since",  # not an end: a fetch that works again makes it live
 }
 ALERTS = {
     "live_too_long": "live longer than its sport's safety limit",
@@ -112,7 +112,8 @@ def followed_games(now: datetime) -> list[Game]:
     """Games of the tracked leagues near now, any game live, and any whose record says live or has an alert."""
     near = Q(kickoff__gte=now - FOLLOW_WINDOW, kickoff__lte=now + FOLLOW_WINDOW)
     live = Q(phase__in=[Phase.LIVE, Phase.SUSPENDED])
-    recorded = Q(tracking__status__in=[TrackingStatus.LIVE, TrackingStatus.FAILED]) | ~Q(tracking__alerts={})
+    alerted = Q(tracking__isnull=False) & ~Q(tracking__alerts={})  # (a game without a record is not "alerted")
+    recorded = Q(tracking__status__in=[TrackingStatus.LIVE, TrackingStatus.FAILED]) | alerted
     fields = ("pk", "espn_id", "espn_league", "kickoff", "phase", "final_at")
     return list(
         Game.objects.filter(Q(espn_league__in=live_state.tracked_leagues()) & (near | live) | recorded)
@@ -138,13 +139,13 @@ def sync_tracking(*, now: datetime, client: redis.Redis | None = None) -> Tracki
         changed = []
         for game in games:
             record = records[game.pk]
-            before = (record.status, dict(record.alerts))
-            advance(record, game, now=now)
+            before = dict(record.alerts)
+            advanced = advance(record, game, now=now)
             alerts = alerts_of(record, game, now=now, limits=limits, ungraded=ungraded)
             record.alerts = {code: record.alerts.get(code, now.isoformat()) for code in alerts}
-            if (record.status, record.alerts) != before:
+            if advanced or record.alerts != before:
                 changed.append(record)
-                note_alert_changes(game, before[1], record.alerts, result)
+                note_alert_changes(game, before, record.alerts, result)
         if changed:
             GameTracking.objects.bulk_update(changed, UPDATE_FIELDS)
         result.changed = len(changed)
@@ -153,17 +154,18 @@ def sync_tracking(*, now: datetime, client: redis.Redis | None = None) -> Tracki
     return result
 
 
-def advance(record: GameTracking, game: Game, *, now: datetime) -> None:
+def advance(record: GameTracking, game: Game, *, now: datetime) -> bool:
+    """Move the record to the game's status, noting when that began; True when anything changed."""
     failing = record.consecutive_failures >= settings.TRACKING_MAX_FAILURES
     status = status_of(game, now, failing)
-    if status == record.status:
-        since = SINCE_FIELD[status]
-        if getattr(record, since) is None:  # a brand-new record
-            setattr(record, since, now)
-        return
-    record.status = status
-    record.status_since = now
-    setattr(record, SINCE_FIELD[status], now)
+    since = SINCE_FIELD[status]
+    if status == record.status and getattr(record, since) is not None:
+        return False
+    if status != record.status:
+        record.status = status
+        record.status_since = now
+    setattr(record, since, now)
+    return True
 
 
 def alerts_of(
