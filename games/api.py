@@ -401,6 +401,12 @@ class GameDetailApi(APIView):
 # --------------------------------------------------------------------------- GET /api/status/
 
 
+def read_tracking_report(client: redis.Redis) -> dict | None:
+    from .tracking import read_report
+
+    return read_report(client)
+
+
 def poller_status(client: redis.Redis, *, now) -> dict:
     last_poll = live_state.read_json(client, live_state.LAST_POLL_KEY)
     state = live_state.read_json(client, live_state.LIVE_STATE_KEY)
@@ -447,6 +453,7 @@ def poller_status(client: redis.Redis, *, now) -> dict:
             "espn_errors": failed,
             "error_rate": round(failed / requests, 4) if requests else 0.0,
         },
+        "followed_games": read_tracking_report(client),
     }
 
 
@@ -496,6 +503,24 @@ class StatusApi(APIView):
                 "espn_errors": serializers.IntegerField(),
                 "error_rate": serializers.FloatField(help_text="failed ESPN calls / ESPN requests, recent polls"),
             },
+        )
+        followed_games = inline_serializer(
+            "FollowedGames",
+            {
+                "at": serializers.DateTimeField(help_text="when the tracker last looked"),
+                "statuses": serializers.DictField(
+                    child=serializers.IntegerField(), help_text="followed games by tracking status"
+                ),
+                "alerts": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="games per stuck-game alert: live_too_long, not_started, ungraded, failing",
+                ),
+                "needs_attention": serializers.ListField(
+                    child=serializers.DictField(), help_text="games with an alert or a failed record"
+                ),
+            },
+            allow_null=True,
+            help_text="the tracker's last report (null when the worker has not reported for 5 minutes)",
         )
 
     @extend_schema(summary="The poller's health", responses={200: OutputSerializer, 503: None})
