@@ -64,3 +64,5 @@ def test_admin_lists_every_followed_game_and_filters_those_needing_attention(sta
     tb, ne = Game.objects.get(espn_id=TB_AT_DAL), Game.objects.get(espn_id=NE_AT_MIA)
     assert str(tb) in attention and "still scheduled well after its kickoff" in attention
     assert str(ne) not in attention  # final, nothing wrong with it
+    page = staff_client.get(reverse("admin:games_gametracking_change", args=[tb.pk]))
+    assert page.status_code == 200 and "not_started" in page.content.decode()
