@@ -111,10 +111,6 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
     watchers = subscribers(client, [row[0] for row in rows])
     due, paused = [], []
     for game_id, espn_id, league, phase, status_name, last_attempt, failures, final_fetch in rows:
-        if phase == Phase.FINAL:
-            if final_fetch is None:
-                due.append(DueGame(game_id, espn_id, league, phase, "final", failures))
-            continue
         if phase in (Phase.POSTPONED, Phase.CANCELED):
             continue
         if phase == Phase.LIVE and status_name in PAUSED_STATUSES:
@@ -122,8 +118,14 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
             continue
         watched = watchers.get(game_id, 0) > 0
         interval = settings.SUMMARY_WATCHED_SECONDS if watched else settings.SUMMARY_UNWATCHED_SECONDS
-        if last_attempt is None or (now - last_attempt).total_seconds() >= interval - 0.5:
-            due.append(DueGame(game_id, espn_id, league, phase, "watched" if watched else "unwatched", failures))
+        if last_attempt is not None and (now - last_attempt).total_seconds() < interval - 0.5:
+            continue
+        if phase == Phase.FINAL:
+            # One fetch for the last plays; a final whose summary keeps failing is left to its alert.
+            if final_fetch is None and failures < settings.TRACKING_MAX_FAILURES:
+                due.append(DueGame(game_id, espn_id, league, phase, "final", failures))
+            continue
+        due.append(DueGame(game_id, espn_id, league, phase, "watched" if watched else "unwatched", failures))
     order = {"final": 0, "watched": 1, "unwatched": 2}
     due.sort(key=lambda d: (order[d.reason], d.failing, d.game_id))
     return due, paused
