@@ -161,10 +161,14 @@ def advance(record: GameTracking, game: Game, *, now: datetime) -> bool:
     since = SINCE_FIELD[status]
     if status == record.status and getattr(record, since) is not None:
         return False
+    first_seen = record.scheduled_since is None and record.awaiting_since is None and record.live_since is None
     if status != record.status:
         record.status = status
         record.status_since = now
-    setattr(record, since, now)
+    if status == TrackingStatus.LIVE and first_seen:
+        setattr(record, since, min(now, game.kickoff))  # first seen already live: it began at kickoff at the latest
+    else:
+        setattr(record, since, now)
     return True
 
 

@@ -66,7 +66,9 @@ def test_every_followed_game_has_a_record_that_moves_from_scheduled_to_final_wit
     day(now=SUNDAY_2022)
     sync(SUNDAY_2022)
     assert GameTracking.objects.count() == Game.objects.count() - 1 == 15  # Thursday's final is 66 h away
-    assert record(NO_AT_ATL).status == TrackingStatus.LIVE and record(NO_AT_ATL).live_since == SUNDAY_2022
+    no = Game.objects.get(espn_id=NO_AT_ATL)
+    assert record(NO_AT_ATL).status == TrackingStatus.LIVE
+    assert record(NO_AT_ATL).live_since == no.kickoff  # first seen live: it has been live since its kickoff
     assert record(NE_AT_MIA).status == TrackingStatus.FINAL
 
     tb = Game.objects.get(espn_id=TB_AT_DAL)
@@ -115,19 +117,20 @@ def test_a_game_still_scheduled_an_hour_after_kickoff_raises_an_alert_logged_onc
 
 def test_a_game_live_longer_than_its_sports_limit_raises_an_alert_until_it_is_final(alert_lines, settings):
     day(now=SUNDAY_2022)
+    kickoff = Game.objects.get(espn_id=NO_AT_ATL).kickoff
     sync(SUNDAY_2022)
-    sync(SUNDAY_2022 + timedelta(hours=4, minutes=59))
+    sync(kickoff + timedelta(hours=4, minutes=59))
     assert record(NO_AT_ATL).alerts == {}
-    sync(SUNDAY_2022 + timedelta(hours=5, minutes=1))
+    sync(kickoff + timedelta(hours=5, minutes=1))
     assert list(record(NO_AT_ATL).alerts) == ["live_too_long"]
     settings.TRACKING_LIVE_LIMIT_HOURS = ["football=6"]  # configurable per sport
-    sync(SUNDAY_2022 + timedelta(hours=5, minutes=2))
+    sync(kickoff + timedelta(hours=5, minutes=2))
     assert record(NO_AT_ATL).alerts == {}
-    sync(SUNDAY_2022 + timedelta(hours=6, minutes=1))
+    sync(kickoff + timedelta(hours=6, minutes=1))
     board = payload(NFL_LIVE_DAY)
     set_final(board, NO_AT_ATL)
-    day(board, now=SUNDAY_2022 + timedelta(hours=6, minutes=2))
-    sync(SUNDAY_2022 + timedelta(hours=6, minutes=2))
+    day(board, now=kickoff + timedelta(hours=6, minutes=2))
+    sync(kickoff + timedelta(hours=6, minutes=2))
     assert record(NO_AT_ATL).alerts == {} and record(NO_AT_ATL).status == TrackingStatus.FINAL
     assert alert_lines("game alert raised", NO_AT_ATL) == [(NO_AT_ATL, "live_too_long")] * 2
     assert alert_lines("game alert cleared", NO_AT_ATL) == [(NO_AT_ATL, "live_too_long")] * 2
