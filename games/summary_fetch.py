@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -218,10 +219,11 @@ def store_summary(
         result.went_final.extend(ingested.went_final)
         for _ in ingested.went_final:
             metrics.GAMES_FINAL.labels(game.espn_league).inc()
-    stored = store_plays(game.game_id, summary, now=now)
+    with transaction.atomic():  # the plays and the record that says they were fetched, together
+        stored = store_plays(game.game_id, summary, now=now)
+        record_success(game, final=reported == Phase.FINAL, now=now)
     result.plays_added += len(stored.added)
     result.fetched.append(game.espn_id)
-    record_success(game, final=reported == Phase.FINAL, now=now)
     if stored.changed:
         announce_plays(redis_client, game.game_id, stored.watermark)
     metrics.PLAYS_STORED.inc(len(stored.added))
