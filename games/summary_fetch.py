@@ -48,6 +48,7 @@ PAUSED_STATUSES = frozenset({"STATUS_HALFTIME", "STATUS_END_PERIOD"})
 TRACKING_SYNC_SECONDS = 10
 FOLLOW_LOCK_TIMEOUT = 60
 FINAL_FETCH_WINDOW = timedelta(hours=36)  # a game final longer ago than this gets no final fetch
+FETCHES_PER_RUN = 10  # the rest wait for the next run, 2 s later: a run stays well inside its time limit
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def follow_games(*, now: datetime | None = None, client: EspnClient | None = Non
         if redis_client.set(live_state.TRACKING_SYNC_KEY, now.isoformat(), nx=True, ex=TRACKING_SYNC_SECONDS):
             sync_tracking(now=now, client=redis_client)
         due, result.paused = due_games(now=now, client=redis_client)
-        fetch_due(due, client or espn_client(), redis_client, now=now, result=result)
+        fetch_due(due[:FETCHES_PER_RUN], client or espn_client(), redis_client, now=now, result=result)
     finally:
         with contextlib.suppress(redis.RedisError):  # expired or Redis gone: its timeout frees it
             lock.release()

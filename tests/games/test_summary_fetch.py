@@ -225,3 +225,23 @@ def test_a_game_that_went_final_while_nothing_ran_is_finished_and_announced_on_t
         assert GameTracking.objects.get(pk=row.pk).status == TrackingStatus.FINAL
     finally:
         game_results_changed.disconnect(listener)
+
+
+def test_one_run_fetches_at_most_ten_summaries_and_leaves_the_rest_to_the_next(fake_espn, settings):
+    from games.summary_fetch import FETCHES_PER_RUN
+    from tests.games.conftest import CFB_LIVE_DAY, NFL_LIVE_DAY, fixture_copy
+
+    settings.ESPN_RATE_LIMIT_PER_SECOND = 0  # frozen time: a per-second limit would never see the next second
+    sunday = datetime(2022, 9, 17, 20, 0, tzinfo=UTC)
+    fake_espn.board("football/nfl", "20220917", fixture_copy(NFL_LIVE_DAY))
+    fake_espn.board("football/college-football", "20220917", fixture_copy(CFB_LIVE_DAY))
+    with time_machine.travel(sunday, tick=False):
+        poll_scoreboards(force=True, now=sunday)
+        live = Game.objects.filter(phase="live").count()
+        assert live > FETCHES_PER_RUN
+        follow_games(now=sunday)
+        first = sum(1 for kind, _ in fake_espn.requests if kind == "summary")
+        follow_games(now=sunday + timedelta(seconds=2))
+        second = sum(1 for kind, _ in fake_espn.requests if kind == "summary") - first
+    assert first == FETCHES_PER_RUN
+    assert second == min(live - FETCHES_PER_RUN, FETCHES_PER_RUN)
