@@ -3,7 +3,8 @@
 - Set-based: one UPDATE of the game's picks (and on a correction one INSERT ... SELECT for
   the audit trail), whatever the number of picks. The outcome of a side (home or away) under
   a rule (straight up or against the spread) is the same for every pick on it, so Python
-  decides it once and the database applies it with CASE expressions.
+  decides it once and the database applies it with CASE expressions. Only the picks whose
+  grade changes are written.
 - Exactly once: the game's row is locked (serialising graders and the ingest writing it)
   and a `GameGrading` marker is claimed with a conditional UPDATE that only matches when
   the game's current result differs from what it was last graded on. A repeated or
@@ -172,11 +173,10 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         if outcome == GradingOutcome.FINAL:
             freeze_lines([game_id], now=now)
             line = GameLine.objects.filter(game_id=game_id).values_list("spread", flat=True).first()
-        correction = None
-        if before[0] and tuple(before) != target:  # graded before on another result: a correction
-            correction = record_correction(game, before=before, after=target, line=line, now=now)
-        graded = grade_picks(game, Outcomes.of(game, target, line), line=line, now=now, correction=correction)
+        graded = grade_picks(game, Outcomes.of(game, target, line), line=line, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
+        if before[0] and tuple(before) != target:  # graded before on another result: a correction
+            record_correction(game, before=before, after=target, line=line, now=now)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
@@ -203,24 +203,17 @@ class Outcomes:
 
     @property
     def by_rule(self) -> bool:
-        """Whether the league's rule matters: only then is the pick joined to its league."""
+        """Whether the league's rule matters: only then does the SQL join the pick to its league."""
         return self.straight_up != self.against_spread
 
 
-@dataclass(frozen=True)
-class Correction:
-    """A regrade's audit record, and the outcomes the picks were graded on before it."""
-
-    record: ScoreCorrection
-    before: Outcomes
-
-
 class PickSQL:
-    """SQL expressions over `p` (a pick of the game) and `l` (its league, joined when the rule
-    matters): the result and points some outcomes give a pick. Parameters are appended in order."""
+    """SQL over `p` (a pick of the game) and, when the rule matters, `l` (its league): the result
+    and points these outcomes give a pick. Each method appends its parameters in order of use."""
 
     def __init__(self, game: Game, outcomes: Outcomes) -> None:
         self.game, self.outcomes = game, outcomes
+        self.pick = connection.ops.quote_name(Pick._meta.db_table)
 
     def result(self, params: list) -> str:
         if self.outcomes.straight_up is None:
@@ -244,104 +237,62 @@ class PickSQL:
         params.append(PickResult.WIN)
         return f"CASE WHEN {result} = %s THEN COALESCE(p.confidence, 1) ELSE 0 END"
 
+    def league(self) -> str:
+        """The tables to join to a pick for its league's rule; none when the rule does not matter."""
+        if not self.outcomes.by_rule:
+            return ""
+        entry, league = (connection.ops.quote_name(m._meta.db_table) for m in (Entry, PickemLeague))
+        return f"{entry} e JOIN {league} l ON l.id = e.league_id"
 
-def picks_of(game: Game, *, with_league: bool, params: list) -> tuple[str, str]:
-    """(tables joined to `p`, WHERE condition) for the game's picks, with their league if asked."""
-    params.append(game.pk)
-    if not with_league:
-        return "", "p.game_id = %s"
-    entry, league = (connection.ops.quote_name(m._meta.db_table) for m in (Entry, PickemLeague))
-    return f"{entry} e JOIN {league} l ON l.id = e.league_id", "p.game_id = %s AND e.id = p.entry_id"
+    def where(self, params: list) -> str:
+        params.append(self.game.pk)
+        return "p.game_id = %s AND e.id = p.entry_id" if self.league() else "p.game_id = %s"
 
 
 # Enough for the hash join of a game's picks to their leagues to fit in memory: a million picks
 # take about 75 MB (PostgreSQL gives a hash twice work_mem). Set for the grading transaction only.
 GRADING_WORK_MEM = "64MB"
 
-CORRECTED_PICK_COLUMNS = ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
 
-
-def grade_picks(
-    game: Game, outcomes: Outcomes, *, line: Decimal | None, now: datetime, correction: Correction | None = None
-) -> int:
+def grade_picks(game: Game, outcomes: Outcomes, *, line: Decimal | None, now: datetime) -> int:
     """Grade every pick on the game in one UPDATE; returns how many picks the game has.
 
     One pass with the league's rule joined in (never a pass per rule), and only the picks whose
     grade changes are written: a regrade rewrites the flipped picks alone, and an unchanged pick
     keeps the `graded_at` of its grade. None of the columns written is indexed: with the free
     space the table keeps in each page, the updates are HOT (no index entry added).
-
-    On a correction the picks whose result changed go to the audit trail: on PostgreSQL from the
-    rows the UPDATE returns (no second pass over the picks), elsewhere by an INSERT ... SELECT.
     """
-    postgres = connection.vendor == "postgresql"
-    audit_in_update = correction is not None and postgres
-    with_league = outcomes.by_rule or (audit_in_update and correction.before.by_rule)
-    new = PickSQL(game, outcomes)
+    sql = PickSQL(game, outcomes)
     params: list = []
-    assignments = f"result = {new.result(params)}, points = {new.points(params)}, line_at_lock = %s, graded_at = %s"
+    assignments = f"result = {sql.result(params)}, points = {sql.points(params)}, line_at_lock = %s, graded_at = %s"
     params += [line, now]
-    league, where = picks_of(game, with_league=with_league, params=params)
+    league = sql.league()
+    where = sql.where(params)
     # Only the picks whose grade changes (IS DISTINCT FROM: a NULL line is a line too; SQLite says IS NOT).
-    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
-    changed = f"p.result <> {new.result(params)} OR p.points <> {new.points(params)} OR p.line_at_lock {distinct} %s"
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    changed = f"p.result <> {sql.result(params)} OR p.points <> {sql.points(params)} OR p.line_at_lock {distinct} %s"
     params.append(line)
-    pick = connection.ops.quote_name(Pick._meta.db_table)
-    update = (
-        f"UPDATE {pick} AS p SET {assignments} {'FROM ' + league if league else ''} "  # noqa: S608 - tables and fixed fragments
-        f"WHERE {where} AND ({changed})"
-    )
     with connection.cursor() as cursor:
-        if postgres:
+        if connection.vendor == "postgresql":  # on every grading: the same queries whatever the rules
             cursor.execute(f"SET LOCAL work_mem = '{GRADING_WORK_MEM}'")
-        if audit_in_update:
-            old = PickSQL(game, correction.before)
-            returning = f"RETURNING p.entry_id, p.team_id, p.result, p.points, {old.result(params)} AS old_result, "
-            returning += f"{old.points(params)} AS old_points"
-            params.append(correction.record.pk)
-            cursor.execute(
-                f"WITH changed AS ({update} {returning}) INSERT INTO {corrected_pick_table()} "  # noqa: S608 - tables and fixed fragments
-                "SELECT %s, entry_id, team_id, old_result, result, old_points, points FROM changed "
-                "WHERE old_result <> result",
-                params,
-            )
-        else:
-            cursor.execute(update, params)
-    if correction is not None and not audit_in_update:
-        copy_corrected_picks(game, correction)
+        cursor.execute(
+            f"UPDATE {sql.pick} AS p SET {assignments} {'FROM ' + league if league else ''} "  # noqa: S608 - tables and fixed fragments
+            f"WHERE {where} AND ({changed})",
+            params,
+        )
     # What the grading covered: every pick of the game, rewritten or already right.
     return Pick.objects.filter(game_id=game.pk).count()
 
 
-def corrected_pick_table() -> str:
-    """The audit table with its columns in the order of CORRECTED_PICK_COLUMNS."""
-    columns = (connection.ops.quote_name(CorrectedPick._meta.get_field(name).column) for name in CORRECTED_PICK_COLUMNS)
-    return f"{connection.ops.quote_name(CorrectedPick._meta.db_table)} ({', '.join(columns)})"
+def record_correction(game: Game, *, before: tuple, after: tuple, line: Decimal | None, now: datetime) -> None:
+    """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
 
-
-def copy_corrected_picks(game: Game, correction: Correction) -> None:
-    """INSERT ... SELECT the regraded picks whose result differs from the one they had before."""
-    old = PickSQL(game, correction.before)
-    params: list = [correction.record.pk]
-    old_result, old_points = old.result(params), old.points(params)
-    league, where = picks_of(game, with_league=correction.before.by_rule, params=params)
-    changed = f"p.result <> {old.result(params)}"
-    pick = connection.ops.quote_name(Pick._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {corrected_pick_table()} "  # noqa: S608 - the models' tables and fixed fragments
-            f"SELECT %s, p.entry_id, p.team_id, {old_result}, p.result, {old_points}, p.points "
-            f"FROM {pick} AS p{', ' + league if league else ''} WHERE {where} AND {changed}",
-            params,
-        )
-
-
-def record_correction(game: Game, *, before: tuple, after: tuple, line: Decimal | None, now: datetime) -> Correction:
-    """Keep, for the audit trail, the regrade of a game; the picks whose result it changes are
-    added by the regrade. A pick's result before is what the old score gives its side under its
-    league's rule (the line is frozen, so the same line)."""
+    Runs after the picks are regraded: a pick's result before is what the old score gives its side
+    (the line is frozen, so the same line), and one INSERT ... SELECT copies the changed ones
+    whatever their number.
+    """
     (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
-    record = ScoreCorrection.objects.create(
+    correction = ScoreCorrection.objects.create(
         game_id=game.pk,
         corrected_at=now,
         old_outcome=old_outcome,
@@ -353,7 +304,24 @@ def record_correction(game: Game, *, before: tuple, after: tuple, line: Decimal 
     )
     if line is None and old_outcome == GradingOutcome.FINAL:  # voided now: the line it was graded on
         line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    return Correction(record, Outcomes.of(game, before, line))
+    sql = PickSQL(game, Outcomes.of(game, before, line))
+    params: list = [correction.pk]
+    old_result, old_points = sql.result(params), sql.points(params)
+    league = sql.league()
+    where = sql.where(params)
+    changed = f"p.result <> {sql.result(params)}"
+    table = connection.ops.quote_name(CorrectedPick._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
+        for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
+    )
+    with connection.cursor() as cursor:  # in the grading's transaction: with its work_mem
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - the models' tables and fixed fragments
+            f"SELECT %s, p.entry_id, p.team_id, {old_result}, p.result, {old_points}, p.points "
+            f"FROM {sql.pick} AS p{', ' + league if league else ''} WHERE {where} AND {changed}",
+            params,
+        )
 
 
 def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list[GradingResult]:
