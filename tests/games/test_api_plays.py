@@ -95,7 +95,9 @@ def test_gzip_when_the_client_accepts_it(client, half_played):
 def test_a_bad_parameter_is_a_400_naming_it(client, half_played, query, named):
     game, _, _ = half_played
     response = client.get(plays_url(game), query)
-    assert response.status_code == 400 and list(response.json()) == [named]
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid"
+    assert [key for key in body if key not in ("code", "detail")] == [named]
 
 
 def test_an_unknown_game_is_404(client, db):
