@@ -174,7 +174,9 @@ def load_data(*, with_season: bool = True) -> dict:
             scoring=ScoringMode.CONFIDENCE,
             against_spread=True,
         )
-        big_entries = Entry.objects.bulk_create(Entry(league=big, user=u) for u in users[:BIG_LEAGUE_MEMBERS])
+        big_entries = Entry.objects.bulk_create(
+            Entry(league=big, user=u, name=u.username) for u in users[:BIG_LEAGUE_MEMBERS]
+        )
         picks = []
         for n, entry in enumerate(big_entries):
             for index, game in enumerate(season_games):

@@ -18,7 +18,23 @@ from rest_framework.views import APIView
 
 from . import services
 from .locking import is_locked
-from .models import ChangeSource, Entry, PickemLeague
+from .models import (
+    MAX_DROPPED_WEEKS,
+    MAX_ENTRIES_PER_MEMBER,
+    MAX_SURVIVOR_LIVES,
+    PICKEM_ESPN_LEAGUES,
+    ChangeSource,
+    Entry,
+    LineLock,
+    MissedPicks,
+    PickemLeague,
+    PoolType,
+    PostponedGames,
+    ScoringMode,
+    SurvivorAllOut,
+    SurvivorMissedWeek,
+    Weekday,
+)
 from .selectors import current_week, pick_status, picks_grid, user_entries, week_board
 from .standings import Standings, season_standings, week_standings
 from .weeks import Week
@@ -41,6 +57,42 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False)
 
 
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them: a misspelt rule is an error, not a silent default."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+@extend_schema_serializer(component_name="PickemLeagueRules")
+class RulesSerializer(StrictSerializer):
+    """The league rules (see the README): set at creation, changeable until the season's first lock."""
+
+    pool_type = serializers.ChoiceField(choices=PoolType.choices, required=False)
+    scoring = serializers.ChoiceField(choices=ScoringMode.choices, required=False)
+    against_spread = serializers.BooleanField(required=False)
+    entries_per_member = serializers.IntegerField(min_value=1, max_value=MAX_ENTRIES_PER_MEMBER, required=False)
+    missed_picks = serializers.ChoiceField(choices=MissedPicks.choices, required=False)
+    line_lock = serializers.ChoiceField(choices=LineLock.choices, required=False)
+    line_weekday = serializers.ChoiceField(
+        choices=Weekday.choices, required=False, help_text="weekly line lock: 0 Monday ... 6 Sunday, US Eastern"
+    )
+    line_time = serializers.TimeField(required=False, help_text="weekly line lock: time of day, US Eastern")
+    postponed_games = serializers.ChoiceField(choices=PostponedGames.choices, required=False)
+    drop_lowest_weeks = serializers.IntegerField(min_value=0, max_value=MAX_DROPPED_WEEKS, required=False)
+    survivor_lives = serializers.IntegerField(min_value=1, max_value=MAX_SURVIVOR_LIVES, required=False)
+    survivor_tie_costs_life = serializers.BooleanField(required=False)
+    survivor_buyback_until_week = serializers.IntegerField(
+        min_value=1, max_value=25, required=False, allow_null=True, help_text="null: no buy-back"
+    )
+    survivor_missed_week = serializers.ChoiceField(choices=SurvivorMissedWeek.choices, required=False)
+    survivor_all_out = serializers.ChoiceField(choices=SurvivorAllOut.choices, required=False)
+
+
 @extend_schema_serializer(component_name="PickemLeague")
 class LeagueSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -50,6 +102,19 @@ class LeagueSerializer(serializers.Serializer):
     scoring = serializers.CharField()
     against_spread = serializers.BooleanField()
     commissioner_id = serializers.IntegerField()
+    pool_type = serializers.CharField()
+    entries_per_member = serializers.IntegerField()
+    missed_picks = serializers.CharField()
+    line_lock = serializers.CharField()
+    line_weekday = serializers.IntegerField()
+    line_time = serializers.TimeField()
+    postponed_games = serializers.CharField()
+    drop_lowest_weeks = serializers.IntegerField()
+    survivor_lives = serializers.IntegerField()
+    survivor_tie_costs_life = serializers.BooleanField()
+    survivor_buyback_until_week = serializers.IntegerField(allow_null=True)
+    survivor_missed_week = serializers.CharField()
+    survivor_all_out = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="PickemWeek")
@@ -62,6 +127,8 @@ class WeekSerializer(serializers.Serializer):
 
 def error_response(exc: services.PickemError) -> Response:
     body: dict = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["fields"] = {exc.field: [exc.message]}
     if isinstance(exc, services.PicksRejected):
         body["errors"] = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in exc.problems]
     return Response(ErrorSerializer(body).data, status=exc.status)
@@ -103,7 +170,7 @@ def own_entry(request: Request, entry_id: int) -> Entry:
 
 def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).first()
+    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).order_by("pk").first()
     if entry is None:
         raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
     return league, entry
@@ -141,11 +208,15 @@ class EntryListApi(APIView):
         @extend_schema_serializer(component_name="PickemEntryListOutputEntry")
         class EntrySerializer(serializers.Serializer):
             id = serializers.IntegerField(source="pk")
+            name = serializers.CharField(help_text="the entry's name: a member may hold several")
             league = LeagueSerializer()
 
         entries = EntrySerializer(many=True)
 
-    @extend_schema(summary="My entries, one per pick'em league", responses={200: OutputSerializer, 403: ERRORS[403]})
+    @extend_schema(
+        summary="My entries (a league may allow several per member)",
+        responses={200: OutputSerializer, 403: ERRORS[403]},
+    )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
@@ -203,6 +274,7 @@ class EntryGamesApi(APIView):
             locked = serializers.BooleanField()
 
         entry_id = serializers.IntegerField()
+        entry_name = serializers.CharField()
         league = LeagueSerializer()
         week = WeekSerializer(allow_null=True)
         weeks = serializers.ListField(child=serializers.CharField())
@@ -223,7 +295,15 @@ class EntryGamesApi(APIView):
         except ValueError as exc:
             return bad_request(str(exc))
         league = entry.league
-        body = {"entry_id": entry.pk, "league": league, "week": None, "weeks": [], "games": [], "tiebreaker": None}
+        body = {
+            "entry_id": entry.pk,
+            "entry_name": entry.name,
+            "league": league,
+            "week": None,
+            "weeks": [],
+            "games": [],
+            "tiebreaker": None,
+        }
         if week is not None:
             board = week_board(entry, week, now=timezone.now())
             body.update(
@@ -329,6 +409,7 @@ class LeagueStandingsApi(APIView):
         class RowSerializer(serializers.Serializer):
             rank = serializers.IntegerField()
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             points = serializers.IntegerField()
             wins = serializers.IntegerField()
@@ -349,6 +430,7 @@ class LeagueStandingsApi(APIView):
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputWinner")
         class WinnerSerializer(serializers.Serializer):
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             points = serializers.IntegerField()
 
@@ -417,7 +499,8 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
         "week_complete": standings.complete if standings.week else None,
         "season_complete": None if standings.week else standings.complete,
         "winners": [
-            {"entry_id": row.entry_id, "username": row.username, "points": row.points} for row in standings.winners
+            {"entry_id": row.entry_id, "entry_name": row.entry_name, "username": row.username, "points": row.points}
+            for row in standings.winners
         ],
         "rows": rows,
     }
@@ -446,6 +529,7 @@ class LeaguePicksApi(APIView):
                 result = serializers.CharField(allow_null=True)
 
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             tiebreak_guess = serializers.IntegerField(allow_null=True)
             picks = CellSerializer(many=True)
@@ -472,8 +556,8 @@ class LeaguePicksApi(APIView):
         if week is not None:
             members = list(
                 Entry.objects.filter(league=league, removed_at=None)
-                .order_by("user__username")
-                .values_list("pk", "user__username")
+                .order_by("name")
+                .values_list("pk", "user__username", "name")
             )
             grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=timezone.now())
             body.update(
@@ -482,6 +566,7 @@ class LeaguePicksApi(APIView):
                 members=[
                     {
                         "entry_id": row.entry_id,
+                        "entry_name": row.entry_name,
                         "username": row.username,
                         "tiebreak_guess": row.tiebreak_guess,
                         "picks": [
@@ -531,3 +616,107 @@ class LeagueJoinApi(APIView):
             return error_response(exc)
         body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class LeagueCreateApi(APIView):
+    """Create a pick'em or survivor league with its rules; I am its commissioner and first member."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueCreateInput")
+    class InputSerializer(RulesSerializer):
+        name = serializers.CharField(max_length=80)
+        espn_league = serializers.ChoiceField(choices=PICKEM_ESPN_LEAGUES)
+        season_year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+    @extend_schema_serializer(component_name="PickemLeagueCreateOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField()
+        league = LeagueSerializer()
+
+    @extend_schema(
+        summary="Create a league with its rules",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        if not data.is_valid():
+            return bad_request("The league could not be created: see the fields.", data.errors)
+        try:
+            league = services.league_create(commissioner=request.user, **data.validated_data)
+        except services.PickemError as exc:
+            return error_response(exc)
+        entry = Entry.objects.get(league=league, user=request.user)
+        body = self.OutputSerializer({"entry_id": entry.pk, "league": league}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LeagueSettingsApi(APIView):
+    """A league and its rules; the commissioner renames it any time and changes the rules until the first lock."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueSettingsInput")
+    class InputSerializer(RulesSerializer):
+        name = serializers.CharField(max_length=80, required=False)
+
+    @extend_schema_serializer(component_name="PickemLeagueSettingsOutput")
+    class OutputSerializer(serializers.Serializer):
+        league = LeagueSerializer()
+        changed = serializers.ListField(child=serializers.CharField(), help_text="the fields changed")
+        rules_locked = serializers.BooleanField(help_text="a game has locked: the rules can no longer change")
+
+    @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
+    def get(self, request: Request, league_id: int) -> Response:
+        try:
+            league, _ = member_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        locked = services.league_started(league, now=timezone.now())
+        return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
+
+    @extend_schema(
+        summary="Rename the league or change its rules (400 naming the rule once the season has started)",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def patch(self, request: Request, league_id: int) -> Response:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        data = self.InputSerializer(data=request.data)
+        if not data.is_valid():
+            return bad_request("The settings could not be saved: see the fields.", data.errors)
+        now = timezone.now()
+        try:
+            changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
+        except services.PickemError as exc:
+            return error_response(exc)
+        locked = services.league_started(league, now=now)
+        return Response(self.OutputSerializer({"league": league, "changed": changed, "rules_locked": locked}).data)
+
+
+class LeagueEntriesApi(APIView):
+    """Add another entry of mine to a league, with its own name, up to the league's entries per member."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueEntryInput")
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=40)
+
+    @extend_schema_serializer(component_name="PickemLeagueEntryOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField(source="pk")
+        name = serializers.CharField()
+
+    @extend_schema(summary="Add an entry", request=InputSerializer, responses={201: OutputSerializer, **ERRORS})
+    def post(self, request: Request, league_id: int) -> Response:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        data = self.InputSerializer(data=request.data)
+        if not data.is_valid():
+            return bad_request("Give the entry a name.", data.errors)
+        try:
+            entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
+        except services.PickemError as exc:
+            return error_response(exc)
+        return Response(self.OutputSerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -124,7 +124,7 @@ def demo_league(
         },
     )
     for user in users:
-        Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": now})
+        Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": now, "name": user.username})
     return DemoLeague(league=league, created=created, games=[])
 
 

@@ -76,9 +76,11 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
 
 
 def user_entries(user) -> list[Entry]:
-    """A member's active entries, their leagues loaded, newest league first."""
+    """A member's active entries, their leagues loaded, newest league first (a league's entries in order made)."""
     return list(
-        Entry.objects.filter(user=user, removed_at=None).select_related("league").order_by("-league__created_at")
+        Entry.objects.filter(user=user, removed_at=None)
+        .select_related("league")
+        .order_by("-league__created_at", "league_id", "pk")
     )
 
 
@@ -190,6 +192,7 @@ class GridCell:
 class GridRow:
     entry_id: int
     username: str
+    entry_name: str
     cells: list[GridCell]
     tiebreak_guess: int | None  # None when hidden or not given
 
@@ -204,7 +207,7 @@ class PicksGrid:
 def picks_grid(
     league: PickemLeague,
     week: Week,
-    members: Sequence[tuple[int, str]],
+    members: Sequence[tuple[int, str, str]],
     *,
     viewer_entry_id: int | None,
     now: datetime,
@@ -213,7 +216,7 @@ def picks_grid(
     """Members' picks of a week, game by game; others' picks stay hidden until their game locks."""
     games = list(week_games(league, week)) if games is None else list(games)
     locked = {g.pk: is_locked(g, now) for g in games}
-    entry_ids = [entry_id for entry_id, _ in members]
+    entry_ids = [entry_id for entry_id, *_ in members]
     picks = {
         (entry_id, game_id): (abbreviation, confidence, result)
         for entry_id, game_id, abbreviation, confidence, result in Pick.objects.filter(
@@ -228,7 +231,7 @@ def picks_grid(
         ).values_list("entry_id", "guess")
     )
     rows = []
-    for entry_id, username in members:
+    for entry_id, username, entry_name in members:
         own = entry_id == viewer_entry_id
         cells = []
         for game in games:
@@ -240,7 +243,9 @@ def picks_grid(
             else:
                 cells.append(GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2]))
         guess = guesses.get(entry_id) if (own or reveal_guesses) else None
-        rows.append(GridRow(entry_id=entry_id, username=username, cells=cells, tiebreak_guess=guess))
+        rows.append(
+            GridRow(entry_id=entry_id, username=username, entry_name=entry_name, cells=cells, tiebreak_guess=guess)
+        )
     return PicksGrid(games=games, rows=rows, tiebreak=last)
 
 

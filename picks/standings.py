@@ -44,6 +44,7 @@ POSTSEASON = 3  # ESPN's season type of the playoffs and bowls: a season ends wi
 class StandingRow:
     entry_id: int
     username: str
+    entry_name: str = ""
     points: int = 0
     wins: int = 0
     losses: int = 0
@@ -200,8 +201,11 @@ def season_totals(league: PickemLeague, grading_version: str) -> SeasonTotals:
 
 
 def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
-    members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username")
-    return {entry_id: StandingRow(entry_id=entry_id, username=username) for entry_id, username in members}
+    members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username", "name")
+    return {
+        entry_id: StandingRow(entry_id=entry_id, username=username, entry_name=name)
+        for entry_id, username, name in members
+    }
 
 
 def result_aggregates() -> dict:
@@ -302,9 +306,9 @@ def ranked(rows: Iterable[StandingRow]) -> list[StandingRow]:
         return math.inf if row.tiebreak_distance is None else row.tiebreak_distance
 
     rows = list(rows)
-    by_live = sorted(rows, key=lambda r: (-r.projected_points, distance(r), r.username.lower()))
+    by_live = sorted(rows, key=lambda r: (-r.projected_points, distance(r), r.entry_name.lower()))
     assign_ranks(by_live, key=lambda r: (r.projected_points, distance(r)), attribute="live_rank")
-    rows.sort(key=lambda r: (-r.points, distance(r), r.username.lower()))
+    rows.sort(key=lambda r: (-r.points, distance(r), r.entry_name.lower()))
     assign_ranks(rows, key=lambda r: (r.points, distance(r)), attribute="rank")
     return rows
 

@@ -110,8 +110,12 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     entries = user_entries(request.user)
     if not entries:
         return page(request, "picks/no_leagues.html", {"join_form": JoinForm()})
-    league_id = request.GET.get("league", "")
-    entry = next((e for e in entries if str(e.league_id) == league_id), entries[0])
+    entry_id, league_id = request.GET.get("entry", ""), request.GET.get("league", "")
+    entry = (
+        next((e for e in entries if str(e.pk) == entry_id), None)
+        or next((e for e in entries if str(e.league_id) == league_id), None)
+        or entries[0]
+    )
     week, week_error = chosen_week(request, entry.league, now)
     if week_error:
         messages.error(request, week_error)
@@ -138,7 +142,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, saved_message(result))
-                return redirect(f"{reverse('picks:my_picks')}?league={entry.league_id}&week={week.slug}")
+                return redirect(f"{reverse('picks:my_picks')}?entry={entry.pk}&week={week.slug}")
         else:
             messages.error(request, "Nothing was saved: see the messages by the games below.")
             status = 400
@@ -205,8 +209,8 @@ def line_text(line, game) -> str:
 # --------------------------------------------------------------------------- leagues
 
 
-def member_entry(league: PickemLeague, user) -> Entry | None:
-    return Entry.objects.filter(league=league, user=user, removed_at=None).first()
+def member_entries(league: PickemLeague, user) -> list[Entry]:
+    return list(Entry.objects.filter(league=league, user=user, removed_at=None).order_by("pk"))
 
 
 def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
@@ -217,9 +221,10 @@ def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
 def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
-    entry = member_entry(league, request.user)
-    if entry is None:
+    my_entries = member_entries(league, request.user)
+    if not my_entries:
         return not_a_member(request, league)
+    entry = my_entries[0]
     view = "season" if request.GET.get("view") == "season" else "week"
     week, week_error = chosen_week(request, league, now)
     if week_error:
@@ -235,7 +240,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
     grid = None
     if week is not None and not season:
-        members = [(row.entry_id, row.username) for row in standings_page.object_list]
+        members = [(row.entry_id, row.username, row.entry_name) for row in standings_page.object_list]
         grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now, games=standings.games)
     context = {
         "league": league,
@@ -247,6 +252,9 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         **week_context(league, week, weeks),
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
+        "my_entry_ids": {e.pk for e in my_entries},
+        "my_entries": my_entries,
+        "can_add_entry": len(my_entries) < league.entries_per_member,
         "grid": grid,
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
@@ -276,9 +284,9 @@ def league_create(request: HttpRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            league = services.league_create(commissioner=request.user, **form.cleaned_data)
+            league = services.league_create(commissioner=request.user, **form.service_arguments())
         except services.PickemError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
             return redirect("picks:league", league_id=league.pk)
@@ -293,17 +301,17 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     if league.commissioner_id != request.user.pk:
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     rules_locked = services.league_started(league, now=now)
-    initial = {"name": league.name, "scoring": league.scoring, "against_spread": league.against_spread}
+    initial = {"name": league.name, **services.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 changed = services.league_update_settings(
-                    league=league, user=request.user, now=now, **form.cleaned_data
+                    league=league, user=request.user, now=now, **form.service_arguments()
                 )
             except services.PickemError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
             else:
                 messages.success(request, "Settings saved." if changed else "No changes to save.")
@@ -361,6 +369,19 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
     return page(request, "picks/audit.html", context)
+
+
+@login_required
+@require_POST
+def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    try:
+        entry = services.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
+    except services.PickemError as exc:
+        messages.error(request, exc.message)
+        return redirect("picks:league", league_id=league.pk)
+    messages.success(request, f"Entry {entry.name} added: make its picks.")
+    return redirect(f"{reverse('picks:my_picks')}?entry={entry.pk}")
 
 
 # --------------------------------------------------------------------------- joining
