@@ -344,6 +344,31 @@ def side_data(team, score) -> dict:
     return {"team_id": team.pk, "abbreviation": team.abbreviation, "name": team.display_name, "score": score}
 
 
+class EntryBuyBackApi(APIView):
+    """Survivor: buy an eliminated entry back in with one life, once, up to the league's buy-back week."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemEntryBuyBackOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField(source="pk")
+        entry_name = serializers.CharField(source="name")
+        buybacks = serializers.IntegerField()
+
+    @extend_schema(
+        summary="Survivor: buy back in",
+        request=None,
+        responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        try:
+            entry = own_entry(request, entry_id)
+            services.entry_buy_back(entry=entry, user=request.user)
+        except services.PickemError as exc:
+            return error_response(exc)
+        return Response(self.OutputSerializer(entry).data)
+
+
 class EntryPicksApi(APIView):
     """Submit picks (and the week's tiebreaker guess): all of them are saved, or none.
 
@@ -420,6 +445,13 @@ class LeagueStandingsApi(APIView):
             live_points = serializers.IntegerField(help_text="points picks on live games would add if they ended now")
             projected_points = serializers.IntegerField()
             live_rank = serializers.IntegerField()
+            alive = serializers.BooleanField(allow_null=True, help_text="survivor: still in (null in a pick'em)")
+            lives_left = serializers.IntegerField(allow_null=True, help_text="survivor")
+            teams_used = serializers.ListField(child=serializers.CharField(), help_text="survivor: in week order")
+            fell_in = serializers.CharField(allow_null=True, help_text="survivor: the week it fell")
+            week_pick = serializers.CharField(
+                allow_null=True, help_text="survivor, week view: the week's team (another's once its game locked)"
+            )
 
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputTiebreak")
         class TiebreakSerializer(serializers.Serializer):
@@ -481,11 +513,14 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
     rows = []
     for row in standings.rows:
         shown = reveal or row.entry_id == viewer_entry_id
+        own = row.entry_id == viewer_entry_id
         rows.append(
             {
                 **row.__dict__,
                 "tiebreak_guess": row.tiebreak_guess if shown else None,
                 "projected_points": row.projected_points,
+                "fell_in": row.fell_in.slug if row.fell_in else None,
+                "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
             }
         )
     return {

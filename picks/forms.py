@@ -275,6 +275,41 @@ class WeekPicksForm(forms.Form):
         return name if name in self.fields else None
 
 
+class SurvivorPickForm(forms.Form):
+    """Survivor: one team for the week, among the games not locked and the teams not used yet."""
+
+    team = forms.ChoiceField(required=False, widget=forms.RadioSelect)
+
+    def __init__(self, board: WeekBoard, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.board = board
+        choices = []
+        for row in board.rows:
+            for team in (row.game.away_team, row.game.home_team):
+                if row.pickable and team.pk not in board.used_team_ids:
+                    choices.append((survivor_value(row.game.pk, team.pk), team.display_name))
+        self.fields["team"].choices = choices
+        pick = board.survivor_pick
+        self.fields["team"].initial = survivor_value(pick.game_id, pick.team_id) if pick else None
+
+    def pick_inputs(self) -> list[PickInput]:
+        value = self.cleaned_data.get("team")
+        if not value:
+            return []
+        game_id, team_id = (int(part) for part in value.split("-"))
+        return [PickInput(game_id=game_id, team_id=team_id)]
+
+    def tiebreaker_input(self) -> None:
+        return None
+
+    def field_for_problem(self, game_id: int | None) -> str | None:
+        return "team"
+
+
+def survivor_value(game_id: int, team_id: int) -> str:
+    return f"{game_id}-{team_id}"
+
+
 def raw_int(value: object) -> int | None:
     try:
         return int(str(value))

@@ -110,6 +110,11 @@ class WeekBoard:
     tiebreak_guess: int | None
     tiebreak_locked: bool
     weeks: list[Week] = field(default_factory=list)
+    used_team_ids: set[int] = field(default_factory=set)  # survivor: teams picked in other weeks
+
+    @property
+    def survivor_pick(self) -> Pick | None:
+        return next((row.pick for row in self.rows if row.pick is not None), None)
 
     @property
     def confidence_range(self) -> range:
@@ -153,6 +158,10 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         .values_list("guess", flat=True)
         .first()
     )
+    used: set[int] = set()
+    if league.is_survivor:
+        others = Pick.objects.filter(entry=entry).exclude(season_type=week.season_type, week=week.number)
+        used = set(others.exclude(result=PickResult.VOID).values_list("team_id", flat=True))
     return WeekBoard(
         entry=entry,
         week=week,
@@ -161,6 +170,7 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         tiebreak_guess=guess,
         tiebreak_locked=last is None or is_locked(last, now),
         weeks=league_weeks(league),
+        used_team_ids=used,
     )
 
 

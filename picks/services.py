@@ -310,6 +310,29 @@ def entry_add(*, league: PickemLeague, user: AbstractBaseUser, name: str, now: d
         return Entry.objects.create(league=league, user=user, name=name, joined_at=now)
 
 
+def entry_buy_back(*, entry: Entry, user: AbstractBaseUser, now: datetime | None = None) -> Entry:
+    """Survivor: an eliminated entry buys one life back, once, up to the league's buy-back week."""
+    from .selectors import current_week
+    from .survivor import entry_state
+
+    now = now or timezone.now()
+    require_own_entry(entry, user)
+    league = entry.league
+    if not league.is_survivor or league.survivor_buyback_until_week is None:
+        raise PickemError("This league has no buy-back.", code="no_buyback")
+    week = current_week(league, now)
+    if week is None or week.season_type != 2 or week.number > league.survivor_buyback_until_week:
+        raise TooLate(f"Buy-backs ended after week {league.survivor_buyback_until_week}.", code="buyback_closed")
+    state = entry_state(entry)
+    if state is None or state.alive:
+        raise PickemError(f"{entry.name} is still alive: nothing to buy back.", code="still_alive")
+    claimed = Entry.objects.filter(pk=entry.pk, buybacks=0).update(buybacks=1)
+    if not claimed:
+        raise PickemError(f"{entry.name} has already bought back in once.", code="bought_back")
+    entry.buybacks = 1
+    return entry
+
+
 def league_started(league: PickemLeague, *, now: datetime) -> bool:
     """The season has started once any of its games has locked."""
     return league_games(league).filter(locked_q(now)).exists()
@@ -435,6 +458,7 @@ class PicksPlan:
         self.wanted: dict[int, PickInput] = {}  # game id -> input that changes something
         self.result = SubmitResult()
         self.tiebreak_saved: WeeklyTiebreaker | None = None
+        self.replaced: list[Pick] = []  # survivor: the week's earlier pick, on another game
 
     def problem(self, code: str, message: str, game_id: int | None = None) -> None:
         self.problems.append(PickProblem(code=code, message=message, game_id=game_id))
@@ -465,6 +489,53 @@ class PicksPlan:
             self.wanted[game.pk] = pick
         if self.league.uses_confidence and not self.problems:
             self.check_confidence(weeks)
+        if self.league.is_survivor and not self.problems and self.wanted:
+            self.check_survivor()
+
+    def check_survivor(self) -> None:
+        """One team a week, each team once a season, only while alive; a new pick of the week replaces
+        the old one while the old one's game has not locked."""
+        from .survivor import SURVIVOR_SEASON_TYPES, entry_state
+
+        state = entry_state(self.entry)
+        if state is not None and not state.alive:
+            self.problem("eliminated", f"{self.entry.name} is out of this survivor pool: no more picks.")
+            return
+        season_picks = list(Pick.objects.filter(entry=self.entry).select_related("game", "team"))
+        by_week: dict[Week, list[int]] = defaultdict(list)
+        for game_id in self.wanted:
+            by_week[week_of(self.games[game_id])].append(game_id)
+        for week, game_ids in by_week.items():
+            label = week.label(self.league.espn_league)
+            if week.season_type not in SURVIVOR_SEASON_TYPES:
+                self.problem("not_a_survivor_week", f"{label} is not part of the survivor pool.", game_ids[0])
+                continue
+            if len(game_ids) > 1:
+                for game_id in game_ids:
+                    message = f"Survivor: pick one team in {label}, not {len(game_ids)}."
+                    self.problem("one_team_a_week", message, game_id)
+                continue
+            game_id = game_ids[0]
+            team_id = self.wanted[game_id].team_id
+            for saved in season_picks:
+                saved_week = Week(saved.season_type, saved.week)
+                if saved_week != week and saved.team_id == team_id and saved.result != PickResult.VOID:
+                    self.problem(
+                        "team_used",
+                        f"You used {saved.team.display_name} in {saved_week.label(self.league.espn_league)}: "
+                        "each team once a season.",
+                        game_id,
+                    )
+                elif saved_week == week and saved.game_id != game_id:
+                    if is_locked(saved.game, self.now):
+                        self.problem(
+                            "locked",
+                            f"Your {label} pick ({saved.team.display_name}) is locked: "
+                            f"{lock_reason(saved.game, self.now)}.",
+                            game_id,
+                        )
+                    else:
+                        self.replaced.append(saved)
 
     def check_game_and_team(self, pick: PickInput) -> None:
         game = self.games.get(pick.game_id)
@@ -582,7 +653,15 @@ class PicksPlan:
             )
 
     def write(self, *, user: AbstractBaseUser, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
-        changes: list[PickChange] = []
+        changes: list[PickChange] = [
+            PickChange(
+                entry=self.entry, changed_by=user, changed_at=self.now, source=source, game_id=old.game_id,
+                season_type=old.season_type, week=old.week, old_team_id=old.team_id, new_team_id=None,
+            )
+            for old in self.replaced
+        ]  # fmt: skip
+        if self.replaced:
+            Pick.objects.filter(pk__in=[old.pk for old in self.replaced]).delete()
         new, changed = [], []
         for game_id, wanted in self.wanted.items():
             game = self.games[game_id]

@@ -22,10 +22,12 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Abs, Coalesce
+from django.utils import timezone
 
 from espn.snapshots import Phase
 from games.models import Game
@@ -33,6 +35,7 @@ from games.models import Game
 from .grading import side_results, win_points
 from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
 from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
+from .survivor import survivor_table, week_outcome
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,13 @@ class StandingRow:
     tiebreak_distance: int | None = None
     rank: int = 0
     live_rank: int = 0
+    # Survivor pools only
+    alive: bool | None = None
+    lives_left: int | None = None
+    teams_used: list[str] = field(default_factory=list)
+    fell_in: Week | None = None
+    week_pick: str = ""  # the week's team (and result), week view
+    week_pick_locked: bool = False  # others see a pick once its game has locked
 
     @property
     def projected_points(self) -> int:
@@ -75,12 +85,15 @@ class Standings:
     decided_weeks: int = 0  # season: weeks whose tiebreaker game is final
     games: list[Game] = field(default_factory=list)  # week: its games, in kickoff order
     complete: bool = False  # every game settled and graded: the winners are known
+    winner_ids: list[int] | None = None  # survivor: who came through (the week) or outlasted all (the season)
 
     @property
     def winners(self) -> list[StandingRow]:
         """The members ranked first once complete (several: co-winners); none before."""
         if not self.complete:
             return []
+        if self.winner_ids is not None:
+            return [row for row in self.rows if row.entry_id in self.winner_ids]
         return [row for row in self.rows if row.rank == 1]
 
     def row_for(self, entry_id: int | None) -> StandingRow | None:
@@ -88,6 +101,8 @@ class Standings:
 
 
 def week_standings(league: PickemLeague, week: Week) -> Standings:
+    if league.is_survivor:
+        return survivor_standings(league, week)
     games = list(week_games(league, week))
     last = tiebreak_game(games)
     total = final_total(last)
@@ -117,6 +132,8 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
 def season_standings(league: PickemLeague) -> Standings:
     """Season totals come from a cache keyed by the season's grading version: they only change
     when a game is graded, and summing a whole season of picks is the one costly query here."""
+    if league.is_survivor:
+        return survivor_standings(league, None)
     rows = member_rows(league)
     progress = season_progress(league)
     totals, distances, decided = season_totals(league, progress.grading_version)
@@ -321,3 +338,57 @@ def assign_ranks(rows: list[StandingRow], *, key, attribute: str) -> None:
             rank = position
             previous = current
         setattr(row, attribute, rank)
+
+
+# --------------------------------------------------------------------------- survivor
+
+
+def survivor_standings(league: PickemLeague, week: Week | None, *, now: datetime | None = None) -> Standings:
+    """Alive first, then more lives left, then the later fall; the season's winners are the last survivors,
+    a week's are the entries that came through it (or, when none did, all who fell in it)."""
+    now = now or timezone.now()
+    table = survivor_table(league, now=now)
+    rows = []
+    for state in table.entries.values():
+        row = StandingRow(
+            entry_id=state.entry_id,
+            username=state.username,
+            entry_name=state.entry_name,
+            points=state.weeks_survived,
+            wins=sum(1 for pick in state.picks.values() if pick.result == PickResult.WIN),
+            losses=sum(1 for pick in state.picks.values() if pick.result == PickResult.LOSS),
+            pushes=sum(1 for pick in state.picks.values() if pick.result == PickResult.PUSH),
+            alive=state.alive,
+            lives_left=state.lives_left,
+            teams_used=list(state.teams_used),
+            fell_in=state.fell_in,
+        )
+        if week is not None and week in state.picks:
+            pick = state.picks[week]
+            result = "" if pick.result == PickResult.PENDING else f" ({PickResult(pick.result).label.lower()})"
+            row.week_pick, row.week_pick_locked = f"{pick.team}{result}", pick.locked(now)
+        rows.append(row)
+
+    rows.sort(key=lambda r: ([-part for part in survivor_strength(r)], r.entry_name.lower()))
+    assign_ranks(rows, key=survivor_strength, attribute="rank")
+    for row in rows:
+        row.live_rank = row.rank
+    if week is None:
+        return Standings(league=league, week=None, rows=rows, complete=table.complete, winner_ids=table.winners or None)
+    games = list(week_games(league, week))
+    decided, came_through = week_outcome(table, week)
+    return Standings(
+        league=league,
+        week=week,
+        rows=rows,
+        games=games,
+        live_games=sum(1 for g in games if is_live_with_score(g)),
+        complete=decided,
+        winner_ids=came_through,
+    )
+
+
+def survivor_strength(row: StandingRow) -> tuple[int, ...]:
+    """Higher is better: alive, lives left, the week fallen in (never fallen: best), weeks survived."""
+    fell = (row.fell_in.season_type, row.fell_in.number) if row.fell_in else (99, 99)
+    return (int(bool(row.alive)), row.lives_left or 0, *fell, row.points)

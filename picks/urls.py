@@ -27,12 +27,14 @@ page_patterns = [
     path("leagues/<int:league_id>/members/<int:entry_id>/remove/", views.member_remove, name="member_remove"),
     path("leagues/<int:league_id>/audit/", views.league_audit, name="league_audit"),
     path("leagues/<int:league_id>/entries/new/", views.entry_add, name="entry_add"),
+    path("entries/<int:entry_id>/buy-back/", views.buy_back, name="buy_back"),
 ]
 
 api_patterns = [
     path("entries/", api.EntryListApi.as_view(), name="entries"),
     path("entries/<int:entry_id>/games/", api.EntryGamesApi.as_view(), name="entry_games"),
     path("entries/<int:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
+    path("entries/<int:entry_id>/buy-back/", api.EntryBuyBackApi.as_view(), name="entry_buy_back"),
     path("leagues/", api.LeagueCreateApi.as_view(), name="league_create"),
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
     path("leagues/<int:league_id>/", api.LeagueSettingsApi.as_view(), name="league_settings"),

@@ -24,7 +24,9 @@ from .forms import (
     LeagueForm,
     LeagueSettingsForm,
     SignupForm,
+    SurvivorPickForm,
     WeekPicksForm,
+    survivor_value,
     team_field,
     weight_field,
 )
@@ -123,7 +125,8 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     if week is None:
         return page(request, "picks/my_picks.html", context)
     board = week_board(entry, week, now=now)
-    form = WeekPicksForm(board, request.POST or None)
+    form_class = SurvivorPickForm if entry.league.is_survivor else WeekPicksForm
+    form = form_class(board, request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -150,6 +153,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         board=board,
         form=form,
         rows=board_rows(board, form),
+        survivor=survivor_context(board, form) if entry.league.is_survivor else None,
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
         **week_context(entry.league, week, board.weeks),
     )
@@ -176,7 +180,28 @@ def saved_message(result: services.SubmitResult) -> str:
     return (", ".join(parts) + ".").capitalize()
 
 
-def board_rows(board, form: WeekPicksForm) -> list[dict]:
+def survivor_context(board, form: SurvivorPickForm) -> dict:
+    """The week's choices for the survivor page: every team of every game, with why it cannot be picked."""
+    from .survivor import entry_state
+
+    state = entry_state(board.entry)
+    chosen = form["team"].value() or ""
+    games = []
+    for row in board.rows:
+        teams = []
+        for side, team in (("away", row.game.away_team), ("home", row.game.home_team)):
+            value = survivor_value(row.game.pk, team.pk)
+            why_not = ""
+            if not row.pickable:
+                why_not = "locked"
+            elif team.pk in board.used_team_ids:
+                why_not = "used"
+            teams.append({"team": team, "side": side, "value": value, "why_not": why_not, "checked": value == chosen})
+        games.append({"row": row, "game": row.game, "teams": teams})
+    return {"games": games, "state": state, "pick": board.survivor_pick}
+
+
+def board_rows(board, form) -> list[dict]:
     against_spread = board.entry.league.against_spread
     rows = []
     for row in board.rows:
@@ -186,7 +211,7 @@ def board_rows(board, form: WeekPicksForm) -> list[dict]:
             {
                 "row": row,
                 "game": row.game,
-                "team_field": form[team_field(pk)],
+                "team_field": form[team_field(pk)] if team_field(pk) in form.fields else None,
                 "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
                 "status_code": code,
                 "status": words,
@@ -255,11 +280,36 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "my_entry_ids": {e.pk for e in my_entries},
         "my_entries": my_entries,
         "can_add_entry": len(my_entries) < league.entries_per_member,
+        "buyback_entries": buyback_entries(league, my_entries, standings, now),
         "grid": grid,
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
+
+
+def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, now) -> list[Entry]:
+    """My eliminated entries that may still buy back in (survivor, before the buy-back week is over)."""
+    if not league.is_survivor or league.survivor_buyback_until_week is None:
+        return []
+    week = current_week(league, now)
+    if week is None or week.season_type != 2 or week.number > league.survivor_buyback_until_week:
+        return []
+    out = {row.entry_id for row in standings.rows if row.alive is False}
+    return [e for e in my_entries if e.pk in out and e.buybacks == 0]
+
+
+@login_required
+@require_POST
+def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
+    try:
+        services.entry_buy_back(entry=entry, user=request.user)
+    except services.PickemError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{entry.name} is back in with one life.")
+    return redirect("picks:league", league_id=entry.league_id)
 
 
 def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
