@@ -445,6 +445,10 @@ class LeagueStandingsApi(APIView):
             live_points = serializers.IntegerField(help_text="points picks on live games would add if they ended now")
             projected_points = serializers.IntegerField()
             live_rank = serializers.IntegerField()
+            missed_week = serializers.BooleanField(help_text="week view: no pick, scored the week's lowest minus one")
+            dropped_weeks = serializers.ListField(
+                child=serializers.CharField(), help_text="season view: the entry's lowest weeks left out"
+            )
             alive = serializers.BooleanField(allow_null=True, help_text="survivor: still in (null in a pick'em)")
             lives_left = serializers.IntegerField(allow_null=True, help_text="survivor")
             teams_used = serializers.ListField(child=serializers.CharField(), help_text="survivor: in week order")
@@ -520,6 +524,7 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
                 "tiebreak_guess": row.tiebreak_guess if shown else None,
                 "projected_points": row.projected_points,
                 "fell_in": row.fell_in.slug if row.fell_in else None,
+                "dropped_weeks": [week.slug for week in row.dropped_weeks],
                 "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
             }
         )

@@ -35,14 +35,18 @@ from games import metrics
 from games.models import Game
 
 from .locking import locked_q
+from .missed import auto_pick_favourites
 from .models import (
     CorrectedPick,
     Entry,
     GameGrading,
     GameLine,
     GradingOutcome,
+    MissedPicks,
     Pick,
+    PickemLeague,
     PickResult,
+    PoolType,
     ScoreCorrection,
 )
 
@@ -136,6 +140,18 @@ def freeze_last_open_lines(last_open_spreads: dict[int, Decimal | None], *, now:
     return len(rows)
 
 
+AUTO_PICK_LOOKBACK = timedelta(days=1)
+
+
+def auto_pick_locked_games(*, now: datetime | None = None) -> int:
+    """The missed-picks favourite for games that locked lately, in leagues that have the rule (a sweep)."""
+    now = now or timezone.now()
+    if not PickemLeague.objects.filter(missed_picks=MissedPicks.FAVOURITE, pool_type=PoolType.PICKEM).exists():
+        return 0
+    recent = Game.objects.filter(locked_q(now), kickoff__gte=now - AUTO_PICK_LOOKBACK).exclude(week=None)
+    return auto_pick_favourites(recent.values_list("pk", flat=True), now=now)
+
+
 def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
     """Freeze the line of every locked game that has picks and no frozen line yet (a periodic sweep)."""
     now = now or timezone.now()
@@ -207,6 +223,7 @@ def void_picks(game_id: int, *, now: datetime) -> int:
 
 def grade_final_picks(game: Game, *, now: datetime) -> int:
     freeze_lines([game.pk], now=now)
+    auto_pick_favourites([game.pk], now=now)  # a game is never graded without the picks its rules make
     line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
     picks = Pick.objects.filter(game_id=game.pk)
     common = {"line_at_lock": line, "graded_at": now}

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
@@ -33,7 +34,7 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results, win_points
-from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .models import Entry, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
 from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
 from .survivor import survivor_table, week_outcome
 from .weeks import Week
@@ -57,6 +58,10 @@ class StandingRow:
     tiebreak_distance: int | None = None
     rank: int = 0
     live_rank: int = 0
+    picked: bool = False  # made at least one pick (week view)
+    joined_at: datetime | None = None
+    missed_week: bool = False  # scored by the "lowest minus one" rule
+    dropped_weeks: list[Week] = field(default_factory=list)  # season: the lowest weeks left out
     # Survivor pools only
     alive: bool | None = None
     lives_left: int | None = None
@@ -109,6 +114,8 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
     picks = Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
     live = [g for g in games if is_live_with_score(g)]
     rows, pending = standing_rows(league, picks, live)
+    if league.missed_picks == MissedPicks.LOWEST_MINUS_ONE and games:
+        score_missed_week(rows.values(), last_kickoff=max(g.kickoff for g in games))
     guesses = WeeklyTiebreaker.objects.filter(
         entry__league=league, season_type=week.season_type, week=week.number
     ).values_list("entry_id", "guess")
@@ -129,6 +136,23 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
     )
 
 
+def missed_week_score(scores: Iterable[int]) -> int:
+    """The week's lowest score among the entries that picked, minus one, never below zero."""
+    scores = list(scores)
+    return max(min(scores) - 1, 0) if scores else 0
+
+
+def score_missed_week(rows: Iterable[StandingRow], *, last_kickoff: datetime) -> None:
+    """Entries that were members for the week and made no pick in it get the lowest score minus one."""
+    rows = list(rows)
+    score = missed_week_score(row.points for row in rows if row.picked)
+    if not any(row.picked for row in rows):
+        return
+    for row in rows:
+        if not row.picked and row.joined_at is not None and row.joined_at < last_kickoff:
+            row.points, row.missed_week = score, True
+
+
 def season_standings(league: PickemLeague) -> Standings:
     """Season totals come from a cache keyed by the season's grading version: they only change
     when a game is graded, and summing a whole season of picks is the one costly query here."""
@@ -141,6 +165,8 @@ def season_standings(league: PickemLeague) -> Standings:
         row = rows.get(entry_id)
         if row is not None:
             row.points, row.wins, row.losses, row.pushes = points, wins, losses, pushes
+    if by_week_rules(league):
+        apply_week_rules(league, rows)
     if decided:
         all_totals = sum(decided.values())
         for entry_id, row in rows.items():
@@ -217,11 +243,55 @@ def season_totals(league: PickemLeague, grading_version: str) -> SeasonTotals:
     return result
 
 
+def by_week_rules(league: PickemLeague) -> bool:
+    """Season rules that need each entry's score week by week rather than its season sum."""
+    return league.drop_lowest_weeks > 0 or league.missed_picks == MissedPicks.LOWEST_MINUS_ONE
+
+
+def apply_week_rules(league: PickemLeague, rows: dict[int, StandingRow]) -> None:
+    """Season points from week scores: a missed week scored by its rule, then each entry's N lowest weeks
+    dropped. Two aggregate queries whatever the number of entries (the record still counts every pick)."""
+    scores: dict[Week, dict[int, int]] = defaultdict(dict)
+    graded = (
+        Pick.objects.filter(entry__league=league, graded_at__isnull=False)
+        .values("entry_id", "season_type", "week")
+        .annotate(total_points=Coalesce(Sum("points"), 0))
+        .order_by()
+    )
+    for found in graded:
+        scores[Week(found["season_type"], found["week"])][found["entry_id"]] = found["total_points"]
+    last_kickoffs = {
+        Week(found["season_type"], found["week"]): found["last"]
+        for found in league_games(league)
+        .filter(week__isnull=False)
+        .values("season_type", "week")
+        .annotate(last=Max("kickoff"))
+        .order_by()
+    }
+    lowest_minus_one = league.missed_picks == MissedPicks.LOWEST_MINUS_ONE
+    by_entry: dict[int, list[tuple[int, Week]]] = defaultdict(list)
+    for week, week_scores in scores.items():
+        missed = missed_week_score(week_scores.values())
+        last = last_kickoffs.get(week)
+        for entry_id, row in rows.items():
+            if entry_id in week_scores:
+                by_entry[entry_id].append((week_scores[entry_id], week))
+            elif row.joined_at is not None and last is not None and row.joined_at < last:
+                by_entry[entry_id].append((missed if lowest_minus_one else 0, week))
+    for entry_id, row in rows.items():
+        weeks = sorted(by_entry[entry_id], key=lambda item: (item[0], item[1]))
+        dropped = weeks[: league.drop_lowest_weeks]
+        row.points = sum(points for points, _ in weeks[len(dropped) :])
+        row.dropped_weeks = sorted(week for _, week in dropped)
+
+
 def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
-    members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username", "name")
+    members = Entry.objects.filter(league=league, removed_at=None).values_list(
+        "pk", "user__username", "name", "joined_at"
+    )
     return {
-        entry_id: StandingRow(entry_id=entry_id, username=username, entry_name=name)
-        for entry_id, username, name in members
+        entry_id: StandingRow(entry_id=entry_id, username=username, entry_name=name, joined_at=joined_at)
+        for entry_id, username, name, joined_at in members
     }
 
 
@@ -250,6 +320,7 @@ def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game])
             continue
         row.points, row.wins, row.losses = found["total_points"], found["wins"], found["losses"]
         row.pushes, row.live_points = found["pushes"], found["live_points"]
+        row.picked = True
     return rows, pending
 
 

@@ -17,14 +17,16 @@ def picks_housekeeping() -> dict:
     settled game a lost message left behind."""
     from django.utils import timezone
 
-    from .grading import freeze_lines_at_lock, grade_missed_games
+    from .grading import auto_pick_locked_games, freeze_lines_at_lock, grade_missed_games
     from .survivor import auto_pick_missed_weeks
 
     frozen = freeze_lines_at_lock()
+    auto_picks = auto_pick_locked_games()
     survivor_auto_picks = auto_pick_missed_weeks(now=timezone.now())
     graded = grade_missed_games()
     return {
         "lines_frozen": frozen,
+        "auto_picks": auto_picks,
         "survivor_auto_picks": survivor_auto_picks,
         "games_graded": [r.game_id for r in graded if r.picks_graded],
     }
