@@ -35,7 +35,14 @@ from .models import (
     SurvivorMissedWeek,
     Weekday,
 )
-from .selectors import current_week, pick_status, picks_grid, user_entries, week_board
+from .selectors import (
+    current_week,
+    pick_status,
+    picks_grid,
+    straight_up_for_want_of_a_line,
+    user_entries,
+    week_board,
+)
 from .standings import Standings, season_standings, week_standings
 from .weeks import Week
 
@@ -261,6 +268,10 @@ class EntryGamesApi(APIView):
             line = serializers.DecimalField(
                 5, 1, allow_null=True, coerce_to_string=False, help_text="home team's spread (negative = favoured)"
             )
+            line_locked = serializers.BooleanField(help_text="the weekly line is published: it is the one graded")
+            graded_straight_up = serializers.BooleanField(
+                help_text="against the spread, but no line by lock: graded straight up"
+            )
             is_tiebreak = serializers.BooleanField()
             home = SideSerializer()
             away = SideSerializer()
@@ -332,6 +343,8 @@ def game_data(row, *, against_spread: bool) -> dict:
         "locked": row.locked,
         "lock_reason": row.lock_reason,
         "line": row.line,
+        "line_locked": row.line_locked or row.locked,
+        "graded_straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
         "is_tiebreak": row.is_tiebreak,
         "home": side_data(game.home_team, game.home_score),
         "away": side_data(game.away_team, game.away_score),

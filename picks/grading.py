@@ -34,6 +34,7 @@ from espn.snapshots import Phase
 from games import metrics
 from games.models import Game
 
+from .lines import spreads_with_summary_fallback, weekly_line, weekly_settings_with_picks
 from .locking import locked_q
 from .missed import auto_pick_favourites
 from .models import (
@@ -42,6 +43,7 @@ from .models import (
     GameGrading,
     GameLine,
     GradingOutcome,
+    LineLock,
     MissedPicks,
     Pick,
     PickemLeague,
@@ -111,14 +113,21 @@ def result_updates(game: Game, line: Decimal | None, score: tuple[int, int] | No
     }
 
 
-def freeze_lines(game_ids: Iterable[int], *, now: datetime) -> None:
-    """Freeze the current line of these (locked) games, unless already frozen. Never moves a line."""
-    rows = [
-        GameLine(game_id=pk, spread=spread, frozen_at=now)
-        for pk, spread in Game.objects.filter(pk__in=list(game_ids), pickem_line__isnull=True).values_list(
-            "pk", "spread"
-        )
-    ]
+def freeze_lines(game_ids: Iterable[int], *, now: datetime, fetch_missing: bool = False) -> None:
+    """Freeze the current line of these (locked) games, unless already frozen. Never moves a line.
+
+    `fetch_missing`: a game the scoreboard gave no odds takes its summary's line (`pickcenter`), an
+    HTTP request each: only outside a transaction (the sweep), never while grading holds a row lock.
+    """
+    games = Game.objects.filter(pk__in=list(game_ids), pickem_line__isnull=True)
+    if fetch_missing:  # only a line someone is graded against is worth a request
+        ats_picks = Pick.objects.filter(game_id=OuterRef("pk"), entry__league__against_spread=True)
+        games = games.annotate(needs_line=Exists(ats_picks))
+    games = list(games)
+    spreads = {g.pk: g.spread for g in games}
+    if fetch_missing:
+        spreads |= spreads_with_summary_fallback(g for g in games if g.spread is None and g.needs_line)
+    rows = [GameLine(game_id=pk, spread=spread, frozen_at=now) for pk, spread in spreads.items()]
     if rows:
         GameLine.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -129,8 +138,10 @@ def freeze_last_open_lines(last_open_spreads: dict[int, Decimal | None], *, now:
     Called in the transaction that writes the locking games, before their new spread is written:
     a poll that sees the kickoff and a moved line at once still freezes the line before the kickoff.
     """
+    # A game without a line is left to the sweep, which asks its summary for one before giving up.
+    with_line = [pk for pk, spread in last_open_spreads.items() if spread is not None]
     with_picks = (
-        Game.objects.filter(pk__in=list(last_open_spreads), pickem_line__isnull=True)
+        Game.objects.filter(pk__in=with_line, pickem_line__isnull=True)
         .filter(Exists(Pick.objects.filter(game_id=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
@@ -161,7 +172,7 @@ def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     if candidates:
-        freeze_lines(candidates, now=now)
+        freeze_lines(candidates, now=now, fetch_missing=True)
     return len(candidates)
 
 
@@ -184,7 +195,20 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         # The row lock makes graders of one game take turns, and read the score the ingest committed last.
         game = (
             Game.objects.select_for_update()
-            .only("pk", "phase", "home_score", "away_score", "home_team_id", "away_team_id", "spread")
+            .only(
+                "pk",
+                "phase",
+                "home_score",
+                "away_score",
+                "home_team_id",
+                "away_team_id",
+                "spread",
+                "espn_league",
+                "season_id",
+                "season_type",
+                "week",
+                "kickoff",
+            )
             .filter(pk=game_id)
             .first()
         )
@@ -224,17 +248,37 @@ def void_picks(game_id: int, *, now: datetime) -> int:
 def grade_final_picks(game: Game, *, now: datetime) -> int:
     freeze_lines([game.pk], now=now)
     auto_pick_favourites([game.pk], now=now)  # a game is never graded without the picks its rules make
-    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
     picks = Pick.objects.filter(game_id=game.pk)
-    common = {"line_at_lock": line, "graded_at": now}
-    if not line:  # no line (or a pick'em line): against the spread grades the same as straight up
-        return picks.update(**result_updates(game, None), **common)
+    graded = 0
+    for condition, line, stored in line_groups(game):
+        graded += picks.filter(condition).update(
+            **result_updates(game, line or None), line_at_lock=stored, graded_at=now
+        )
+    return graded
+
+
+def line_groups(game: Game) -> list[tuple[Q | Exists, Decimal | None, Decimal | None]]:
+    """The picks on a game by the line they are graded on: (which picks, the line, the line kept on them).
+
+    A few UPDATEs per game whatever the number of picks: straight up; against the line frozen at
+    kickoff; against each weekly publication in use. No line (or a pick'em line): straight up.
+    """
+    kickoff_line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
+    weekly = weekly_settings_with_picks(game)
+    if not kickoff_line and not weekly:
+        return [(Q(), None, kickoff_line)]
     # (NOT) EXISTS, never NOT IN: PostgreSQL plans it as an anti-join, linear whatever the number of
     # entries, where NOT IN turns into a subquery rescanned for every pick once it outgrows work_mem.
-    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
-    graded = picks.filter(~against_spread).update(**result_updates(game, None), **common)
-    graded += picks.filter(against_spread).update(**result_updates(game, line), **common)
-    return graded
+    ats = Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True)
+    groups: list[tuple[Q | Exists, Decimal | None, Decimal | None]] = [
+        (~Exists(ats), None, kickoff_line),
+        (Exists(ats.exclude(league__line_lock=LineLock.WEEKLY)), kickoff_line, kickoff_line),
+    ]
+    for weekday, at in weekly:
+        line = weekly_line(game, weekday=weekday, at=at, fallback=kickoff_line)
+        same_setting = ats.filter(league__line_lock=LineLock.WEEKLY, league__line_weekday=weekday, league__line_time=at)
+        groups.append((Exists(same_setting), line, line))
+    return groups
 
 
 def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
@@ -259,13 +303,10 @@ def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime)
     if old_outcome == GradingOutcome.VOID:
         copy_changed_picks(correction, picks, {"result": Value(PickResult.VOID), "points": Value(0)})
         return correction
-    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    if not line:
-        copy_changed_picks(correction, picks, result_updates(game, None, (old_home, old_away)))
-        return correction
-    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
-    copy_changed_picks(correction, picks.filter(~against_spread), result_updates(game, None, (old_home, old_away)))
-    copy_changed_picks(correction, picks.filter(against_spread), result_updates(game, line, (old_home, old_away)))
+    for condition, line, _ in line_groups(game):
+        copy_changed_picks(
+            correction, picks.filter(condition), result_updates(game, line or None, (old_home, old_away))
+        )
     return correction
 
 

@@ -13,6 +13,7 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results
+from .lines import published_spreads
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
@@ -95,6 +96,7 @@ class GameRow:
     lock_reason: str
     line: Decimal | None
     is_tiebreak: bool = False
+    line_locked: bool = False  # the weekly line has been published: it no longer moves
 
     @property
     def pickable(self) -> bool:
@@ -137,7 +139,17 @@ def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_
     return ("picked", "Picked")
 
 
+def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
+    """Against the spread, but no line by lock: the pick is graded straight up (and says so)."""
+    if not against_spread:
+        return False
+    if row.pick is not None and row.pick.graded_at is not None:
+        return row.pick.line_at_lock is None
+    return (row.locked or row.line_locked) and row.line is None
+
+
 def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
+
     league = entry.league
     games = list(week_games(league, week))
     picks = {p.game_id: p for p in Pick.objects.filter(entry=entry, game__in=[g.pk for g in games])}
@@ -158,6 +170,11 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         .values_list("guess", flat=True)
         .first()
     )
+    published = published_spreads(league, week, now=now) if league.against_spread else None
+    if published is not None:  # the weekly line has locked: it is the one shown and graded
+        for row in rows:
+            row.line = published.get(row.game.pk, row.line)
+            row.line_locked = True
     used: set[int] = set()
     if league.is_survivor:
         others = Pick.objects.filter(entry=entry).exclude(season_type=week.season_type, week=week.number)

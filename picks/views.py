@@ -38,6 +38,7 @@ from .selectors import (
     league_weeks,
     pick_status,
     picks_grid,
+    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
@@ -216,6 +217,7 @@ def board_rows(board, form) -> list[dict]:
                 "status_code": code,
                 "status": words,
                 "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
+                "straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
             }
         )
     return rows
@@ -228,7 +230,7 @@ def line_text(line, game) -> str:
     if line == 0:
         return "Even (pick)"
     favourite = game.home_team if line < 0 else game.away_team
-    return f"{favourite.abbreviation} -{abs(line):g}"
+    return f"{favourite.abbreviation} -{abs(float(line)):g}"
 
 
 # --------------------------------------------------------------------------- leagues
