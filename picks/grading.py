@@ -49,6 +49,7 @@ from .models import (
     PickemLeague,
     PickResult,
     PoolType,
+    PostponedGames,
     ScoreCorrection,
 )
 
@@ -232,7 +233,10 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         )
         if not claimed:
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
-        graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
+        if outcome == GradingOutcome.VOID:
+            graded = void_picks(game_id, now=now, phase=game.phase)
+        else:
+            graded = grade_final_picks(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
         if before[0] and tuple(before) != target:  # graded before on another result: a correction
             record_correction(game, before=before, after=target, now=now)
@@ -241,8 +245,31 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
 
 
-def void_picks(game_id: int, *, now: datetime) -> int:
-    return Pick.objects.filter(game_id=game_id).update(result=PickResult.VOID, points=0, graded_at=now)
+def void_picks(game_id: int, *, now: datetime, phase: str = Phase.CANCELED) -> int:
+    """Void the game's picks; a postponed game's picks stay pending in leagues that keep them for a
+    rescheduling within the same week."""
+    picks = Pick.objects.filter(game_id=game_id)
+    if phase == Phase.POSTPONED:
+        picks = picks.filter(~Exists(keeping_leagues()))
+    return picks.update(result=PickResult.VOID, points=0, graded_at=now)
+
+
+def keeping_leagues():
+    """The pick's entry is in a league that keeps picks on a game postponed within the week."""
+    return Entry.objects.filter(pk=OuterRef("entry_id"), league__postponed_games=PostponedGames.KEEP_SAME_WEEK)
+
+
+def void_picks_moved_out_of_their_week(game: Game | None = None, *, now: datetime) -> int:
+    """Kept picks whose game was rescheduled into another week: void after all (one UPDATE)."""
+    moved = Game.objects.filter(pk=OuterRef("game_id")).exclude(
+        season_type=OuterRef("season_type"), week=OuterRef("week")
+    )
+    picks = Pick.objects.filter(Exists(keeping_leagues()), Exists(moved))
+    if game is not None:
+        picks = picks.filter(game_id=game.pk)
+    else:
+        picks = picks.filter(result=PickResult.PENDING)
+    return picks.update(result=PickResult.VOID, points=0, graded_at=now)
 
 
 def grade_final_picks(game: Game, *, now: datetime) -> int:
@@ -254,6 +281,7 @@ def grade_final_picks(game: Game, *, now: datetime) -> int:
         graded += picks.filter(condition).update(
             **result_updates(game, line or None), line_at_lock=stored, graded_at=now
         )
+    void_picks_moved_out_of_their_week(game, now=now)
     return graded
 
 

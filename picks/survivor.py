@@ -11,7 +11,8 @@ then one pass over the weeks in Python.
 - A week is decided once every game in it is settled and every pick on them graded. A graded
   loss costs its life at once; a missed week (no pick, or a pick voided) counts only once the
   week is decided: as a loss, or, per rule, the first favourite not used yet is picked for the
-  member when the week's last game locks (`auto_pick_missed_weeks`).
+  member when the week's last game locks (`auto_pick_missed_weeks`). A pick voided (its game
+  postponed or cancelled) costs no life.
 - When everyone still alive falls in the same decided week, per rule they are co-winners, or
   nobody falls that week and they all play on.
 - The pool ends with its last survivor(s): one left alive after a decided week, or all of the
@@ -143,8 +144,9 @@ def costs_life(league: PickemLeague, result: str | None, *, decided: bool) -> bo
         return True
     if result == PickResult.PUSH:
         return league.survivor_tie_costs_life
-    if result in (None, PickResult.VOID):  # no pick that stands: a missed week, once the week is decided
+    if result is None:  # no pick: a missed week, once the week is decided
         return decided and league.survivor_missed_week == SurvivorMissedWeek.LOSS
+    # A void pick (its game postponed or cancelled) costs nothing: the entry survives the week.
     return False
 
 

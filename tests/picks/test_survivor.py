@@ -303,3 +303,15 @@ def test_the_survivor_pick_page_saves_one_team(client, two_weeks):
         response = client.post(f"/picks/?entry={ann.pk}&week=regular-2", {"team": f"{game.pk}-{game.away_team_id}"})
     assert response.status_code == 302
     assert list(Pick.objects.filter(entry=ann).values_list("game_id", "team_id")) == [(game.pk, game.away_team_id)]
+
+
+def test_a_pick_on_a_postponed_game_costs_no_life(two_weeks):
+    week1, _ = two_weeks
+    league = survivor_league()
+    ann = entry_of(league, make_user("ann"))
+    make_pick(ann, week1[0], "home")
+    set_result(week1[0], phase=Phase.POSTPONED)
+    grade_game(week1[0].pk, now=NOW)
+    finish(week1[1], 30, 10), finish(week1[2], 21, 3)
+    assert Pick.objects.get(entry=ann).result == PickResult.VOID
+    assert state(league, "ann").alive
