@@ -112,26 +112,49 @@ class PickemLeague(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # League rules: chosen before the season, frozen from the first lock (see services.RULE_FIELDS).
-    pool_type = models.CharField(max_length=16, choices=PoolType.choices, default=PoolType.PICKEM)
-    entries_per_member = models.PositiveSmallIntegerField(default=1, help_text="how many entries a member may hold")
-    missed_picks = models.CharField(max_length=20, choices=MissedPicks.choices, default=MissedPicks.NONE)
-    line_lock = models.CharField(max_length=16, choices=LineLock.choices, default=LineLock.KICKOFF)
-    line_weekday = models.PositiveSmallIntegerField(
-        choices=Weekday.choices, default=Weekday.TUESDAY, help_text="weekly line lock: the day, US Eastern"
+    pool_type = models.CharField(
+        max_length=16, choices=PoolType.choices, default=PoolType.PICKEM, db_default=PoolType.PICKEM
     )
-    line_time = models.TimeField(default=time(12, 0), help_text="weekly line lock: the time, US Eastern")
-    postponed_games = models.CharField(max_length=16, choices=PostponedGames.choices, default=PostponedGames.VOID)
-    drop_lowest_weeks = models.PositiveSmallIntegerField(default=0, help_text="season standings: weeks dropped")
-    survivor_lives = models.PositiveSmallIntegerField(default=1)
-    survivor_tie_costs_life = models.BooleanField(default=False)
+    entries_per_member = models.PositiveSmallIntegerField(
+        default=1, db_default=1, help_text="how many entries a member may hold"
+    )
+    missed_picks = models.CharField(
+        max_length=20, choices=MissedPicks.choices, default=MissedPicks.NONE, db_default=MissedPicks.NONE
+    )
+    line_lock = models.CharField(
+        max_length=16, choices=LineLock.choices, default=LineLock.KICKOFF, db_default=LineLock.KICKOFF
+    )
+    line_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices,
+        default=Weekday.TUESDAY,
+        db_default=Weekday.TUESDAY,
+        help_text="weekly line lock: the day, US Eastern",
+    )
+    line_time = models.TimeField(
+        default=time(12, 0), db_default=time(12, 0), help_text="weekly line lock: the time, US Eastern"
+    )
+    postponed_games = models.CharField(
+        max_length=16, choices=PostponedGames.choices, default=PostponedGames.VOID, db_default=PostponedGames.VOID
+    )
+    drop_lowest_weeks = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="season standings: weeks dropped"
+    )
+    survivor_lives = models.PositiveSmallIntegerField(default=1, db_default=1)
+    survivor_tie_costs_life = models.BooleanField(default=False, db_default=False)
     survivor_buyback_until_week = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="regular-season week up to which an eliminated entry may buy back in"
     )
     survivor_missed_week = models.CharField(
-        max_length=16, choices=SurvivorMissedWeek.choices, default=SurvivorMissedWeek.LOSS
+        max_length=16,
+        choices=SurvivorMissedWeek.choices,
+        default=SurvivorMissedWeek.LOSS,
+        db_default=SurvivorMissedWeek.LOSS,
     )
     survivor_all_out = models.CharField(
-        max_length=16, choices=SurvivorAllOut.choices, default=SurvivorAllOut.CO_WINNERS
+        max_length=16,
+        choices=SurvivorAllOut.choices,
+        default=SurvivorAllOut.CO_WINNERS,
+        db_default=SurvivorAllOut.CO_WINNERS,
     )
 
     class Meta:
@@ -194,7 +217,7 @@ class Entry(models.Model):
     # A removed member keeps their history (audit trail) but leaves the standings and cannot pick.
     removed_at = models.DateTimeField(null=True, blank=True)
     # Survivor: lives bought back after falling (each adds one life).
-    buybacks = models.PositiveSmallIntegerField(default=0)
+    buybacks = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name_plural = "entries"
@@ -229,7 +252,9 @@ class Pick(models.Model):
     result = models.CharField(max_length=8, choices=PickResult.choices, default=PickResult.PENDING)
     points = models.PositiveIntegerField(default=0)
     graded_at = models.DateTimeField(null=True, blank=True)
-    auto = models.BooleanField(default=False, help_text="made for the member by the missed-picks rule")
+    auto = models.BooleanField(
+        default=False, db_default=False, help_text="made for the member by the missed-picks rule"
+    )
 
     class Meta:
         constraints = [
