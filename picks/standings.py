@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
@@ -34,7 +35,8 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results, win_points
-from .models import Entry, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .lines import published_spreads
+from .models import Entry, LineLock, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
 from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
 from .survivor import survivor_table, week_outcome
 from .weeks import Week
@@ -176,7 +178,7 @@ def season_standings(league: PickemLeague) -> Standings:
         found = (
             Pick.objects.filter(entry__league=league, game_id__in=[g.pk for g in live])
             .values("entry_id")
-            .annotate(live_points=live_points_expression(live, against_spread=league.against_spread))
+            .annotate(live_points=live_points_expression(live, league=league))
             .order_by()
         )
         for item in found:
@@ -309,7 +311,7 @@ def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game])
     rows = member_rows(league)
     aggregates = picks.values("entry_id").annotate(
         **result_aggregates(),
-        live_points=live_points_expression(live, against_spread=league.against_spread),
+        live_points=live_points_expression(live, league=league),
         pending=Count("pk", filter=Q(result=PickResult.PENDING)),
     )
     pending = 0
@@ -328,11 +330,22 @@ def is_live_with_score(game: Game) -> bool:
     return game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None
 
 
-def live_points_expression(live: list[Game], *, against_spread: bool):
+def graded_lines(league: PickemLeague, games: list[Game]) -> dict[int, Decimal | None]:
+    """The line each game's picks are graded on in this league: the weekly published one once it is out."""
+    lines = {game.pk: line_of(game) for game in games}
+    if league.against_spread and league.line_lock == LineLock.WEEKLY:
+        now = timezone.now()
+        for week in {Week(g.season_type, g.week) for g in games if g.week is not None}:
+            lines.update(published_spreads(league, week, now=now) or {})
+    return lines
+
+
+def live_points_expression(live: list[Game], *, league: PickemLeague):
     """Sum of the points picks on live games would score if the games ended now."""
     whens = []
+    lines = graded_lines(league, live) if league.against_spread else {}
     for game in live:
-        home, away = side_results(game.home_score, game.away_score, line_of(game) if against_spread else None)
+        home, away = side_results(game.home_score, game.away_score, lines.get(game.pk))
         if home == PickResult.WIN:
             whens.append(When(game_id=game.pk, team_id=game.home_team_id, then=win_points()))
         elif away == PickResult.WIN:

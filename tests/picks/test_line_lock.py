@@ -15,6 +15,8 @@ from espn.snapshots import Phase
 from picks.grading import freeze_lines_at_lock, grade_game
 from picks.lines import publication_moment, publish_weekly_lines
 from picks.models import GameLine, Pick, PickResult, PublishedLine
+from picks.standings import week_standings
+from picks.weeks import Week
 from tests.espn_fixtures import load_fixture
 
 from .factories import entry_of, make_game, make_league, make_pick, make_user, set_result
@@ -129,3 +131,18 @@ def test_no_line_by_lock_is_graded_straight_up_and_marked_so(fake_espn, client):
         row = api.get(f"/api/picks/entries/{ann.pk}/games/?week=regular-3").json()["games"][0]
     assert "No line by lock: graded straight up" in page
     assert row["graded_straight_up"] is True and row["phase"] == Phase.FINAL
+
+
+def test_the_live_projection_of_a_weekly_league_uses_its_published_line():
+    game = make_game(kickoff=THURSDAY_KICKOFF, spread="-7")
+    weekly = weekly_league()
+    ann = entry_of(weekly, make_user("ann"))
+    make_pick(ann, game, "home")
+    publish_weekly_lines(now=TUESDAY_NOON)  # home -7
+    game.spread = Decimal("-3")
+    game.save(update_fields=["spread"])
+    set_result(game, phase=Phase.LIVE, home_score=14, away_score=9)  # home by 5: covers -3, not -7
+    with time_machine.travel(THURSDAY_KICKOFF + timedelta(hours=1), tick=False):
+        freeze_lines_at_lock(now=THURSDAY_KICKOFF + timedelta(minutes=1))  # the kickoff line: -3
+        row = next(r for r in week_standings(weekly, Week(2, 1)).rows if r.entry_id == ann.pk)
+    assert row.live_points == 0

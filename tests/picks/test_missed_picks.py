@@ -163,3 +163,16 @@ def test_a_missed_week_is_the_first_dropped():
     rows = by_name(season_standings(league))
     assert (rows["ann"].points, rows["ann"].dropped_weeks) == (3, [W2])
     assert rows["bob"].points == 4
+
+
+def test_week_based_season_rules_cost_no_query_per_entry():
+    def queries(members: int) -> int:
+        league = league_with(drop_lowest_weeks=1, missed_picks="lowest_minus_one")
+        three_weeks(
+            league, {f"q{members}-{i}": [(True, i % 2 == 0), (None, None), (False, True)] for i in range(members)}
+        )
+        with CaptureQueriesContext(connection) as run:
+            season_standings(league)
+        return len(run)
+
+    assert queries(3) == queries(12)
