@@ -370,7 +370,9 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
                 return redirect("picks:league_settings", league_id=league.pk)
         else:
             status = 400
-    members = Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username")
+    members = (
+        Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username", "name")
+    )
     context = {
         "league": league,
         "form": form,

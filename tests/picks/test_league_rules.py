@@ -269,3 +269,17 @@ def test_removing_a_member_removes_all_their_entries(ann):
     services.entry_add(league=league, user=bob, name="bob B")
     services.member_remove(league=league, entry_id=first.pk, user=ann)
     assert not Entry.objects.filter(league=league, user=bob, removed_at=None).exists()
+
+
+def test_the_settings_and_audit_pages_name_the_entries(client, ann):
+    league = make_league(ann)
+    league.entries_per_member = 2
+    league.save(update_fields=["entries_per_member"])
+    game = make_game(kickoff=NOW + timedelta(hours=2))
+    second = services.entry_add(league=league, user=ann, name="Plan B")
+    services.submit_picks(user=ann, entry=second, picks=[services.PickInput(game.pk, game.home_team_id)], now=NOW)
+    client.force_login(ann)
+    settings_page = client.get(f"/picks/leagues/{league.pk}/settings/").content.decode()
+    audit_page = client.get(f"/picks/leagues/{league.pk}/audit/").content.decode()
+    assert "Plan B" in settings_page
+    assert "Plan B" in audit_page
