@@ -315,3 +315,41 @@ def test_a_pick_on_a_postponed_game_costs_no_life(two_weeks):
     finish(week1[1], 30, 10), finish(week1[2], 21, 3)
     assert Pick.objects.get(entry=ann).result == PickResult.VOID
     assert state(league, "ann").alive
+
+
+def test_a_survivor_week_of_real_espn_finals_through_ingest(django_capture_on_commit_callbacks):
+    from espn.parsing import parse_scoreboard
+    from games.ingest import ingest_snapshots
+    from games.models import Game
+    from tests.celery_queue import run_queued_grading
+    from tests.espn_fixtures import load_fixture
+
+    from .test_ingest_grading import FINAL_DAY, as_scheduled
+
+    final_payload = load_fixture(FINAL_DAY)  # 13 real finals of 2024 week 15
+    before = parse_scoreboard(as_scheduled(final_payload), "football/nfl")
+    first_kickoff = min(g.kickoff for g in before.games)
+    ingest_snapshots(before.games, now=first_kickoff - timedelta(hours=2))
+    league = services.league_create(
+        commissioner=make_user("commish"), name="Real week", espn_league="football/nfl", season_year=2024,
+        pool_type="survivor", now=first_kickoff - timedelta(days=3),
+    )  # fmt: skip
+    league.entries.all().delete()
+    ann, bob = entry_of(league, make_user("ann")), entry_of(league, make_user("bob"))
+    entry_of(league, make_user("cat"))  # misses the week
+    final = {g.espn_id: g for g in parse_scoreboard(final_payload, "football/nfl").games}
+    games = list(Game.objects.filter(season__year=2024, week=15).order_by("kickoff", "espn_id"))
+    won = next(g for g in games if final[g.espn_id].home.score > final[g.espn_id].away.score)
+    lost = next(g for g in games if g.pk != won.pk and final[g.espn_id].home.score > final[g.espn_id].away.score)
+    with time_machine.travel(first_kickoff - timedelta(hours=1), tick=False):
+        services.submit_picks(user=ann.user, entry=ann, picks=[PickInput(won.pk, won.home_team_id)])
+        services.submit_picks(user=bob.user, entry=bob, picks=[PickInput(lost.pk, lost.away_team_id)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_snapshots(list(final.values()), now=first_kickoff + timedelta(hours=12))
+    run_queued_grading()
+
+    season = season_standings(league)
+    rows = {r.entry_name: r for r in season.rows}
+    assert rows["ann"].alive and (rows["bob"].fell_in, rows["cat"].fell_in) == (Week(2, 15), Week(2, 15))
+    assert season.complete and [r.entry_name for r in season.winners] == ["ann"]
