@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from .grading import grade_game
 from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, PublishedLine, WeeklyTiebreaker
+from .services import RULE_FIELDS, PickemError, clean_rules
 
 
 def regrade(request: HttpRequest, game_ids: set[int], admin_site: admin.ModelAdmin) -> None:
@@ -24,8 +26,27 @@ class EntryInline(admin.TabularInline):
     show_change_link = True
 
 
+class PickemLeagueAdminForm(forms.ModelForm):
+    """The same rule checks as the pages and the API (a survivor pool has no pick'em scoring rules...)."""
+
+    class Meta:
+        model = PickemLeague
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field
+
+    def clean(self) -> dict:
+        data = super().clean()
+        rules = {name: data[name] for name in RULE_FIELDS if name in data}
+        if len(rules) == len(RULE_FIELDS):
+            try:
+                clean_rules(rules, current=rules)
+            except PickemError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
 @admin.register(PickemLeague)
 class PickemLeagueAdmin(admin.ModelAdmin):
+    form = PickemLeagueAdminForm
     list_display = (
         "name",
         "espn_league",

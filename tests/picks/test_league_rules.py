@@ -283,3 +283,20 @@ def test_the_settings_and_audit_pages_name_the_entries(client, ann):
     audit_page = client.get(f"/picks/leagues/{league.pk}/audit/").content.decode()
     assert "Plan B" in settings_page
     assert "Plan B" in audit_page
+
+
+def test_the_admin_refuses_a_contradiction_naming_the_rule(client):
+    admin = get_user_model().objects.create_superuser("root", "root@example.test", PASSWORD)
+    client.force_login(admin)
+    league = make_league()
+    url = f"/admin/picks/pickemleague/{league.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, bool) or v}
+    data.update({"pool_type": "survivor", "missed_picks": "favourite", "entries-TOTAL_FORMS": "0",
+                 "entries-INITIAL_FORMS": "0"})  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "missed_picks" in response.context["adminform"].form.errors
+    league.refresh_from_db()
+    assert league.pool_type == "pickem"
