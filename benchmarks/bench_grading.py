@@ -174,7 +174,9 @@ def load_data(*, with_season: bool = True) -> dict:
             scoring=ScoringMode.CONFIDENCE,
             against_spread=True,
         )
-        big_entries = Entry.objects.bulk_create(Entry(league=big, user=u) for u in users[:BIG_LEAGUE_MEMBERS])
+        big_entries = Entry.objects.bulk_create(
+            Entry(league=big, user=u, name=u.username) for u in users[:BIG_LEAGUE_MEMBERS]
+        )
         picks = []
         for n, entry in enumerate(big_entries):
             for index, game in enumerate(season_games):
@@ -241,8 +243,8 @@ def load_graded_game(game, users, leagues: int):
             {"prefix": prefix, "users": user_ids, "n": len(user_ids), "leagues": leagues},
         )
         cursor.execute(
-            f"""INSERT INTO {entry_table} (league_id, user_id, joined_at)
-            SELECT l.id, (%(users)s::bigint[])[1 + (l.n * 7 + k) %% %(n)s], now()
+            f"""INSERT INTO {entry_table} (league_id, user_id, name, joined_at)
+            SELECT l.id, (%(users)s::bigint[])[1 + (l.n * 7 + k) %% %(n)s], 'entry ' || k, now()
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {league_table}
                   WHERE invite_code LIKE 'bench-' || %(prefix)s || '%%') AS l
             CROSS JOIN generate_series(0, %(members)s - 1) AS k""",  # noqa: S608 - table names from the models

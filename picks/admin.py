@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from .grading import grade_game
-from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, WeeklyTiebreaker
+from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, PublishedLine, WeeklyTiebreaker
+from .services import RULE_FIELDS, PickemError, clean_rules
 
 
 def regrade(request: HttpRequest, game_ids: set[int], admin_site: admin.ModelAdmin) -> None:
@@ -20,22 +22,61 @@ class EntryInline(admin.TabularInline):
     model = Entry
     extra = 0
     raw_id_fields = ("user",)
-    fields = ("user", "joined_at", "removed_at")
+    fields = ("name", "user", "joined_at", "removed_at", "buybacks")
     show_change_link = True
+
+
+class PickemLeagueAdminForm(forms.ModelForm):
+    """The same rule checks as the pages and the API (a survivor pool has no pick'em scoring rules...)."""
+
+    class Meta:
+        model = PickemLeague
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field
+
+    def clean(self) -> dict:
+        data = super().clean()
+        rules = {name: data[name] for name in RULE_FIELDS if name in data}
+        if len(rules) == len(RULE_FIELDS):
+            try:
+                clean_rules(rules, current=rules)
+            except PickemError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
 
 
 @admin.register(PickemLeague)
 class PickemLeagueAdmin(admin.ModelAdmin):
+    form = PickemLeagueAdminForm
     list_display = (
         "name",
         "espn_league",
         "season_year",
+        "pool_type",
         "scoring",
         "against_spread",
         "commissioner",
         "members",
     )
-    list_filter = ("espn_league", "season_year", "scoring", "against_spread")
+    list_filter = ("espn_league", "season_year", "pool_type", "scoring", "against_spread")
+    fieldsets = (
+        (None, {"fields": ("name", "espn_league", "season_year", "commissioner", "invite_code", "created_at")}),
+        ("Pool", {"fields": ("pool_type", "entries_per_member")}),
+        ("Pick'em rules", {"fields": ("scoring", "against_spread", "missed_picks", "drop_lowest_weeks")}),
+        ("Line lock (against the spread)", {"fields": ("line_lock", "line_weekday", "line_time")}),
+        ("Postponed games", {"fields": ("postponed_games",)}),
+        (
+            "Survivor rules",
+            {
+                "fields": (
+                    "survivor_lives",
+                    "survivor_tie_costs_life",
+                    "survivor_buyback_until_week",
+                    "survivor_missed_week",
+                    "survivor_all_out",
+                )
+            },
+        ),
+    )
     search_fields = ("name", "commissioner__username", "invite_code")
     raw_id_fields = ("commissioner",)
     list_select_related = ("commissioner",)
@@ -51,16 +92,16 @@ class PickemLeagueAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ("user", "league", "joined_at", "removed_at")
+    list_display = ("name", "user", "league", "joined_at", "removed_at")
     list_filter = ("league__espn_league", "league__season_year")
-    search_fields = ("user__username", "league__name")
+    search_fields = ("name", "user__username", "league__name")
     raw_id_fields = ("user", "league")
     list_select_related = ("user", "league")
 
 
 @admin.register(Pick)
 class PickAdmin(admin.ModelAdmin):
-    list_display = ("entry", "game", "team", "confidence", "result", "points", "line_at_lock", "graded_at")
+    list_display = ("entry", "game", "team", "confidence", "auto", "result", "points", "line_at_lock", "graded_at")
     list_filter = ("result", "entry__league__espn_league", "season_type", "week")
     search_fields = ("entry__user__username", "entry__league__name", "game__espn_id", "game__short_name")
     raw_id_fields = ("entry", "game", "team")
@@ -99,6 +140,14 @@ class GameGradingAdmin(admin.ModelAdmin):
 @admin.register(GameLine)
 class GameLineAdmin(admin.ModelAdmin):
     list_display = ("game", "spread", "frozen_at")
+    search_fields = ("game__espn_id", "game__short_name")
+    list_select_related = ("game",)
+    raw_id_fields = ("game",)
+
+
+@admin.register(PublishedLine)
+class PublishedLineAdmin(admin.ModelAdmin):
+    list_display = ("game", "published_at", "spread")
     search_fields = ("game__espn_id", "game__short_name")
     list_select_related = ("game",)
     raw_id_fields = ("game",)

@@ -21,8 +21,31 @@ from games.api import validate_query
 
 from . import services
 from .locking import is_locked
-from .models import ChangeSource, Entry, PickemLeague
-from .selectors import current_week, pick_status, picks_grid, user_entries, week_board
+from .models import (
+    MAX_DROPPED_WEEKS,
+    MAX_ENTRIES_PER_MEMBER,
+    MAX_SURVIVOR_LIVES,
+    PICKEM_ESPN_LEAGUES,
+    ChangeSource,
+    Entry,
+    LineLock,
+    MissedPicks,
+    PickemLeague,
+    PoolType,
+    PostponedGames,
+    ScoringMode,
+    SurvivorAllOut,
+    SurvivorMissedWeek,
+    Weekday,
+)
+from .selectors import (
+    current_week,
+    pick_status,
+    picks_grid,
+    straight_up_for_want_of_a_line,
+    user_entries,
+    week_board,
+)
 from .standings import Standings, season_standings, week_standings
 from .weeks import Week
 
@@ -43,6 +66,42 @@ class ErrorSerializer(serializers.Serializer):
     errors = ProblemSerializer(many=True, required=False)
 
 
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them: a misspelt rule is an error, not a silent default."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+@extend_schema_serializer(component_name="PickemLeagueRules")
+class RulesSerializer(StrictSerializer):
+    """The league rules (see the README): set at creation, changeable until the season's first lock."""
+
+    pool_type = serializers.ChoiceField(choices=PoolType.choices, required=False)
+    scoring = serializers.ChoiceField(choices=ScoringMode.choices, required=False)
+    against_spread = serializers.BooleanField(required=False)
+    entries_per_member = serializers.IntegerField(min_value=1, max_value=MAX_ENTRIES_PER_MEMBER, required=False)
+    missed_picks = serializers.ChoiceField(choices=MissedPicks.choices, required=False)
+    line_lock = serializers.ChoiceField(choices=LineLock.choices, required=False)
+    line_weekday = serializers.ChoiceField(
+        choices=Weekday.choices, required=False, help_text="weekly line lock: 0 Monday ... 6 Sunday, US Eastern"
+    )
+    line_time = serializers.TimeField(required=False, help_text="weekly line lock: time of day, US Eastern")
+    postponed_games = serializers.ChoiceField(choices=PostponedGames.choices, required=False)
+    drop_lowest_weeks = serializers.IntegerField(min_value=0, max_value=MAX_DROPPED_WEEKS, required=False)
+    survivor_lives = serializers.IntegerField(min_value=1, max_value=MAX_SURVIVOR_LIVES, required=False)
+    survivor_tie_costs_life = serializers.BooleanField(required=False)
+    survivor_buyback_until_week = serializers.IntegerField(
+        min_value=1, max_value=25, required=False, allow_null=True, help_text="null: no buy-back"
+    )
+    survivor_missed_week = serializers.ChoiceField(choices=SurvivorMissedWeek.choices, required=False)
+    survivor_all_out = serializers.ChoiceField(choices=SurvivorAllOut.choices, required=False)
+
+
 @extend_schema_serializer(component_name="PickemLeague")
 class LeagueSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -52,6 +111,19 @@ class LeagueSerializer(serializers.Serializer):
     scoring = serializers.CharField()
     against_spread = serializers.BooleanField()
     commissioner_id = serializers.IntegerField()
+    pool_type = serializers.CharField()
+    entries_per_member = serializers.IntegerField()
+    missed_picks = serializers.CharField()
+    line_lock = serializers.CharField()
+    line_weekday = serializers.IntegerField()
+    line_time = serializers.TimeField()
+    postponed_games = serializers.CharField()
+    drop_lowest_weeks = serializers.IntegerField()
+    survivor_lives = serializers.IntegerField()
+    survivor_tie_costs_life = serializers.BooleanField()
+    survivor_buyback_until_week = serializers.IntegerField(allow_null=True)
+    survivor_missed_week = serializers.CharField()
+    survivor_all_out = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="PickemWeek")
@@ -66,7 +138,10 @@ def error_response(exc: services.PickemError) -> Response:
     body: dict = {"detail": exc.message, "code": exc.code}
     if isinstance(exc, services.PicksRejected):
         body["errors"] = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in exc.problems]
-    return Response(ErrorSerializer(body).data, status=exc.status)
+    data = dict(ErrorSerializer(body).data)
+    if exc.field:  # named beside code and detail, as a validation error names its fields
+        data[exc.field] = [exc.message]
+    return Response(data, status=exc.status)
 
 
 ERRORS = {
@@ -123,7 +198,7 @@ def own_entry(request: Request, entry_id: int) -> Entry:
 
 def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).first()
+    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).order_by("pk").first()
     if entry is None:
         raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
     return league, entry
@@ -163,11 +238,15 @@ class EntryListApi(APIView):
         @extend_schema_serializer(component_name="PickemEntryListOutputEntry")
         class EntrySerializer(serializers.Serializer):
             id = serializers.IntegerField(source="pk")
+            name = serializers.CharField(help_text="the entry's name: a member may hold several")
             league = LeagueSerializer()
 
         entries = EntrySerializer(many=True)
 
-    @extend_schema(summary="My entries, one per pick'em league", responses={200: OutputSerializer, 403: ERRORS[403]})
+    @extend_schema(
+        summary="My entries (a league may allow several per member)",
+        responses={200: OutputSerializer, 403: ERRORS[403]},
+    )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
@@ -212,6 +291,10 @@ class EntryGamesApi(APIView):
             line = serializers.DecimalField(
                 5, 1, allow_null=True, coerce_to_string=False, help_text="home team's spread (negative = favoured)"
             )
+            line_locked = serializers.BooleanField(help_text="the weekly line is published: it is the one graded")
+            graded_straight_up = serializers.BooleanField(
+                help_text="against the spread, but no line by lock: graded straight up"
+            )
             is_tiebreak = serializers.BooleanField()
             home = SideSerializer()
             away = SideSerializer()
@@ -225,6 +308,7 @@ class EntryGamesApi(APIView):
             locked = serializers.BooleanField()
 
         entry_id = serializers.IntegerField()
+        entry_name = serializers.CharField()
         league = LeagueSerializer()
         week = WeekSerializer(allow_null=True)
         weeks = serializers.ListField(child=serializers.CharField())
@@ -243,7 +327,15 @@ class EntryGamesApi(APIView):
             return error_response(exc)
         week = read_week(validate_query(WeekQuerySerializer, request), entry.league)
         league = entry.league
-        body = {"entry_id": entry.pk, "league": league, "week": None, "weeks": [], "games": [], "tiebreaker": None}
+        body = {
+            "entry_id": entry.pk,
+            "entry_name": entry.name,
+            "league": league,
+            "week": None,
+            "weeks": [],
+            "games": [],
+            "tiebreaker": None,
+        }
         if week is not None:
             board = week_board(entry, week, now=timezone.now())
             body.update(
@@ -272,6 +364,8 @@ def game_data(row, *, against_spread: bool) -> dict:
         "locked": row.locked,
         "lock_reason": row.lock_reason,
         "line": row.line,
+        "line_locked": row.line_locked or row.locked,
+        "graded_straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
         "is_tiebreak": row.is_tiebreak,
         "home": side_data(game.home_team, game.home_score),
         "away": side_data(game.away_team, game.away_score),
@@ -282,6 +376,31 @@ def game_data(row, *, against_spread: bool) -> dict:
 
 def side_data(team, score) -> dict:
     return {"team_id": team.pk, "abbreviation": team.abbreviation, "name": team.display_name, "score": score}
+
+
+class EntryBuyBackApi(APIView):
+    """Survivor: buy an eliminated entry back in with one life, once, up to the league's buy-back week."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemEntryBuyBackOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField(source="pk")
+        entry_name = serializers.CharField(source="name")
+        buybacks = serializers.IntegerField()
+
+    @extend_schema(
+        summary="Survivor: buy back in",
+        request=None,
+        responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        try:
+            entry = own_entry(request, entry_id)
+            services.entry_buy_back(entry=entry, user=request.user)
+        except services.PickemError as exc:
+            return error_response(exc)
+        return Response(self.OutputSerializer(entry).data)
 
 
 class EntryPicksApi(APIView):
@@ -348,6 +467,7 @@ class LeagueStandingsApi(APIView):
         class RowSerializer(serializers.Serializer):
             rank = serializers.IntegerField()
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             points = serializers.IntegerField()
             wins = serializers.IntegerField()
@@ -358,6 +478,17 @@ class LeagueStandingsApi(APIView):
             live_points = serializers.IntegerField(help_text="points picks on live games would add if they ended now")
             projected_points = serializers.IntegerField()
             live_rank = serializers.IntegerField()
+            missed_week = serializers.BooleanField(help_text="week view: no pick, scored the week's lowest minus one")
+            dropped_weeks = serializers.ListField(
+                child=serializers.CharField(), help_text="season view: the entry's lowest weeks left out"
+            )
+            alive = serializers.BooleanField(allow_null=True, help_text="survivor: still in (null in a pick'em)")
+            lives_left = serializers.IntegerField(allow_null=True, help_text="survivor")
+            teams_used = serializers.ListField(child=serializers.CharField(), help_text="survivor: in week order")
+            fell_in = serializers.CharField(allow_null=True, help_text="survivor: the week it fell")
+            week_pick = serializers.CharField(
+                allow_null=True, help_text="survivor, week view: the week's team (another's once its game locked)"
+            )
 
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputTiebreak")
         class TiebreakSerializer(serializers.Serializer):
@@ -368,6 +499,7 @@ class LeagueStandingsApi(APIView):
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputWinner")
         class WinnerSerializer(serializers.Serializer):
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             points = serializers.IntegerField()
 
@@ -417,11 +549,15 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
     rows = []
     for row in standings.rows:
         shown = reveal or row.entry_id == viewer_entry_id
+        own = row.entry_id == viewer_entry_id
         rows.append(
             {
                 **row.__dict__,
                 "tiebreak_guess": row.tiebreak_guess if shown else None,
                 "projected_points": row.projected_points,
+                "fell_in": row.fell_in.slug if row.fell_in else None,
+                "dropped_weeks": [week.slug for week in row.dropped_weeks],
+                "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
             }
         )
     return {
@@ -435,7 +571,8 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
         "week_complete": standings.complete if standings.week else None,
         "season_complete": None if standings.week else standings.complete,
         "winners": [
-            {"entry_id": row.entry_id, "username": row.username, "points": row.points} for row in standings.winners
+            {"entry_id": row.entry_id, "entry_name": row.entry_name, "username": row.username, "points": row.points}
+            for row in standings.winners
         ],
         "rows": rows,
     }
@@ -464,6 +601,7 @@ class LeaguePicksApi(APIView):
                 result = serializers.CharField(allow_null=True)
 
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             tiebreak_guess = serializers.IntegerField(allow_null=True)
             picks = CellSerializer(many=True)
@@ -488,8 +626,8 @@ class LeaguePicksApi(APIView):
         if week is not None:
             members = list(
                 Entry.objects.filter(league=league, removed_at=None)
-                .order_by("user__username")
-                .values_list("pk", "user__username")
+                .order_by("name")
+                .values_list("pk", "user__username", "name")
             )
             grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=timezone.now())
             body.update(
@@ -498,6 +636,7 @@ class LeaguePicksApi(APIView):
                 members=[
                     {
                         "entry_id": row.entry_id,
+                        "entry_name": row.entry_name,
                         "username": row.username,
                         "tiebreak_guess": row.tiebreak_guess,
                         "picks": [
@@ -546,3 +685,104 @@ class LeagueJoinApi(APIView):
             return error_response(exc)
         body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class LeagueCreateApi(APIView):
+    """Create a pick'em or survivor league with its rules; I am its commissioner and first member."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueCreateInput")
+    class InputSerializer(RulesSerializer):
+        name = serializers.CharField(max_length=80)
+        espn_league = serializers.ChoiceField(choices=PICKEM_ESPN_LEAGUES)
+        season_year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+    @extend_schema_serializer(component_name="PickemLeagueCreateOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField()
+        league = LeagueSerializer()
+
+    @extend_schema(
+        summary="Create a league with its rules",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            league = services.league_create(commissioner=request.user, **data.validated_data)
+        except services.PickemError as exc:
+            return error_response(exc)
+        entry = Entry.objects.get(league=league, user=request.user)
+        body = self.OutputSerializer({"entry_id": entry.pk, "league": league}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LeagueSettingsApi(APIView):
+    """A league and its rules; the commissioner renames it any time and changes the rules until the first lock."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueSettingsInput")
+    class InputSerializer(RulesSerializer):
+        name = serializers.CharField(max_length=80, required=False)
+
+    @extend_schema_serializer(component_name="PickemLeagueSettingsOutput")
+    class OutputSerializer(serializers.Serializer):
+        league = LeagueSerializer()
+        changed = serializers.ListField(child=serializers.CharField(), help_text="the fields changed")
+        rules_locked = serializers.BooleanField(help_text="a game has locked: the rules can no longer change")
+
+    @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
+    def get(self, request: Request, league_id: int) -> Response:
+        try:
+            league, _ = member_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        locked = services.league_started(league, now=timezone.now())
+        return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
+
+    @extend_schema(
+        summary="Rename the league or change its rules (400 naming the rule once the season has started)",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def patch(self, request: Request, league_id: int) -> Response:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        try:
+            changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
+        except services.PickemError as exc:
+            return error_response(exc)
+        locked = services.league_started(league, now=now)
+        return Response(self.OutputSerializer({"league": league, "changed": changed, "rules_locked": locked}).data)
+
+
+class LeagueEntriesApi(APIView):
+    """Add another entry of mine to a league, with its own name, up to the league's entries per member."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemLeagueEntryInput")
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=40)
+
+    @extend_schema_serializer(component_name="PickemLeagueEntryOutput")
+    class OutputSerializer(serializers.Serializer):
+        entry_id = serializers.IntegerField(source="pk")
+        name = serializers.CharField()
+
+    @extend_schema(summary="Add an entry", request=InputSerializer, responses={201: OutputSerializer, **ERRORS})
+    def post(self, request: Request, league_id: int) -> Response:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
+        except services.PickemError as exc:
+            return error_response(exc)
+        return Response(self.OutputSerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -3,7 +3,8 @@
 Idempotent: users, leagues, entries, picks and guesses are made only when missing; a
 member's own picks are never overwritten. The replay serves recorded games from several
 seasons, so there is one demo league per (ESPN league, season) among today's games,
-each with different rules to show them all.
+each with different rules to show them all (the first also with a second entry for demo_ann),
+and a survivor pool over the first of them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .models import (
     Pick,
     PickChange,
     PickemLeague,
+    PoolType,
     ScoringMode,
     WeeklyTiebreaker,
 )
@@ -84,15 +86,81 @@ def seed_demo_league(*, now: datetime | None = None, password: str = DEMO_PASSWO
     for game in games:
         groups[(game.espn_league, game.season.year)].append(game)
     rules = cycle(RULE_SETS)
-    for (espn_league, year), group in sorted(groups.items()):
+    for n, ((espn_league, year), group) in enumerate(sorted(groups.items())):
         scoring, against_spread = next(rules)
         with transaction.atomic():
             demo = demo_league(espn_league, year, scoring, against_spread, users, now=now)
+            if n == 0:  # one league shows several entries per member
+                second_entry(demo.league, users[0], now=now)
             demo.games = group
             demo.picks_created = demo_picks(demo.league, group, now=now)
         result.leagues.append(demo)
+    (espn_league, year), group = sorted(groups.items())[0]
+    with transaction.atomic():
+        result.leagues.append(demo_survivor(espn_league, year, group, users, now=now))
     freeze_lines_at_lock(now=now)
     return result
+
+
+def in_member_order(games: list[Game], name: str) -> list[Game]:
+    """The games in a stable order of the member's own, so members favour different games."""
+    return sorted(games, key=lambda g: hashlib.blake2b(f"{name}:{g.espn_id}".encode(), digest_size=4).digest())
+
+
+def second_entry(league: PickemLeague, user, *, now: datetime) -> None:
+    if league.entries_per_member < 2:
+        league.entries_per_member = 2
+        league.save(update_fields=["entries_per_member"])
+    Entry.objects.get_or_create(
+        league=league, name=f"{user.username} · long shots", defaults={"user": user, "joined_at": now}
+    )
+
+
+def demo_survivor(espn_league: str, year: int, games: list[Game], users: list, *, now: datetime) -> DemoLeague:
+    """A survivor pool (two lives) over the same games: each member picks one team of the week."""
+    league, created = PickemLeague.objects.get_or_create(
+        name=f"Demo survivor · {espn_league_label(espn_league)} {year}",
+        espn_league=espn_league,
+        season_year=year,
+        defaults={
+            "commissioner": users[0],
+            "pool_type": PoolType.SURVIVOR,
+            "survivor_lives": 2,
+            "created_at": now - timedelta(days=7),  # its weeks count from before today's games
+        },
+    )
+    for user in users:
+        Entry.objects.get_or_create(league=league, name=user.username, defaults={"joined_at": now, "user": user})
+    entries = list(Entry.objects.filter(league=league, removed_at=None).select_related("user"))
+    picked = defaultdict(set)  # entry -> weeks with a pick
+    used = defaultdict(set)  # entry -> teams used
+    for entry_id, season_type, week, team_id in Pick.objects.filter(entry__in=entries).values_list(
+        "entry_id", "season_type", "week", "team_id"
+    ):
+        picked[entry_id].add(Week(season_type, week))
+        used[entry_id].add(team_id)
+    new_picks, changes = [], []
+    for entry in entries:
+        for game in in_member_order(games, entry.name):
+            week = Week(game.season_type, game.week)
+            team = game.home_team if leans_home(entry.name, game) else game.away_team
+            if week in picked[entry.pk] or team.pk in used[entry.pk]:
+                continue
+            picked[entry.pk].add(week)
+            used[entry.pk].add(team.pk)
+            new_picks.append(
+                Pick(entry=entry, game=game, team=team, season_type=game.season_type, week=game.week,
+                     created_at=now, updated_at=now)
+            )  # fmt: skip
+            changes.append(
+                PickChange(entry=entry, changed_by=entry.user, changed_at=now, source=ChangeSource.DEMO, game=game,
+                           season_type=game.season_type, week=game.week, new_team=team)
+            )  # fmt: skip
+    Pick.objects.bulk_create(new_picks, ignore_conflicts=True)
+    PickChange.objects.bulk_create(changes)
+    for game_id in {p.game_id for p in new_picks if p.game.phase in SETTLED_PHASES}:
+        grade_game(game_id, now=now, force=True)
+    return DemoLeague(league=league, created=created, games=games, picks_created=len(new_picks))
 
 
 def demo_users(password: str, result: DemoResult) -> list:
@@ -124,7 +192,7 @@ def demo_league(
         },
     )
     for user in users:
-        Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": now})
+        Entry.objects.get_or_create(league=league, name=user.username, defaults={"joined_at": now, "user": user})
     return DemoLeague(league=league, created=created, games=[])
 
 
@@ -161,7 +229,7 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
                 if weight is None:
                     continue
                 used_weights[(entry.pk, week)].add(weight)
-            team = game.home_team if leans_home(entry.user.username, game) else game.away_team
+            team = game.home_team if leans_home(entry.name, game) else game.away_team
             new_picks.append(
                 Pick(
                     entry=entry, game=game, team=team, confidence=weight,

@@ -8,6 +8,7 @@ ESPN's (season type, week) of its game.
 from __future__ import annotations
 
 import secrets
+from datetime import time
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,52 @@ def new_invite_code() -> str:
 class ScoringMode(models.TextChoices):
     STRAIGHT_UP = "straight_up", "Straight up: one point per correct pick"
     CONFIDENCE = "confidence", "Confidence points: each pick of a week gets a distinct weight"
+
+
+class PoolType(models.TextChoices):
+    PICKEM = "pickem", "Pick'em: pick the winner of every game"
+    SURVIVOR = "survivor", "Survivor: one team a week, each team once; a loss costs a life"
+
+
+class MissedPicks(models.TextChoices):
+    NONE = "none", "A missed pick scores nothing"
+    FAVOURITE = "favourite", "Pick the favourite at lock (the home team when there is no line)"
+    LOWEST_MINUS_ONE = "lowest_minus_one", "A whole missed week scores the week's lowest score minus one"
+
+
+class LineLock(models.TextChoices):
+    KICKOFF = "kickoff", "At each game's kickoff"
+    WEEKLY = "weekly", "At a weekly publication time (US Eastern)"
+
+
+class PostponedGames(models.TextChoices):
+    VOID = "void", "Void the picks"
+    KEEP_SAME_WEEK = "keep_same_week", "Keep the picks when the game is rescheduled within the same week"
+
+
+class SurvivorMissedWeek(models.TextChoices):
+    LOSS = "loss", "Counts as a loss"
+    FAVOURITE = "favourite", "The first favourite not used yet is picked for the member"
+
+
+class SurvivorAllOut(models.TextChoices):
+    CO_WINNERS = "co_winners", "They are co-winners"
+    STAY_ALIVE = "stay_alive", "Nobody falls that week: they all play on"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+MAX_ENTRIES_PER_MEMBER = 10
+MAX_SURVIVOR_LIVES = 3
+MAX_DROPPED_WEEKS = 10
 
 
 class PickResult(models.TextChoices):
@@ -64,6 +111,52 @@ class PickemLeague(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # League rules: chosen before the season, frozen from the first lock (see services.RULE_FIELDS).
+    pool_type = models.CharField(
+        max_length=16, choices=PoolType.choices, default=PoolType.PICKEM, db_default=PoolType.PICKEM
+    )
+    entries_per_member = models.PositiveSmallIntegerField(
+        default=1, db_default=1, help_text="how many entries a member may hold"
+    )
+    missed_picks = models.CharField(
+        max_length=20, choices=MissedPicks.choices, default=MissedPicks.NONE, db_default=MissedPicks.NONE
+    )
+    line_lock = models.CharField(
+        max_length=16, choices=LineLock.choices, default=LineLock.KICKOFF, db_default=LineLock.KICKOFF
+    )
+    line_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices,
+        default=Weekday.TUESDAY,
+        db_default=Weekday.TUESDAY,
+        help_text="weekly line lock: the day, US Eastern",
+    )
+    line_time = models.TimeField(
+        default=time(12, 0), db_default=time(12, 0), help_text="weekly line lock: the time, US Eastern"
+    )
+    postponed_games = models.CharField(
+        max_length=16, choices=PostponedGames.choices, default=PostponedGames.VOID, db_default=PostponedGames.VOID
+    )
+    drop_lowest_weeks = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="season standings: weeks dropped"
+    )
+    survivor_lives = models.PositiveSmallIntegerField(default=1, db_default=1)
+    survivor_tie_costs_life = models.BooleanField(default=False, db_default=False)
+    survivor_buyback_until_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="regular-season week up to which an eliminated entry may buy back in"
+    )
+    survivor_missed_week = models.CharField(
+        max_length=16,
+        choices=SurvivorMissedWeek.choices,
+        default=SurvivorMissedWeek.LOSS,
+        db_default=SurvivorMissedWeek.LOSS,
+    )
+    survivor_all_out = models.CharField(
+        max_length=16,
+        choices=SurvivorAllOut.choices,
+        default=SurvivorAllOut.CO_WINNERS,
+        db_default=SurvivorAllOut.CO_WINNERS,
+    )
+
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
@@ -72,6 +165,20 @@ class PickemLeague(models.Model):
                 name="pickem_league_follows_football",
             ),
             models.CheckConstraint(condition=Q(scoring__in=ScoringMode.values), name="pickem_league_scoring_known"),
+            models.CheckConstraint(condition=Q(pool_type__in=PoolType.values), name="pickem_league_pool_type_known"),
+            models.CheckConstraint(
+                condition=Q(entries_per_member__gte=1, entries_per_member__lte=MAX_ENTRIES_PER_MEMBER),
+                name="pickem_league_entries_per_member_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(survivor_lives__gte=1, survivor_lives__lte=MAX_SURVIVOR_LIVES),
+                name="pickem_league_survivor_lives_range",
+            ),
+            # A survivor pick is a team to win outright: no weights, no spread.
+            models.CheckConstraint(
+                condition=~Q(pool_type=PoolType.SURVIVOR) | Q(scoring=ScoringMode.STRAIGHT_UP, against_spread=False),
+                name="pickem_league_survivor_straight_up",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +193,14 @@ class PickemLeague(models.Model):
         return self.scoring == ScoringMode.CONFIDENCE
 
     @property
+    def is_survivor(self) -> bool:
+        return self.pool_type == PoolType.SURVIVOR
+
+    @property
     def rules_summary(self) -> str:
+        if self.is_survivor:
+            lives = f"{self.survivor_lives} li{'ves' if self.survivor_lives > 1 else 'fe'}"
+            return f"survivor, {lives}" + (", a tie costs a life" if self.survivor_tie_costs_life else "")
         rules = "confidence points" if self.uses_confidence else "straight up"
         return f"{rules}, against the spread" if self.against_spread else rules
 
@@ -97,16 +211,21 @@ class Entry(models.Model):
     # Foreign keys a unique constraint already indexes (as its first column) get no index of their own.
     league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="entries", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pickem_entries")
+    # Shown wherever the entry is: a member with several entries tells them apart by name.
+    name = models.CharField(max_length=40)
     joined_at = models.DateTimeField(default=timezone.now)
     # A removed member keeps their history (audit trail) but leaves the standings and cannot pick.
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Survivor: lives bought back after falling (each adds one life).
+    buybacks = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name_plural = "entries"
-        constraints = [models.UniqueConstraint(fields=["league", "user"], name="entry_one_per_member_and_league")]
+        constraints = [models.UniqueConstraint(fields=["league", "name"], name="entry_name_unique_in_league")]
+        indexes = [models.Index(fields=["user", "league"])]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.league}"
+        return f"{self.name} in {self.league}"
 
     @property
     def is_active(self) -> bool:
@@ -133,6 +252,9 @@ class Pick(models.Model):
     result = models.CharField(max_length=8, choices=PickResult.choices, default=PickResult.PENDING)
     points = models.PositiveIntegerField(default=0)
     graded_at = models.DateTimeField(null=True, blank=True)
+    auto = models.BooleanField(
+        default=False, db_default=False, help_text="made for the member by the missed-picks rule"
+    )
 
     class Meta:
         constraints = [
@@ -150,7 +272,7 @@ class Pick(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.entry.user} picks {self.team} ({self.game})"
+        return f"{self.entry.name} picks {self.team} ({self.game})"
 
 
 class WeeklyTiebreaker(models.Model):
@@ -215,6 +337,27 @@ class GameLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game}: {self.spread}"
+
+
+class PublishedLine(models.Model):
+    """ESPN's spread of a game as it stood at a weekly publication time: what weekly-lock leagues grade on.
+
+    Keyed by the moment, not the league: every league publishing at that moment shares the row.
+    """
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="+", db_index=False)
+    published_at = models.DateTimeField()
+    spread = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, help_text="home team's view; empty: no line"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["game", "published_at"], name="published_line_one_per_game_and_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game} at {self.published_at:%Y-%m-%d %H:%M}: {self.spread}"
 
 
 class GradingOutcome(models.TextChoices):

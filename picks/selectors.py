@@ -13,6 +13,7 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results
+from .lines import published_spreads
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
@@ -76,9 +77,11 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
 
 
 def user_entries(user) -> list[Entry]:
-    """A member's active entries, their leagues loaded, newest league first."""
+    """A member's active entries, their leagues loaded, newest league first (a league's entries in order made)."""
     return list(
-        Entry.objects.filter(user=user, removed_at=None).select_related("league").order_by("-league__created_at")
+        Entry.objects.filter(user=user, removed_at=None)
+        .select_related("league")
+        .order_by("-league__created_at", "league_id", "pk")
     )
 
 
@@ -93,6 +96,7 @@ class GameRow:
     lock_reason: str
     line: Decimal | None
     is_tiebreak: bool = False
+    line_locked: bool = False  # the weekly line has been published: it no longer moves
 
     @property
     def pickable(self) -> bool:
@@ -108,6 +112,11 @@ class WeekBoard:
     tiebreak_guess: int | None
     tiebreak_locked: bool
     weeks: list[Week] = field(default_factory=list)
+    used_team_ids: set[int] = field(default_factory=set)  # survivor: teams picked in other weeks
+
+    @property
+    def survivor_pick(self) -> Pick | None:
+        return next((row.pick for row in self.rows if row.pick is not None), None)
 
     @property
     def confidence_range(self) -> range:
@@ -130,7 +139,17 @@ def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_
     return ("picked", "Picked")
 
 
+def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
+    """Against the spread, but no line by lock: the pick is graded straight up (and says so)."""
+    if not against_spread:
+        return False
+    if row.pick is not None and row.pick.graded_at is not None:
+        return row.pick.line_at_lock is None
+    return (row.locked or row.line_locked) and row.line is None
+
+
 def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
+
     league = entry.league
     games = list(week_games(league, week))
     picks = {p.game_id: p for p in Pick.objects.filter(entry=entry, game__in=[g.pk for g in games])}
@@ -151,6 +170,15 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         .values_list("guess", flat=True)
         .first()
     )
+    published = published_spreads(league, week, now=now) if league.against_spread else None
+    if published is not None:  # the weekly line has locked: it is the one shown and graded
+        for row in rows:
+            row.line = published.get(row.game.pk, row.line)
+            row.line_locked = True
+    used: set[int] = set()
+    if league.is_survivor:
+        others = Pick.objects.filter(entry=entry).exclude(season_type=week.season_type, week=week.number)
+        used = set(others.exclude(result=PickResult.VOID).values_list("team_id", flat=True))
     return WeekBoard(
         entry=entry,
         week=week,
@@ -159,6 +187,7 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         tiebreak_guess=guess,
         tiebreak_locked=last is None or is_locked(last, now),
         weeks=league_weeks(league),
+        used_team_ids=used,
     )
 
 
@@ -190,6 +219,7 @@ class GridCell:
 class GridRow:
     entry_id: int
     username: str
+    entry_name: str
     cells: list[GridCell]
     tiebreak_guess: int | None  # None when hidden or not given
 
@@ -204,7 +234,7 @@ class PicksGrid:
 def picks_grid(
     league: PickemLeague,
     week: Week,
-    members: Sequence[tuple[int, str]],
+    members: Sequence[tuple[int, str, str]],
     *,
     viewer_entry_id: int | None,
     now: datetime,
@@ -213,7 +243,7 @@ def picks_grid(
     """Members' picks of a week, game by game; others' picks stay hidden until their game locks."""
     games = list(week_games(league, week)) if games is None else list(games)
     locked = {g.pk: is_locked(g, now) for g in games}
-    entry_ids = [entry_id for entry_id, _ in members]
+    entry_ids = [entry_id for entry_id, *_ in members]
     picks = {
         (entry_id, game_id): (abbreviation, confidence, result)
         for entry_id, game_id, abbreviation, confidence, result in Pick.objects.filter(
@@ -228,7 +258,7 @@ def picks_grid(
         ).values_list("entry_id", "guess")
     )
     rows = []
-    for entry_id, username in members:
+    for entry_id, username, entry_name in members:
         own = entry_id == viewer_entry_id
         cells = []
         for game in games:
@@ -240,7 +270,9 @@ def picks_grid(
             else:
                 cells.append(GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2]))
         guess = guesses.get(entry_id) if (own or reveal_guesses) else None
-        rows.append(GridRow(entry_id=entry_id, username=username, cells=cells, tiebreak_guess=guess))
+        rows.append(
+            GridRow(entry_id=entry_id, username=username, entry_name=entry_name, cells=cells, tiebreak_guess=guess)
+        )
     return PicksGrid(games=games, rows=rows, tiebreak=last)
 
 

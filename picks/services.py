@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from datetime import time as dt_time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -21,14 +22,24 @@ from games.models import Game, espn_league_label
 
 from .locking import is_locked, lock_reason, locked_q
 from .models import (
+    MAX_DROPPED_WEEKS,
+    MAX_ENTRIES_PER_MEMBER,
+    MAX_SURVIVOR_LIVES,
     PICKEM_ESPN_LEAGUES,
     ChangeSource,
     Entry,
+    LineLock,
+    MissedPicks,
     Pick,
     PickChange,
     PickemLeague,
     PickResult,
+    PoolType,
+    PostponedGames,
     ScoringMode,
+    SurvivorAllOut,
+    SurvivorMissedWeek,
+    Weekday,
     WeeklyTiebreaker,
     new_invite_code,
 )
@@ -45,9 +56,10 @@ class PickemError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the input field at fault, when there is one
         if code:
             self.code = code
 
@@ -60,6 +72,12 @@ class NotAllowed(PickemError):
 class TooLate(PickemError):
     status = 409
     code = "too_late"
+
+
+class RulesFrozen(PickemError):
+    """A rule change after the season's first lock: bad input (400), naming the rule."""
+
+    code = "season_started"
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,91 @@ class SubmitResult:
         return len(self.created) + len(self.changed) + int(self.tiebreaker_changed)
 
 
+# --------------------------------------------------------------------------- league rules
+
+# The rules a commissioner chooses before the season; none of them may change once a game has locked.
+RULE_FIELDS = (
+    "pool_type",
+    "scoring",
+    "against_spread",
+    "entries_per_member",
+    "missed_picks",
+    "line_lock",
+    "line_weekday",
+    "line_time",
+    "postponed_games",
+    "drop_lowest_weeks",
+    "survivor_lives",
+    "survivor_tie_costs_life",
+    "survivor_buyback_until_week",
+    "survivor_missed_week",
+    "survivor_all_out",
+)
+CHOICE_RULES = {
+    "pool_type": PoolType,
+    "scoring": ScoringMode,
+    "missed_picks": MissedPicks,
+    "line_lock": LineLock,
+    "line_weekday": Weekday,
+    "postponed_games": PostponedGames,
+    "survivor_missed_week": SurvivorMissedWeek,
+    "survivor_all_out": SurvivorAllOut,
+}
+RANGE_RULES = {
+    "entries_per_member": (1, MAX_ENTRIES_PER_MEMBER),
+    "drop_lowest_weeks": (0, MAX_DROPPED_WEEKS),
+    "survivor_lives": (1, MAX_SURVIVOR_LIVES),
+    "survivor_buyback_until_week": (1, 25),
+}
+
+
+def rule_error(field_name: str, message: str) -> PickemError:
+    return PickemError(message, code=f"{field_name}_invalid", field=field_name)
+
+
+def clean_rules(rules: dict, *, current: dict) -> dict:
+    """The rules after applying `rules` to `current`, checked one by one and together."""
+    unknown = set(rules) - set(RULE_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise rule_error(name, f"{name} is not a league rule.")
+    merged = {**current, **{k: v for k, v in rules.items()}}
+    for name, choices in CHOICE_RULES.items():
+        if merged[name] not in choices.values:
+            allowed = ", ".join(str(v) for v in choices.values)
+            raise rule_error(name, f"{name} must be one of: {allowed}.")
+    for name, (low, high) in RANGE_RULES.items():
+        value = merged[name]
+        if value is None and name == "survivor_buyback_until_week":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise rule_error(name, f"{name} must be a whole number from {low} to {high}.")
+    for name in ("against_spread", "survivor_tie_costs_life"):
+        if not isinstance(merged[name], bool):
+            raise rule_error(name, f"{name} is true or false.")
+    if not isinstance(merged["line_time"], dt_time):
+        raise rule_error("line_time", "line_time is a time of day, e.g. 12:00.")
+    if merged["pool_type"] == PoolType.SURVIVOR:
+        # A survivor pick is a team to win outright, one a week: the pick'em scoring rules do not apply.
+        for name, plain in (
+            ("scoring", ScoringMode.STRAIGHT_UP),
+            ("against_spread", False),
+            ("missed_picks", MissedPicks.NONE),
+            ("line_lock", LineLock.KICKOFF),
+            ("drop_lowest_weeks", 0),
+        ):
+            if merged[name] != plain:
+                raise rule_error(name, f"A survivor pool has no {name.replace('_', ' ')} rule: leave it at {plain}.")
+    return merged
+
+
+def current_rules(league: PickemLeague | None = None) -> dict:
+    """The league's rules (a new league's defaults without one)."""
+    if league is None:
+        return {name: PickemLeague._meta.get_field(name).get_default() for name in RULE_FIELDS}
+    return {name: getattr(league, name) for name in RULE_FIELDS}
+
+
 # --------------------------------------------------------------------------- leagues and members
 
 
@@ -118,32 +221,35 @@ def league_create(
     name: str,
     espn_league: str,
     season_year: int,
-    scoring: str = ScoringMode.STRAIGHT_UP,
-    against_spread: bool = False,
     now: datetime | None = None,
+    **rules: object,
 ) -> PickemLeague:
-    """A new pick'em league; its commissioner is its first member."""
+    """A new pick'em league; its commissioner is its first member. `rules`: see RULE_FIELDS."""
     now = now or timezone.now()
     name = (name or "").strip()
     if not name:
-        raise PickemError("Give the league a name.", code="name_required")
+        raise PickemError("Give the league a name.", code="name_required", field="name")
     if espn_league not in dict(PICKEM_ESPN_LEAGUES):
-        raise PickemError("A pick'em league follows the NFL or college football.", code="espn_league_unknown")
+        raise PickemError(
+            "A pick'em league follows the NFL or college football.", code="espn_league_unknown", field="espn_league"
+        )
     if not 2000 <= season_year <= now.year + 1:
-        raise PickemError(f"Choose a season between 2000 and {now.year + 1}.", code="season_out_of_range")
-    if scoring not in ScoringMode.values:
-        raise PickemError("Scoring is straight up or confidence points.", code="scoring_unknown")
+        raise PickemError(
+            f"Choose a season between 2000 and {now.year + 1}.", code="season_out_of_range", field="season_year"
+        )
+    if rules.get("scoring", ScoringMode.STRAIGHT_UP) not in ScoringMode.values:
+        raise PickemError("Scoring is straight up or confidence points.", code="scoring_unknown", field="scoring")
+    cleaned = clean_rules(rules, current=current_rules())
     with transaction.atomic():
         league = PickemLeague.objects.create(
             name=name,
             espn_league=espn_league,
             season_year=season_year,
             commissioner=commissioner,
-            scoring=scoring,
-            against_spread=against_spread,
             created_at=now,
+            **cleaned,
         )
-        Entry.objects.create(league=league, user=commissioner, joined_at=now)
+        Entry.objects.create(league=league, user=commissioner, name=commissioner.get_username(), joined_at=now)
     return league
 
 
@@ -156,10 +262,75 @@ def league_join(*, user: AbstractBaseUser, invite_code: str, now: datetime | Non
             "No pick'em league has that invite code. Check the link, or ask the commissioner for a new one.",
             code="invalid_invite_code",
         )
-    entry, created = Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": now})
-    if entry.removed_at is not None:
-        raise NotAllowed("The commissioner removed you from this league.", code="removed_member")
-    return entry, created
+    with transaction.atomic():
+        entries = list(Entry.objects.select_for_update().filter(league=league, user=user).order_by("pk"))
+        if any(e.removed_at is not None for e in entries):
+            raise NotAllowed("The commissioner removed you from this league.", code="removed_member")
+        if entries:
+            return entries[0], False
+        name = free_entry_name(league, user.get_username())
+        return Entry.objects.create(league=league, user=user, name=name, joined_at=now), True
+
+
+MAX_ENTRY_NAME = 40
+
+
+def free_entry_name(league: PickemLeague, base: str) -> str:
+    """`base`, or `base 2`, `base 3`... : the first name no entry of the league has."""
+    base = base[: MAX_ENTRY_NAME - 4]
+    taken = set(Entry.objects.filter(league=league, name__startswith=base).values_list("name", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base} {n}" for n in range(2, len(taken) + 3) if f"{base} {n}" not in taken)
+
+
+def entry_add(*, league: PickemLeague, user: AbstractBaseUser, name: str, now: datetime | None = None) -> Entry:
+    """Another entry for a member, up to the league's entries per member; each has its own name."""
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name or len(name) > MAX_ENTRY_NAME:
+        raise PickemError(
+            f"Give the entry a name of 1 to {MAX_ENTRY_NAME} characters.", code="name_invalid", field="name"
+        )
+    with transaction.atomic():
+        mine = list(Entry.objects.select_for_update().filter(league=league, user=user))
+        if not mine:
+            raise NotAllowed("Join the league first.", code="not_a_member")
+        if any(e.removed_at is not None for e in mine):
+            raise NotAllowed("The commissioner removed you from this league.", code="removed_member")
+        if len(mine) >= league.entries_per_member:
+            raise PickemError(
+                f"This league allows {league.entries_per_member} entr{'ies' if league.entries_per_member > 1 else 'y'}"
+                " per member.",
+                code="too_many_entries",
+                field="name",
+            )
+        if Entry.objects.filter(league=league, name=name).exists():
+            raise PickemError(f"An entry of this league is already named {name}.", code="name_taken", field="name")
+        return Entry.objects.create(league=league, user=user, name=name, joined_at=now)
+
+
+def entry_buy_back(*, entry: Entry, user: AbstractBaseUser, now: datetime | None = None) -> Entry:
+    """Survivor: an eliminated entry buys one life back, once, up to the league's buy-back week."""
+    from .selectors import current_week
+    from .survivor import entry_state
+
+    now = now or timezone.now()
+    require_own_entry(entry, user)
+    league = entry.league
+    if not league.is_survivor or league.survivor_buyback_until_week is None:
+        raise PickemError("This league has no buy-back.", code="no_buyback")
+    week = current_week(league, now)
+    if week is None or week.season_type != 2 or week.number > league.survivor_buyback_until_week:
+        raise TooLate(f"Buy-backs ended after week {league.survivor_buyback_until_week}.", code="buyback_closed")
+    state = entry_state(entry)
+    if state is None or state.alive:
+        raise PickemError(f"{entry.name} is still alive: nothing to buy back.", code="still_alive")
+    claimed = Entry.objects.filter(pk=entry.pk, buybacks=0).update(buybacks=1)
+    if not claimed:
+        raise PickemError(f"{entry.name} has already bought back in once.", code="bought_back")
+    entry.buybacks = 1
+    return entry
 
 
 def league_started(league: PickemLeague, *, now: datetime) -> bool:
@@ -177,27 +348,29 @@ def league_update_settings(
     league: PickemLeague,
     user: AbstractBaseUser,
     name: str | None = None,
-    scoring: str | None = None,
-    against_spread: bool | None = None,
     now: datetime | None = None,
+    **rules: object,
 ) -> list[str]:
-    """Rename any time; change the scoring rules only before the season starts. Returns the fields changed."""
+    """Rename any time; change the rules (RULE_FIELDS) only before the first lock. Returns the fields changed."""
     now = now or timezone.now()
     require_commissioner(league, user)
     changes: dict[str, object] = {}
     if name is not None and name.strip() != league.name:
         if not name.strip():
-            raise PickemError("Give the league a name.", code="name_required")
+            raise PickemError("Give the league a name.", code="name_required", field="name")
         changes["name"] = name.strip()
-    if scoring is not None and scoring != league.scoring:
-        if scoring not in ScoringMode.values:
-            raise PickemError("Scoring is straight up or confidence points.", code="scoring_unknown")
-        changes["scoring"] = scoring
-    if against_spread is not None and against_spread != league.against_spread:
-        changes["against_spread"] = against_spread
-    rule_changes = {"scoring", "against_spread"} & changes.keys()
+    rules = {key: value for key, value in rules.items() if value is not None or key == "survivor_buyback_until_week"}
+    if rules.get("scoring", league.scoring) not in ScoringMode.values:
+        raise PickemError("Scoring is straight up or confidence points.", code="scoring_unknown", field="scoring")
+    current = current_rules(league)
+    cleaned = clean_rules(rules, current=current)
+    rule_changes = [key for key in RULE_FIELDS if cleaned[key] != current[key]]
     if rule_changes and league_started(league, now=now):
-        raise TooLate("The season has started: the scoring rules can no longer change.", code="season_started")
+        field_name = rule_changes[0]
+        raise RulesFrozen(
+            f"The season has started: {field_name.replace('_', ' ')} can no longer change.", field=field_name
+        )
+    changes.update({key: cleaned[key] for key in rule_changes})
     if not changes:
         return []
     with transaction.atomic():
@@ -228,7 +401,8 @@ def member_remove(*, league: PickemLeague, entry_id: int, user: AbstractBaseUser
     if entry.user_id == league.commissioner_id:
         raise PickemError("The commissioner cannot remove themselves.", code="commissioner_stays")
     if entry.removed_at is None:
-        Entry.objects.filter(pk=entry.pk, removed_at=None).update(removed_at=now)
+        # A member leaves with all their entries.
+        Entry.objects.filter(league=league, user_id=entry.user_id, removed_at=None).update(removed_at=now)
         entry.removed_at = now
     return entry
 
@@ -284,6 +458,7 @@ class PicksPlan:
         self.wanted: dict[int, PickInput] = {}  # game id -> input that changes something
         self.result = SubmitResult()
         self.tiebreak_saved: WeeklyTiebreaker | None = None
+        self.replaced: list[Pick] = []  # survivor: the week's earlier pick, on another game
 
     def problem(self, code: str, message: str, game_id: int | None = None) -> None:
         self.problems.append(PickProblem(code=code, message=message, game_id=game_id))
@@ -314,6 +489,53 @@ class PicksPlan:
             self.wanted[game.pk] = pick
         if self.league.uses_confidence and not self.problems:
             self.check_confidence(weeks)
+        if self.league.is_survivor and not self.problems and self.wanted:
+            self.check_survivor()
+
+    def check_survivor(self) -> None:
+        """One team a week, each team once a season, only while alive; a new pick of the week replaces
+        the old one while the old one's game has not locked."""
+        from .survivor import SURVIVOR_SEASON_TYPES, entry_state
+
+        state = entry_state(self.entry)
+        if state is not None and not state.alive:
+            self.problem("eliminated", f"{self.entry.name} is out of this survivor pool: no more picks.")
+            return
+        season_picks = list(Pick.objects.filter(entry=self.entry).select_related("game", "team"))
+        by_week: dict[Week, list[int]] = defaultdict(list)
+        for game_id in self.wanted:
+            by_week[week_of(self.games[game_id])].append(game_id)
+        for week, game_ids in by_week.items():
+            label = week.label(self.league.espn_league)
+            if week.season_type not in SURVIVOR_SEASON_TYPES:
+                self.problem("not_a_survivor_week", f"{label} is not part of the survivor pool.", game_ids[0])
+                continue
+            if len(game_ids) > 1:
+                for game_id in game_ids:
+                    message = f"Survivor: pick one team in {label}, not {len(game_ids)}."
+                    self.problem("one_team_a_week", message, game_id)
+                continue
+            game_id = game_ids[0]
+            team_id = self.wanted[game_id].team_id
+            for saved in season_picks:
+                saved_week = Week(saved.season_type, saved.week)
+                if saved_week != week and saved.team_id == team_id and saved.result != PickResult.VOID:
+                    self.problem(
+                        "team_used",
+                        f"You used {saved.team.display_name} in {saved_week.label(self.league.espn_league)}: "
+                        "each team once a season.",
+                        game_id,
+                    )
+                elif saved_week == week and saved.game_id != game_id:
+                    if is_locked(saved.game, self.now):
+                        self.problem(
+                            "locked",
+                            f"Your {label} pick ({saved.team.display_name}) is locked: "
+                            f"{lock_reason(saved.game, self.now)}.",
+                            game_id,
+                        )
+                    else:
+                        self.replaced.append(saved)
 
     def check_game_and_team(self, pick: PickInput) -> None:
         game = self.games.get(pick.game_id)
@@ -431,7 +653,15 @@ class PicksPlan:
             )
 
     def write(self, *, user: AbstractBaseUser, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
-        changes: list[PickChange] = []
+        changes: list[PickChange] = [
+            PickChange(
+                entry=self.entry, changed_by=user, changed_at=self.now, source=source, game_id=old.game_id,
+                season_type=old.season_type, week=old.week, old_team_id=old.team_id, new_team_id=None,
+            )
+            for old in self.replaced
+        ]  # fmt: skip
+        if self.replaced:
+            Pick.objects.filter(pk__in=[old.pk for old in self.replaced]).delete()
         new, changed = [], []
         for game_id, wanted in self.wanted.items():
             game = self.games[game_id]

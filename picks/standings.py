@@ -20,19 +20,25 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Abs, Coalesce
+from django.utils import timezone
 
 from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results, win_points
-from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .lines import published_spreads
+from .models import Entry, LineLock, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
 from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
+from .survivor import survivor_table, week_outcome
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,7 @@ POSTSEASON = 3  # ESPN's season type of the playoffs and bowls: a season ends wi
 class StandingRow:
     entry_id: int
     username: str
+    entry_name: str = ""
     points: int = 0
     wins: int = 0
     losses: int = 0
@@ -53,6 +60,17 @@ class StandingRow:
     tiebreak_distance: int | None = None
     rank: int = 0
     live_rank: int = 0
+    picked: bool = False  # made at least one pick (week view)
+    joined_at: datetime | None = None
+    missed_week: bool = False  # scored by the "lowest minus one" rule
+    dropped_weeks: list[Week] = field(default_factory=list)  # season: the lowest weeks left out
+    # Survivor pools only
+    alive: bool | None = None
+    lives_left: int | None = None
+    teams_used: list[str] = field(default_factory=list)
+    fell_in: Week | None = None
+    week_pick: str = ""  # the week's team (and result), week view
+    week_pick_locked: bool = False  # others see a pick once its game has locked
 
     @property
     def projected_points(self) -> int:
@@ -74,12 +92,15 @@ class Standings:
     decided_weeks: int = 0  # season: weeks whose tiebreaker game is final
     games: list[Game] = field(default_factory=list)  # week: its games, in kickoff order
     complete: bool = False  # every game settled and graded: the winners are known
+    winner_ids: list[int] | None = None  # survivor: who came through (the week) or outlasted all (the season)
 
     @property
     def winners(self) -> list[StandingRow]:
         """The members ranked first once complete (several: co-winners); none before."""
         if not self.complete:
             return []
+        if self.winner_ids is not None:
+            return [row for row in self.rows if row.entry_id in self.winner_ids]
         return [row for row in self.rows if row.rank == 1]
 
     def row_for(self, entry_id: int | None) -> StandingRow | None:
@@ -87,12 +108,16 @@ class Standings:
 
 
 def week_standings(league: PickemLeague, week: Week) -> Standings:
+    if league.is_survivor:
+        return survivor_standings(league, week)
     games = list(week_games(league, week))
     last = tiebreak_game(games)
     total = final_total(last)
     picks = Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
     live = [g for g in games if is_live_with_score(g)]
     rows, pending = standing_rows(league, picks, live)
+    if league.missed_picks == MissedPicks.LOWEST_MINUS_ONE and games:
+        score_missed_week(rows.values(), last_kickoff=max(g.kickoff for g in games))
     guesses = WeeklyTiebreaker.objects.filter(
         entry__league=league, season_type=week.season_type, week=week.number
     ).values_list("entry_id", "guess")
@@ -113,9 +138,28 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
     )
 
 
+def missed_week_score(scores: Iterable[int]) -> int:
+    """The week's lowest score among the entries that picked, minus one, never below zero."""
+    scores = list(scores)
+    return max(min(scores) - 1, 0) if scores else 0
+
+
+def score_missed_week(rows: Iterable[StandingRow], *, last_kickoff: datetime) -> None:
+    """Entries that were members for the week and made no pick in it get the lowest score minus one."""
+    rows = list(rows)
+    score = missed_week_score(row.points for row in rows if row.picked)
+    if not any(row.picked for row in rows):
+        return
+    for row in rows:
+        if not row.picked and row.joined_at is not None and row.joined_at < last_kickoff:
+            row.points, row.missed_week = score, True
+
+
 def season_standings(league: PickemLeague) -> Standings:
     """Season totals come from a cache keyed by the season's grading version: they only change
     when a game is graded, and summing a whole season of picks is the one costly query here."""
+    if league.is_survivor:
+        return survivor_standings(league, None)
     rows = member_rows(league)
     progress = season_progress(league)
     totals, distances, decided = season_totals(league, progress.grading_version)
@@ -123,6 +167,8 @@ def season_standings(league: PickemLeague) -> Standings:
         row = rows.get(entry_id)
         if row is not None:
             row.points, row.wins, row.losses, row.pushes = points, wins, losses, pushes
+    if by_week_rules(league):
+        apply_week_rules(league, rows)
     if decided:
         all_totals = sum(decided.values())
         for entry_id, row in rows.items():
@@ -132,7 +178,7 @@ def season_standings(league: PickemLeague) -> Standings:
         found = (
             Pick.objects.filter(entry__league=league, game_id__in=[g.pk for g in live])
             .values("entry_id")
-            .annotate(live_points=live_points_expression(live, against_spread=league.against_spread))
+            .annotate(live_points=live_points_expression(live, league=league))
             .order_by()
         )
         for item in found:
@@ -199,9 +245,56 @@ def season_totals(league: PickemLeague, grading_version: str) -> SeasonTotals:
     return result
 
 
+def by_week_rules(league: PickemLeague) -> bool:
+    """Season rules that need each entry's score week by week rather than its season sum."""
+    return league.drop_lowest_weeks > 0 or league.missed_picks == MissedPicks.LOWEST_MINUS_ONE
+
+
+def apply_week_rules(league: PickemLeague, rows: dict[int, StandingRow]) -> None:
+    """Season points from week scores: a missed week scored by its rule, then each entry's N lowest weeks
+    dropped. Two aggregate queries whatever the number of entries (the record still counts every pick)."""
+    scores: dict[Week, dict[int, int]] = defaultdict(dict)
+    graded = (
+        Pick.objects.filter(entry__league=league, graded_at__isnull=False)
+        .values("entry_id", "season_type", "week")
+        .annotate(total_points=Coalesce(Sum("points"), 0))
+        .order_by()
+    )
+    for found in graded:
+        scores[Week(found["season_type"], found["week"])][found["entry_id"]] = found["total_points"]
+    last_kickoffs = {
+        Week(found["season_type"], found["week"]): found["last"]
+        for found in league_games(league)
+        .filter(week__isnull=False)
+        .values("season_type", "week")
+        .annotate(last=Max("kickoff"))
+        .order_by()
+    }
+    lowest_minus_one = league.missed_picks == MissedPicks.LOWEST_MINUS_ONE
+    by_entry: dict[int, list[tuple[int, Week]]] = defaultdict(list)
+    for week, week_scores in scores.items():
+        missed = missed_week_score(week_scores.values())
+        last = last_kickoffs.get(week)
+        for entry_id, row in rows.items():
+            if entry_id in week_scores:
+                by_entry[entry_id].append((week_scores[entry_id], week))
+            elif row.joined_at is not None and last is not None and row.joined_at < last:
+                by_entry[entry_id].append((missed if lowest_minus_one else 0, week))
+    for entry_id, row in rows.items():
+        weeks = sorted(by_entry[entry_id], key=lambda item: (item[0], item[1]))
+        dropped = weeks[: league.drop_lowest_weeks]
+        row.points = sum(points for points, _ in weeks[len(dropped) :])
+        row.dropped_weeks = sorted(week for _, week in dropped)
+
+
 def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
-    members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username")
-    return {entry_id: StandingRow(entry_id=entry_id, username=username) for entry_id, username in members}
+    members = Entry.objects.filter(league=league, removed_at=None).values_list(
+        "pk", "user__username", "name", "joined_at"
+    )
+    return {
+        entry_id: StandingRow(entry_id=entry_id, username=username, entry_name=name, joined_at=joined_at)
+        for entry_id, username, name, joined_at in members
+    }
 
 
 def result_aggregates() -> dict:
@@ -218,7 +311,7 @@ def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game])
     rows = member_rows(league)
     aggregates = picks.values("entry_id").annotate(
         **result_aggregates(),
-        live_points=live_points_expression(live, against_spread=league.against_spread),
+        live_points=live_points_expression(live, league=league),
         pending=Count("pk", filter=Q(result=PickResult.PENDING)),
     )
     pending = 0
@@ -229,6 +322,7 @@ def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game])
             continue
         row.points, row.wins, row.losses = found["total_points"], found["wins"], found["losses"]
         row.pushes, row.live_points = found["pushes"], found["live_points"]
+        row.picked = True
     return rows, pending
 
 
@@ -236,11 +330,22 @@ def is_live_with_score(game: Game) -> bool:
     return game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None
 
 
-def live_points_expression(live: list[Game], *, against_spread: bool):
+def graded_lines(league: PickemLeague, games: list[Game]) -> dict[int, Decimal | None]:
+    """The line each game's picks are graded on in this league: the weekly published one once it is out."""
+    lines = {game.pk: line_of(game) for game in games}
+    if league.against_spread and league.line_lock == LineLock.WEEKLY:
+        now = timezone.now()
+        for week in {Week(g.season_type, g.week) for g in games if g.week is not None}:
+            lines.update(published_spreads(league, week, now=now) or {})
+    return lines
+
+
+def live_points_expression(live: list[Game], *, league: PickemLeague):
     """Sum of the points picks on live games would score if the games ended now."""
     whens = []
+    lines = graded_lines(league, live) if league.against_spread else {}
     for game in live:
-        home, away = side_results(game.home_score, game.away_score, line_of(game) if against_spread else None)
+        home, away = side_results(game.home_score, game.away_score, lines.get(game.pk))
         if home == PickResult.WIN:
             whens.append(When(game_id=game.pk, team_id=game.home_team_id, then=win_points()))
         elif away == PickResult.WIN:
@@ -302,9 +407,9 @@ def ranked(rows: Iterable[StandingRow]) -> list[StandingRow]:
         return math.inf if row.tiebreak_distance is None else row.tiebreak_distance
 
     rows = list(rows)
-    by_live = sorted(rows, key=lambda r: (-r.projected_points, distance(r), r.username.lower()))
+    by_live = sorted(rows, key=lambda r: (-r.projected_points, distance(r), r.entry_name.lower()))
     assign_ranks(by_live, key=lambda r: (r.projected_points, distance(r)), attribute="live_rank")
-    rows.sort(key=lambda r: (-r.points, distance(r), r.username.lower()))
+    rows.sort(key=lambda r: (-r.points, distance(r), r.entry_name.lower()))
     assign_ranks(rows, key=lambda r: (r.points, distance(r)), attribute="rank")
     return rows
 
@@ -317,3 +422,57 @@ def assign_ranks(rows: list[StandingRow], *, key, attribute: str) -> None:
             rank = position
             previous = current
         setattr(row, attribute, rank)
+
+
+# --------------------------------------------------------------------------- survivor
+
+
+def survivor_standings(league: PickemLeague, week: Week | None, *, now: datetime | None = None) -> Standings:
+    """Alive first, then more lives left, then the later fall; the season's winners are the last survivors,
+    a week's are the entries that came through it (or, when none did, all who fell in it)."""
+    now = now or timezone.now()
+    table = survivor_table(league, now=now)
+    rows = []
+    for state in table.entries.values():
+        row = StandingRow(
+            entry_id=state.entry_id,
+            username=state.username,
+            entry_name=state.entry_name,
+            points=state.weeks_survived,
+            wins=sum(1 for pick in state.picks.values() if pick.result == PickResult.WIN),
+            losses=sum(1 for pick in state.picks.values() if pick.result == PickResult.LOSS),
+            pushes=sum(1 for pick in state.picks.values() if pick.result == PickResult.PUSH),
+            alive=state.alive,
+            lives_left=state.lives_left,
+            teams_used=list(state.teams_used),
+            fell_in=state.fell_in,
+        )
+        if week is not None and week in state.picks:
+            pick = state.picks[week]
+            result = "" if pick.result == PickResult.PENDING else f" ({PickResult(pick.result).label.lower()})"
+            row.week_pick, row.week_pick_locked = f"{pick.team}{result}", pick.locked(now)
+        rows.append(row)
+
+    rows.sort(key=lambda r: ([-part for part in survivor_strength(r)], r.entry_name.lower()))
+    assign_ranks(rows, key=survivor_strength, attribute="rank")
+    for row in rows:
+        row.live_rank = row.rank
+    if week is None:
+        return Standings(league=league, week=None, rows=rows, complete=table.complete, winner_ids=table.winners or None)
+    games = list(week_games(league, week))
+    decided, came_through = week_outcome(table, week)
+    return Standings(
+        league=league,
+        week=week,
+        rows=rows,
+        games=games,
+        live_games=sum(1 for g in games if is_live_with_score(g)),
+        complete=decided,
+        winner_ids=came_through,
+    )
+
+
+def survivor_strength(row: StandingRow) -> tuple[int, ...]:
+    """Higher is better: alive, lives left, the week fallen in (never fallen: best), weeks survived."""
+    fell = (row.fell_in.season_type, row.fell_in.number) if row.fell_in else (99, 99)
+    return (int(bool(row.alive)), row.lives_left or 0, *fell, row.points)

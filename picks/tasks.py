@@ -13,9 +13,30 @@ def grade_games(game_ids: list[int]) -> list[int]:
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def picks_housekeeping() -> dict:
-    """Freeze the line of games that just locked; grade any settled game a lost message left behind."""
-    from .grading import freeze_lines_at_lock, grade_missed_games
+    """Freeze the line of games that just locked and publish the weekly lines that are due; make the
+    picks the missed-picks rules make; grade any settled game a lost message left behind."""
+    from django.utils import timezone
+
+    from .grading import (
+        auto_pick_locked_games,
+        freeze_lines_at_lock,
+        grade_missed_games,
+        void_picks_moved_out_of_their_week,
+    )
+    from .lines import publish_weekly_lines
+    from .survivor import auto_pick_missed_weeks
 
     frozen = freeze_lines_at_lock()
+    published = publish_weekly_lines(now=timezone.now())
+    auto_picks = auto_pick_locked_games()
+    survivor_auto_picks = auto_pick_missed_weeks(now=timezone.now())
+    moved = void_picks_moved_out_of_their_week(now=timezone.now())
     graded = grade_missed_games()
-    return {"lines_frozen": frozen, "games_graded": [r.game_id for r in graded if r.picks_graded]}
+    return {
+        "lines_frozen": frozen,
+        "weekly_lines_published": published,
+        "auto_picks": auto_picks,
+        "kept_picks_voided": moved,
+        "survivor_auto_picks": survivor_auto_picks,
+        "games_graded": [r.game_id for r in graded if r.picks_graded],
+    }

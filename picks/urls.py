@@ -27,6 +27,8 @@ page_patterns = [
     path("leagues/<id:league_id>/settings/invite/", views.invite_reset, name="invite_reset"),
     path("leagues/<id:league_id>/members/<id:entry_id>/remove/", views.member_remove, name="member_remove"),
     path("leagues/<id:league_id>/audit/", views.league_audit, name="league_audit"),
+    path("leagues/<id:league_id>/entries/new/", views.entry_add, name="entry_add"),
+    path("entries/<id:entry_id>/buy-back/", views.buy_back, name="buy_back"),
 ]
 
 api_patterns = [
@@ -34,7 +36,11 @@ api_patterns = [
     # The pages poll these two while games are on: an ETag lets an unchanged answer be a bodiless 304.
     path("entries/<id:entry_id>/games/", conditional_page(api.EntryGamesApi.as_view()), name="entry_games"),
     path("entries/<id:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
+    path("entries/<id:entry_id>/buy-back/", api.EntryBuyBackApi.as_view(), name="entry_buy_back"),
+    path("leagues/", api.LeagueCreateApi.as_view(), name="league_create"),
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
+    path("leagues/<id:league_id>/", api.LeagueSettingsApi.as_view(), name="league_settings"),
+    path("leagues/<id:league_id>/entries/", api.LeagueEntriesApi.as_view(), name="league_entries"),
     path(
         "leagues/<id:league_id>/standings/",
         conditional_page(api.LeagueStandingsApi.as_view()),

@@ -25,7 +25,9 @@ from .forms import (
     LeagueForm,
     LeagueSettingsForm,
     SignupForm,
+    SurvivorPickForm,
     WeekPicksForm,
+    survivor_value,
     team_field,
     weight_field,
 )
@@ -37,6 +39,7 @@ from .selectors import (
     league_weeks,
     pick_status,
     picks_grid,
+    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
@@ -111,8 +114,12 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     entries = user_entries(request.user)
     if not entries:
         return page(request, "picks/no_leagues.html", {"join_form": JoinForm()})
-    league_id = request.GET.get("league", "")
-    entry = next((e for e in entries if str(e.league_id) == league_id), entries[0])
+    entry_id, league_id = request.GET.get("entry", ""), request.GET.get("league", "")
+    entry = (
+        next((e for e in entries if str(e.pk) == entry_id), None)
+        or next((e for e in entries if str(e.league_id) == league_id), None)
+        or entries[0]
+    )
     week, week_error = chosen_week(request, entry.league, now)
     if week_error:
         messages.error(request, week_error)
@@ -120,7 +127,8 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     if week is None:
         return page(request, "picks/my_picks.html", context)
     board = week_board(entry, week, now=now)
-    form = WeekPicksForm(board, request.POST or None)
+    form_class = SurvivorPickForm if entry.league.is_survivor else WeekPicksForm
+    form = form_class(board, request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -139,7 +147,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, saved_message(result))
-                return redirect(f"{reverse('picks:my_picks')}?league={entry.league_id}&week={week.slug}")
+                return redirect(f"{reverse('picks:my_picks')}?entry={entry.pk}&week={week.slug}")
         else:
             messages.error(request, "Nothing was saved: see the messages by the games below.")
             status = 400
@@ -147,6 +155,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         board=board,
         form=form,
         rows=board_rows(board, form),
+        survivor=survivor_context(board, form) if entry.league.is_survivor else None,
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
         # Every game (and the tiebreaker) locked: nothing the button could save.
         can_save=any(not field.disabled for field in form.fields.values()),
@@ -181,7 +190,28 @@ def saved_message(result: services.SubmitResult) -> str:
     return (", ".join(parts) + ".").capitalize()
 
 
-def board_rows(board, form: WeekPicksForm) -> list[dict]:
+def survivor_context(board, form: SurvivorPickForm) -> dict:
+    """The week's choices for the survivor page: every team of every game, with why it cannot be picked."""
+    from .survivor import entry_state
+
+    state = entry_state(board.entry)
+    chosen = form["team"].value() or ""
+    games = []
+    for row in board.rows:
+        teams = []
+        for side, team in (("away", row.game.away_team), ("home", row.game.home_team)):
+            value = survivor_value(row.game.pk, team.pk)
+            why_not = ""
+            if not row.pickable:
+                why_not = "locked"
+            elif team.pk in board.used_team_ids:
+                why_not = "used"
+            teams.append({"team": team, "side": side, "value": value, "why_not": why_not, "checked": value == chosen})
+        games.append({"row": row, "game": row.game, "teams": teams})
+    return {"games": games, "state": state, "pick": board.survivor_pick}
+
+
+def board_rows(board, form) -> list[dict]:
     against_spread = board.entry.league.against_spread
     rows = []
     for row in board.rows:
@@ -191,11 +221,12 @@ def board_rows(board, form: WeekPicksForm) -> list[dict]:
             {
                 "row": row,
                 "game": row.game,
-                "team_field": form[team_field(pk)],
+                "team_field": form[team_field(pk)] if team_field(pk) in form.fields else None,
                 "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
                 "status_code": code,
                 "status": words,
                 "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
+                "straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
             }
         )
     return rows
@@ -208,14 +239,14 @@ def line_text(line, game) -> str:
     if line == 0:
         return "Even (pick)"
     favourite = game.home_team if line < 0 else game.away_team
-    return f"{favourite.abbreviation} -{abs(line):g}"
+    return f"{favourite.abbreviation} -{abs(float(line)):g}"
 
 
 # --------------------------------------------------------------------------- leagues
 
 
-def member_entry(league: PickemLeague, user) -> Entry | None:
-    return Entry.objects.filter(league=league, user=user, removed_at=None).first()
+def member_entries(league: PickemLeague, user) -> list[Entry]:
+    return list(Entry.objects.filter(league=league, user=user, removed_at=None).order_by("pk"))
 
 
 def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
@@ -226,9 +257,10 @@ def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
 def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
-    entry = member_entry(league, request.user)
-    if entry is None:
+    my_entries = member_entries(league, request.user)
+    if not my_entries:
         return not_a_member(request, league)
+    entry = my_entries[0]
     view = "season" if request.GET.get("view") == "season" else "week"
     week, week_error = chosen_week(request, league, now)
     if week_error:
@@ -244,7 +276,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
     grid = None
     if week is not None and not season:
-        members = [(row.entry_id, row.username) for row in standings_page.object_list]
+        members = [(row.entry_id, row.username, row.entry_name) for row in standings_page.object_list]
         grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now, games=standings.games)
     context = {
         "league": league,
@@ -256,12 +288,40 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         **week_context(league, week, weeks),
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
+        "my_entry_ids": {e.pk for e in my_entries},
+        "my_entries": my_entries,
+        "can_add_entry": len(my_entries) < league.entries_per_member,
+        "buyback_entries": buyback_entries(league, my_entries, standings, now),
         "grid": grid,
         "refresh_seconds": refresh_seconds(),
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
+
+
+def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, now) -> list[Entry]:
+    """My eliminated entries that may still buy back in (survivor, before the buy-back week is over)."""
+    if not league.is_survivor or league.survivor_buyback_until_week is None:
+        return []
+    week = current_week(league, now)
+    if week is None or week.season_type != 2 or week.number > league.survivor_buyback_until_week:
+        return []
+    out = {row.entry_id for row in standings.rows if row.alive is False}
+    return [e for e in my_entries if e.pk in out and e.buybacks == 0]
+
+
+@login_required
+@require_POST
+def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
+    try:
+        services.entry_buy_back(entry=entry, user=request.user)
+    except services.PickemError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{entry.name} is back in with one life.")
+    return redirect("picks:league", league_id=entry.league_id)
 
 
 def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
@@ -286,9 +346,9 @@ def league_create(request: HttpRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            league = services.league_create(commissioner=request.user, **form.cleaned_data)
+            league = services.league_create(commissioner=request.user, **form.service_arguments())
         except services.PickemError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
             return redirect("picks:league", league_id=league.pk)
@@ -303,24 +363,26 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     if league.commissioner_id != request.user.pk:
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     rules_locked = services.league_started(league, now=now)
-    initial = {"name": league.name, "scoring": league.scoring, "against_spread": league.against_spread}
+    initial = {"name": league.name, **services.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 changed = services.league_update_settings(
-                    league=league, user=request.user, now=now, **form.cleaned_data
+                    league=league, user=request.user, now=now, **form.service_arguments()
                 )
             except services.PickemError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
             else:
                 messages.success(request, "Settings saved." if changed else "No changes to save.")
                 return redirect("picks:league_settings", league_id=league.pk)
         else:
             status = 400
-    members = Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username")
+    members = (
+        Entry.objects.filter(league=league).select_related("user").order_by("removed_at", "user__username", "name")
+    )
     context = {
         "league": league,
         "form": form,
@@ -371,6 +433,19 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
     return page(request, "picks/audit.html", context)
+
+
+@login_required
+@require_POST
+def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    try:
+        entry = services.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
+    except services.PickemError as exc:
+        messages.error(request, exc.message)
+        return redirect("picks:league", league_id=league.pk)
+    messages.success(request, f"Entry {entry.name} added: make its picks.")
+    return redirect(f"{reverse('picks:my_picks')}?entry={entry.pk}")
 
 
 # --------------------------------------------------------------------------- joining

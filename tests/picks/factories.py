@@ -111,7 +111,7 @@ def make_league(
 
 
 def entry_of(league: PickemLeague, user) -> Entry:
-    entry, _ = Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": NOW})
+    entry, _ = Entry.objects.get_or_create(league=league, user=user, defaults={"joined_at": NOW, "name": user.username})
     return entry
 
 

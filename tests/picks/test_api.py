@@ -258,7 +258,11 @@ def test_the_api_schema_documents_every_pickem_endpoint():
         "/api/picks/entries/",
         "/api/picks/entries/{entry_id}/games/",
         "/api/picks/entries/{entry_id}/picks/",
+        "/api/picks/entries/{entry_id}/buy-back/",
+        "/api/picks/leagues/",
         "/api/picks/leagues/join/",
+        "/api/picks/leagues/{league_id}/",
+        "/api/picks/leagues/{league_id}/entries/",
         "/api/picks/leagues/{league_id}/standings/",
         "/api/picks/leagues/{league_id}/picks/",
     }

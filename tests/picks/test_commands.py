@@ -29,13 +29,15 @@ def test_seed_makes_a_league_per_espn_league_and_season_with_members_and_picks()
 
     result = seed_demo_league(now=NOW)
 
-    assert sorted(d.league.espn_league for d in result.leagues) == [
-        EspnLeague.COLLEGE_FOOTBALL,
-        EspnLeague.NFL,
-    ]
+    pickem = [d for d in result.leagues if not d.league.is_survivor]
+    assert sorted(d.league.espn_league for d in pickem) == [EspnLeague.COLLEGE_FOOTBALL, EspnLeague.NFL]
     assert set(Entry.objects.values_list("user__username", flat=True)) == set(DEMO_MEMBERS)
-    assert Pick.objects.count() == len(DEMO_MEMBERS) * 3
-    assert WeeklyTiebreaker.objects.count() == len(DEMO_MEMBERS) * 2
+    # demo_ann has a second entry in the first league (college football: one game today)
+    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == len(DEMO_MEMBERS) * 3 + 1
+    assert Entry.objects.filter(name="demo_ann · long shots").exists()
+    survivor = next(d.league for d in result.leagues if d.league.is_survivor)
+    assert Pick.objects.filter(entry__league=survivor).count() == len(DEMO_MEMBERS)  # one team a member
+    assert WeeklyTiebreaker.objects.count() == len(DEMO_MEMBERS) * 2 + 1  # and the second entry, its one week
     nfl = PickemLeague.objects.get(espn_league=EspnLeague.NFL)
     weights = Pick.objects.filter(entry__league=nfl).values_list("confidence", flat=True)
     if nfl.uses_confidence:
@@ -45,7 +47,7 @@ def test_seed_makes_a_league_per_espn_league_and_season_with_members_and_picks()
 def test_seed_is_idempotent_and_never_overwrites_a_members_pick():
     games = todays_games()
     seed_demo_league(now=NOW)
-    pick = Pick.objects.filter(entry__user__username="demo_bob", game=games[0]).get()
+    pick = Pick.objects.filter(entry__name="demo_bob", game=games[0], entry__league__pool_type="pickem").get()
     Pick.objects.filter(pk=pick.pk).update(
         team=games[0].away_team if pick.team_id == games[0].home_team_id else games[0].home_team
     )
@@ -53,9 +55,9 @@ def test_seed_is_idempotent_and_never_overwrites_a_members_pick():
 
     again = seed_demo_league(now=NOW + timedelta(minutes=5))
 
-    assert [d.created for d in again.leagues] == [False, False]
+    assert [d.created for d in again.leagues] == [False, False, False]
     assert sorted(Pick.objects.values_list("pk", "team_id", "confidence")) == before
-    assert PickemLeague.objects.count() == 2
+    assert PickemLeague.objects.count() == 3
 
 
 def test_seed_grades_games_already_over():

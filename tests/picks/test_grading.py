@@ -235,7 +235,9 @@ def many_picks(game, count: int) -> None:
         )
         for i in range(count // 50 + 2)
     ]
-    entries = Entry.objects.bulk_create([Entry(league=leagues[i % len(leagues)], user=u) for i, u in enumerate(users)])
+    entries = Entry.objects.bulk_create(
+        [Entry(league=leagues[i % len(leagues)], user=u, name=u.username) for i, u in enumerate(users)]
+    )
     Pick.objects.bulk_create(
         Pick(
             entry=entry,

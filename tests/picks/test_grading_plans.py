@@ -50,8 +50,8 @@ def load_picks(game) -> None:
     entry, pick, user = Entry._meta.db_table, Pick._meta.db_table, get_user_model()._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {entry} (league_id, user_id, joined_at) "  # noqa: S608 - table names from the models
-            f"SELECT l.id, u.id, now() FROM {PickemLeague._meta.db_table} l CROSS JOIN {user} u "
+            f"INSERT INTO {entry} (league_id, user_id, name, joined_at) "  # noqa: S608 - table names from the models
+            f"SELECT l.id, u.id, u.username, now() FROM {PickemLeague._meta.db_table} l CROSS JOIN {user} u "
             "WHERE u.id = ANY(%s)",
             [[u.pk for u in users]],
         )

@@ -157,7 +157,11 @@ def test_the_replay_ends_with_correctly_graded_picks_for_the_seeded_demo_league(
         poll_at(clock, start + timedelta(seconds=10))  # before the first kickoff: six games scheduled
     seeded = seed_demo_league(now=start + timedelta(seconds=20))
     assert len(seeded.leagues) >= 2
-    assert Pick.objects.count() == 4 * 6  # four demo members, six games
+    # Four demo members, six games; demo_ann's second entry picks the first league's games; the survivor
+    # pool takes one team a member.
+    first_league = seeded.leagues[0]
+    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == 4 * 6 + len(first_league.games)
+    assert Pick.objects.filter(entry__league__pool_type="survivor").count() == 4
     lines_before_kickoff = dict(Game.objects.values_list("pk", "spread"))
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -228,7 +228,12 @@ def test_rules_are_locked_once_the_season_started(client, ann, games):
     league = make_league(ann)
     page = text(client.get(f"/picks/leagues/{league.pk}/settings/"))
     assert "the scoring rules stay as they are" in page
-    client.post(f"/picks/leagues/{league.pk}/settings/", {"name": "New name", "scoring": "confidence"})
+    # A browser sends no disabled field: renaming still works.
+    assert client.post(f"/picks/leagues/{league.pk}/settings/", {"name": "New name"}).status_code == 302
+    # A request that sends a changed rule anyway is refused, naming the rule, and changes nothing.
+    response = client.post(f"/picks/leagues/{league.pk}/settings/", {"name": "Other", "scoring": "confidence"})
+    assert response.status_code == 400
+    assert "“Scoring” can no longer change" in text(response)
     league.refresh_from_db()
     assert (league.name, league.scoring) == ("New name", "straight_up")
 

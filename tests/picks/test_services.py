@@ -15,7 +15,6 @@ from picks.services import (
     PickInput,
     PicksRejected,
     TiebreakerInput,
-    TooLate,
     submit_picks,
 )
 from picks.weeks import Week
@@ -257,9 +256,9 @@ def test_settings_change_before_the_season_but_not_after():
         league=league, user=league.commissioner, scoring=ScoringMode.CONFIDENCE, against_spread=True, now=NOW
     )
     assert sorted(changed) == ["against_spread", "scoring"]
-    with pytest.raises(TooLate) as caught:
+    with pytest.raises(PickemError) as caught:
         services.league_update_settings(league=league, user=league.commissioner, against_spread=False, now=game.kickoff)
-    assert caught.value.status == 409
+    assert (caught.value.status, caught.value.field) == (400, "against_spread")
     assert services.league_update_settings(league=league, user=league.commissioner, name="Renamed", now=game.kickoff)
     league.refresh_from_db()
     assert (league.name, league.against_spread) == ("Renamed", True)

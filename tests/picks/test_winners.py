@@ -135,7 +135,7 @@ def test_the_api_and_the_league_page_declare_the_winner(client):
         season = client.get(f"/api/picks/leagues/{league.pk}/standings/?view=season").json()
 
     assert body["week_complete"] is True and body["season_complete"] is None
-    assert body["winners"] == [{"entry_id": ann.pk, "username": "ann", "points": 1}]
+    assert body["winners"] == [{"entry_id": ann.pk, "entry_name": "ann", "username": "ann", "points": 1}]
     assert "Week 1 winner:</strong> ann (1 point)" in page
     assert (season["week_complete"], season["season_complete"], season["winners"]) == (None, False, [])
 
@@ -165,4 +165,9 @@ def test_the_schema_documents_when_a_week_or_season_is_decided_and_who_won():
 
     assert standings["week_complete"]["type"] == standings["season_complete"]["type"] == "boolean"
     assert standings["winners"]["items"]["$ref"].endswith("/PickemLeagueStandingsOutputWinner")
-    assert set(schemas["PickemLeagueStandingsOutputWinner"]["properties"]) == {"entry_id", "username", "points"}
+    assert set(schemas["PickemLeagueStandingsOutputWinner"]["properties"]) == {
+        "entry_id",
+        "entry_name",
+        "username",
+        "points",
+    }

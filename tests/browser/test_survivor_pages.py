@@ -1,0 +1,60 @@
+"""A survivor pool in a real headless Chromium: pick a team, see it saved, used teams greyed, the standings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from picks import services
+from picks.grading import grade_game
+from tests.picks.factories import PASSWORD, entry_of, make_game, make_pick, make_user, set_result
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_a_member_plays_a_survivor_week_in_the_browser(live_server, browser_page, screenshot):
+    now = timezone.now()
+    ann_user = make_user("ann")
+    league = services.league_create(
+        commissioner=ann_user, name="Last one standing", espn_league="football/nfl", season_year=2025,
+        pool_type="survivor", survivor_lives=2, now=now - timedelta(days=30),
+    )  # fmt: skip
+    ann = entry_of(league, ann_user)
+    bob = entry_of(league, make_user("bob"))
+    played = make_game(home="KC", away="BAL", week=1, kickoff=now - timedelta(days=3))
+    make_pick(ann, played, "home"), make_pick(bob, played, "away")
+    set_result(played, home_score=27, away_score=20)
+    grade_game(played.pk, now=now)
+    kc_game = make_game(home="DEN", away="KC", week=2, kickoff=now + timedelta(days=2), spread="3")
+    make_game(home="PHI", away="DAL", week=2, kickoff=now + timedelta(days=2, hours=3), spread="-7")
+    page = browser_page
+
+    log_in(page, live_server.url, "ann")
+    page.goto(f"{live_server.url}/picks/?entry={ann.pk}&week=regular-2")
+    expect(page.locator(".survivor-status")).to_contain_text("ann is alive · 2 lives left")
+    kc = page.locator(f"#team-{kc_game.pk}-{kc_game.away_team_id}")
+    expect(kc).to_be_disabled()  # KC was used in week 1
+    expect(page.locator(f"#game-{kc_game.pk}")).to_contain_text("used")
+    page.get_by_label("PHI team").check()
+    page.get_by_role("button", name="Save pick").click()
+    expect(page.locator(".survivor-form legend")).to_contain_text("(your pick: PHI team)")
+    screenshot(page, "survivor-pick")
+
+    page.goto(f"{live_server.url}/picks/leagues/{league.pk}/?view=season")
+    table = page.locator("table.survivor-standings")
+    expect(table.locator("tr", has_text="bob")).to_contain_text("1")  # one life left after BAL lost
+    expect(table.locator("tr", has_text="ann")).to_contain_text("Alive")
+    expect(table.locator("tr", has_text="ann")).to_contain_text("KC")
+    expect(table.locator("tr", has_text="ann")).not_to_contain_text("PHI")  # not locked yet: hidden from others
+    assert page.js_errors == []
+    screenshot(page, "survivor-standings")

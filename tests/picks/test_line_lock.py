@@ -1,0 +1,148 @@
+"""Against the spread: the line locked at a weekly publication time (US Eastern) or at kickoff; the summary's
+`pickcenter` line where the scoreboard has none; a game with no line by lock graded straight up and marked so."""
+
+import itertools
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from espn.snapshots import Phase
+from picks.grading import freeze_lines_at_lock, grade_game
+from picks.lines import publication_moment, publish_weekly_lines
+from picks.models import GameLine, Pick, PickResult, PublishedLine
+from picks.standings import week_standings
+from picks.weeks import Week
+from tests.espn_fixtures import load_fixture
+
+from .factories import entry_of, make_game, make_league, make_pick, make_user, set_result
+
+pytestmark = pytest.mark.django_db
+GB_AT_CLE = "401772842"  # 2025 week 3; its summary's pickcenter: GB -7.5 (CLE +7.5)
+THURSDAY_KICKOFF = datetime(2025, 9, 5, 0, 20, tzinfo=UTC)  # Thursday 20:20 US Eastern (EDT)
+TUESDAY_NOON = datetime(2025, 9, 2, 16, 0, tzinfo=UTC)  # Tuesday 12:00 EDT
+
+
+_commissioners = itertools.count()
+
+
+def weekly_league(**rules):
+    league = make_league(make_user(f"commissioner{next(_commissioners)}"), against_spread=True)
+    league.line_lock = "weekly"
+    for name, value in rules.items():
+        setattr(league, name, value)
+    league.save()
+    return league
+
+
+def test_the_publication_moment_is_the_last_one_before_the_weeks_first_kickoff():
+    assert publication_moment(THURSDAY_KICKOFF, weekday=1, at=time(12, 0)) == TUESDAY_NOON
+    # A week opening on a Tuesday morning publishes the Tuesday before; US Eastern in winter is UTC-5.
+    tuesday_morning = datetime(2025, 12, 9, 14, 0, tzinfo=UTC)  # 09:00 EST
+    assert publication_moment(tuesday_morning, weekday=1, at=time(12, 0)) == datetime(2025, 12, 2, 17, 0, tzinfo=UTC)
+    assert publication_moment(THURSDAY_KICKOFF, weekday=3, at=time(9, 30)) == datetime(2025, 9, 4, 13, 30, tzinfo=UTC)
+
+
+def test_a_weekly_league_grades_on_the_tuesday_line_a_kickoff_league_on_the_kickoff_line(client):
+    game = make_game(kickoff=THURSDAY_KICKOFF, spread="-3")
+    weekly, at_kickoff = weekly_league(), make_league(against_spread=True)
+    ann_user = make_user("ann")
+    ann, bob = entry_of(weekly, ann_user), entry_of(at_kickoff, make_user("bob"))
+    make_pick(ann, game, "home"), make_pick(bob, game, "home")
+
+    assert publish_weekly_lines(now=TUESDAY_NOON - timedelta(minutes=1)) == 0
+    assert publish_weekly_lines(now=TUESDAY_NOON) == 1
+    assert publish_weekly_lines(now=TUESDAY_NOON + timedelta(hours=1)) == 0  # once
+    game.spread = Decimal("-7")  # the line moves after Tuesday
+    game.save(update_fields=["spread"])
+
+    client.force_login(ann_user)
+    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
+        page = client.get(f"/picks/?entry={ann.pk}").content.decode()
+        api = APIClient()
+        api.force_authenticate(ann_user)
+        row = api.get(f"/api/picks/entries/{ann.pk}/games/").json()["games"][0]
+    assert "Line: HOM -3 (locked Tuesday 12:00 US Eastern)" in page
+    assert (row["line"], row["line_locked"]) == (-3.0, True)
+
+    freeze_lines_at_lock(now=THURSDAY_KICKOFF + timedelta(minutes=5))
+    set_result(game, home_score=24, away_score=19)  # home by 5: covers -3, not -7
+    grade_game(game.pk, now=THURSDAY_KICKOFF + timedelta(hours=4))
+    assert Pick.objects.get(entry=ann).result == PickResult.WIN
+    assert Pick.objects.get(entry=ann).line_at_lock == Decimal("-3")
+    assert Pick.objects.get(entry=bob).result == PickResult.LOSS
+
+
+def test_grading_weekly_lines_costs_no_query_per_pick():
+    def queries(members: int) -> int:
+        kickoff = THURSDAY_KICKOFF + timedelta(days=7 * members)
+        game = make_game(home=f"H{members}", away=f"A{members}", week=members, kickoff=kickoff, spread="-3")
+        weekly, other = weekly_league(), weekly_league(line_weekday=2)
+        for i in range(members):
+            make_pick(entry_of(weekly if i % 2 else other, make_user(f"m{members}-{i}")), game, "home")
+        publish_weekly_lines(now=kickoff - timedelta(hours=1))
+        set_result(game, home_score=20, away_score=10)
+        with CaptureQueriesContext(connection) as run:
+            grade_game(game.pk, now=kickoff + timedelta(hours=4))
+        return len(run)
+
+    assert queries(4) == queries(16)
+
+
+def test_the_summarys_pickcenter_line_when_the_scoreboard_has_none(fake_espn):
+    fake_espn.summaries[GB_AT_CLE] = load_fixture("nfl/summary-401772842-2025-wk03-GB-at-CLE-pre.json")
+    kickoff = datetime(2025, 9, 21, 17, 0, tzinfo=UTC)
+    game = make_game(home="CLE", away="GB", week=3, kickoff=kickoff, espn_id=GB_AT_CLE)
+    ann = entry_of(make_league(against_spread=True), make_user("ann"))
+    entry_of(weekly_league(), make_user("bob"))
+    make_pick(ann, game, "home")
+
+    assert publish_weekly_lines(now=kickoff - timedelta(days=3)) == 1
+    assert PublishedLine.objects.get(game=game).spread == Decimal("7.5")
+    freeze_lines_at_lock(now=kickoff + timedelta(minutes=1))
+    assert GameLine.objects.get(game=game).spread == Decimal("7.5")
+    set_result(game, home_score=17, away_score=20)  # CLE +7.5 covers a 3-point loss
+    grade_game(game.pk, now=kickoff + timedelta(hours=4))
+    assert Pick.objects.get(entry=ann).result == PickResult.WIN
+
+
+def test_no_line_by_lock_is_graded_straight_up_and_marked_so(fake_espn, client):
+    kickoff = datetime(2025, 9, 21, 17, 0, tzinfo=UTC)
+    game = make_game(home="NYG", away="KC", week=3, kickoff=kickoff)  # no odds, and its summary is a 404
+    ann_user = make_user("ann")
+    league = make_league(ann_user, against_spread=True)
+    ann = entry_of(league, ann_user)
+    make_pick(ann, game, "home")
+    freeze_lines_at_lock(now=kickoff + timedelta(minutes=1))
+    assert GameLine.objects.get(game=game).spread is None
+    set_result(game, home_score=20, away_score=17)
+    grade_game(game.pk, now=kickoff + timedelta(hours=4))
+    assert Pick.objects.get(entry=ann).result == PickResult.WIN
+
+    client.force_login(ann_user)
+    with time_machine.travel(kickoff + timedelta(hours=5), tick=False):
+        page = client.get(f"/picks/?entry={ann.pk}&week=regular-3").content.decode()
+        api = APIClient()
+        api.force_authenticate(ann_user)
+        row = api.get(f"/api/picks/entries/{ann.pk}/games/?week=regular-3").json()["games"][0]
+    assert "No line by lock: graded straight up" in page
+    assert row["graded_straight_up"] is True and row["phase"] == Phase.FINAL
+
+
+def test_the_live_projection_of_a_weekly_league_uses_its_published_line():
+    game = make_game(kickoff=THURSDAY_KICKOFF, spread="-7")
+    weekly = weekly_league()
+    ann = entry_of(weekly, make_user("ann"))
+    make_pick(ann, game, "home")
+    publish_weekly_lines(now=TUESDAY_NOON)  # home -7
+    game.spread = Decimal("-3")
+    game.save(update_fields=["spread"])
+    set_result(game, phase=Phase.LIVE, home_score=14, away_score=9)  # home by 5: covers -3, not -7
+    with time_machine.travel(THURSDAY_KICKOFF + timedelta(hours=1), tick=False):
+        freeze_lines_at_lock(now=THURSDAY_KICKOFF + timedelta(minutes=1))  # the kickoff line: -3
+        row = next(r for r in week_standings(weekly, Week(2, 1)).rows if r.entry_id == ann.pk)
+    assert row.live_points == 0
