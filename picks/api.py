@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
+from .chance import ChoiceError, WeekChances, week_chances
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickemLeague
 from .selectors import current_week, pick_status, picks_grid, user_entries, week_board
@@ -339,6 +340,13 @@ class LeagueStandingsApi(APIView):
             live_points = serializers.IntegerField(help_text="points picks on live games would add if they ended now")
             projected_points = serializers.IntegerField()
             live_rank = serializers.IntegerField()
+            chance_week = serializers.FloatField(
+                allow_null=True, help_text="week view: the chance (0-1) to win the week, from the games left"
+            )
+            chance_season = serializers.FloatField(
+                allow_null=True,
+                help_text="the chance (0-1) to win the season; only in the season's last week with games left",
+            )
 
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputTiebreak")
         class TiebreakSerializer(serializers.Serializer):
@@ -371,10 +379,13 @@ class LeagueStandingsApi(APIView):
             help_text="once complete: the members ranked first after the tiebreaker (several: co-winners); "
             "empty before",
         )
+        chance_method = serializers.CharField(
+            allow_null=True, help_text='"exact" (every outcome counted) or "sampled" (10,000 seeded samples)'
+        )
         rows = RowSerializer(many=True)
 
     @extend_schema(
-        summary="Standings for the week or the season, with the live projection",
+        summary="Standings for the week or the season, with the live projection and each member's chance to win",
         parameters=[WEEK_PARAM, OpenApiParameter("view", str, enum=["week", "season"])],
         responses={200: OutputSerializer, **ERRORS},
     )
@@ -388,22 +399,27 @@ class LeagueStandingsApi(APIView):
             return bad_request(str(exc))
         season = request.query_params.get("view") == "season" or week is None
         standings = season_standings(league) if season else week_standings(league, week)
-        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now())
+        chances = week_chances(league, week) if week is not None else None
+        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now(), chances=chances)
         return Response(self.OutputSerializer(body).data)
 
 
-def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
+def standings_data(standings: Standings, *, viewer_entry_id: int, now, chances: WeekChances | None = None) -> dict:
     league = standings.league
     reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     last = standings.tiebreak
+    chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
     rows = []
     for row in standings.rows:
         shown = reveal or row.entry_id == viewer_entry_id
+        chance = chance_of.get(row.entry_id)
         rows.append(
             {
                 **row.__dict__,
                 "tiebreak_guess": row.tiebreak_guess if shown else None,
                 "projected_points": row.projected_points,
+                "chance_week": chance.week if chance and standings.week else None,
+                "chance_season": chance.season if chance else None,
             }
         )
     return {
@@ -419,8 +435,103 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
         "winners": [
             {"entry_id": row.entry_id, "username": row.username, "points": row.points} for row in standings.winners
         ],
+        "chance_method": chances.method if chances else None,
         "rows": rows,
     }
+
+
+class LeagueWhatIfApi(APIView):
+    """The standings that would follow chosen outcomes of the week's games not yet final, and the chances then."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemWhatIfInput")
+    class InputSerializer(serializers.Serializer):
+        week = serializers.CharField(required=False, help_text="e.g. regular-3; default: the current week")
+        outcomes = serializers.DictField(
+            child=serializers.CharField(),
+            help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
+        )
+
+    @extend_schema_serializer(component_name="PickemWhatIfOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemWhatIfOutputGame")
+        class GameSerializer(serializers.Serializer):
+            game_id = serializers.IntegerField()
+            name = serializers.CharField()
+            home = serializers.CharField()
+            away = serializers.CharField()
+            chosen = serializers.CharField(allow_null=True)
+            home_pick_wins = serializers.FloatField(help_text="the chance a pick on the home side wins")
+
+        @extend_schema_serializer(component_name="PickemWhatIfOutputRow")
+        class RowSerializer(serializers.Serializer):
+            rank = serializers.IntegerField()
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            points = serializers.IntegerField(help_text="points already certain plus what the chosen outcomes add")
+            chance_week = serializers.FloatField()
+            chance_season = serializers.FloatField(allow_null=True)
+
+        week = WeekSerializer()
+        chance_method = serializers.CharField()
+        games = GameSerializer(many=True, help_text="the week's games not yet final")
+        rows = RowSerializer(many=True)
+
+    @extend_schema(
+        summary="What if: standings and chances after chosen outcomes of games not yet final",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, league_id: int) -> Response:
+        try:
+            league, _ = member_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        given = self.InputSerializer(data=request.data)
+        if not given.is_valid():
+            return bad_request("Invalid input.", given.errors)
+        slug = given.validated_data.get("week", "")
+        try:
+            week = Week.parse(slug) if slug else current_week(league, timezone.now())
+        except ValueError as exc:
+            return bad_request(str(exc), {"week": [str(exc)]})
+        if week is None:
+            return bad_request("This league has no games yet.", {"week": ["no week to look at"]})
+        try:
+            chances = week_chances(league, week, chosen=given.validated_data["outcomes"])
+        except ChoiceError as exc:
+            return bad_request(str(exc), {exc.field: [str(exc)]})
+        return Response(self.OutputSerializer(what_if_data(league, chances)).data)
+
+
+def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
+    rows, rank, previous = [], 0, None
+    for position, row in enumerate(chances.rows, start=1):
+        if row.if_chosen != previous:
+            rank, previous = position, row.if_chosen
+        rows.append(
+            {
+                "rank": rank,
+                "entry_id": row.entry_id,
+                "username": row.username,
+                "points": row.if_chosen,
+                "chance_week": row.week,
+                "chance_season": row.season,
+            }
+        )
+    games = [
+        {
+            "game_id": game.pk,
+            "name": str(game),
+            "home": game.home_team.abbreviation,
+            "away": game.away_team.abbreviation,
+            "chosen": chances.chosen.get(game.pk),
+            "home_pick_wins": chances.home_pick_wins[game.pk],
+        }
+        for game in chances.open_games
+    ]
+    return {"week": week_data(chances.week, league), "chance_method": chances.method, "games": games, "rows": rows}
 
 
 class LeaguePicksApi(APIView):

@@ -35,6 +35,7 @@ api_patterns = [
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
     path("leagues/<int:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
     path("leagues/<int:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
+    path("leagues/<int:league_id>/what-if/", api.LeagueWhatIfApi.as_view(), name="league_what_if"),
 ]
 
 urlpatterns = [
