@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from espn.snapshots import Phase
 
 from . import services
+from .chance import AWAY, HOME, ChoiceError, week_chances
 from .forms import (
     JoinForm,
     LeagueForm,
@@ -233,6 +234,14 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
+    chances = week_chances(league, week) if week is not None else None
+    what_if = what_if_chances(request, league, week, chances) if chances and not season else None
+    if chances:
+        chance_of = {row.entry_id: row for row in chances.rows}
+        for row in standings_page.object_list:
+            found = chance_of.get(row.entry_id)
+            row.chance_week = found.week if found and not season else None
+            row.chance_season = found.season if found else None
     grid = None
     if week is not None and not season:
         members = [(row.entry_id, row.username) for row in standings_page.object_list]
@@ -248,10 +257,36 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
         "grid": grid,
+        "chances": chances,
+        "what_if": what_if,
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
+
+
+def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chances) -> dict:
+    """The "what if" form's games, and (when outcomes were chosen: the page without JavaScript) the result."""
+    chosen = {
+        key.removeprefix("outcome-"): value
+        for key, value in request.GET.items()
+        if key.startswith("outcome-") and value in (HOME, AWAY)
+    }
+    result, error = None, ""
+    try:
+        result = week_chances(league, week, chosen=chosen) if chosen else None
+    except ChoiceError as exc:
+        error = str(exc)
+    games = [
+        {
+            "game": game,
+            "chosen": chosen.get(str(game.pk), ""),
+            "home_pct": round(100 * chances.home_pick_wins[game.pk]),
+            "away_pct": 100 - round(100 * chances.home_pick_wins[game.pk]),
+        }
+        for game in chances.open_games
+    ]
+    return {"games": games, "result": result, "error": error}
 
 
 def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
