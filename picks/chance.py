@@ -36,6 +36,8 @@ from statistics import NormalDist
 
 import numpy as np
 import orjson
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 
 from espn.snapshots import Phase
 from games.models import EspnLeague, Game
@@ -154,37 +156,80 @@ class ChanceProblem:
 
 def win_chances(problem: ChanceProblem, *, samples: int = SAMPLES, seed: int = SEED) -> tuple[np.ndarray, str]:
     """Each member's chance to finish first, and how it was counted ("exact" or "sampled")."""
-    members, games = problem.gain_home.shape if problem.gain_home.ndim == 2 else (len(problem.base), 0)
+    [chances], method = win_chances_together([problem], samples=samples, seed=seed)
+    return chances, method
+
+
+def win_chances_together(
+    problems: Sequence[ChanceProblem], *, samples: int = SAMPLES, seed: int = SEED
+) -> tuple[list[np.ndarray], str]:
+    """`win_chances` of several standings over the same open games (the week's and the season's):
+    they share the outcomes counted (and the tiebreaker's open total), so the work is done once.
+    Every problem must have the same gains and p_home; their base, guesses, offsets, total may differ."""
+    first = problems[0]
+    members = len(first.base)
+    games = first.gain_home.shape[1] if first.gain_home.ndim == 2 else 0
     if members == 0:
-        return np.zeros(0), "exact"
-    base = problem.base.astype(np.float64) + problem.gain_away.sum(axis=1)
-    swing = (problem.gain_home - problem.gain_away).astype(np.float32).T  # (k, m)
-    offsets = np.zeros(members) if problem.offsets is None else problem.offsets.astype(np.float64)
-    guesses = problem.guesses.astype(np.float64)
-    total = problem.total
-    total_points = 1 if total is None or total.sd is None else TOTAL_QUANTILES
-    p_home = np.clip(problem.p_home.astype(np.float64), 0.0, 1.0)
-    chances = np.zeros(members)
-    if (2**games) * total_points <= EXACT_ROWS:
+        return [np.zeros(0) for _ in problems], "exact"
+    open_total = next((p.total for p in problems if p.total is not None and p.total.sd is not None), None)
+    total_points = TOTAL_QUANTILES if open_total else 1
+    exact = (2**games) * total_points <= EXACT_ROWS
+    # Members who cannot catch the best sure score even if every open game goes their way never win:
+    # they are left out of the counting (their chance is exactly 0).
+    sure = np.minimum(first.gain_home, first.gain_away).sum(axis=1)
+    best = np.maximum(first.gain_home, first.gain_away).sum(axis=1)
+    contenders = [np.flatnonzero(p.base + best >= (p.base + sure).max()) for p in problems]
+    union = np.unique(np.concatenate(contenders))
+    swing = np.ascontiguousarray((first.gain_home - first.gain_away)[union].astype(np.float32).T)  # (k, m)
+    away_points = first.gain_away.sum(axis=1)
+    prepared = []
+    for problem, chosen in zip(problems, contenders, strict=True):
+        offsets = np.zeros(members) if problem.offsets is None else problem.offsets.astype(np.float64)
+        ties = TieBreak(guesses=problem.guesses.astype(np.float64)[chosen], offsets=offsets[chosen])
+        base = (problem.base + away_points)[chosen].astype(np.float32)
+        prepared.append((np.searchsorted(union, chosen), base, ties, problem.total))
+    found = [np.zeros(len(chosen)) for chosen in contenders]
+    p_home = np.clip(first.p_home.astype(np.float64), 0.0, 1.0)
+
+    def count(outcomes: np.ndarray, weights: np.ndarray, open_totals: np.ndarray) -> None:
+        swung = outcomes @ swing
+        for n, (columns, base, ties, total) in enumerate(prepared):
+            if total is None:
+                totals = np.full((len(weights), 1), np.nan)
+            elif total.sd is None:
+                totals = np.full((len(weights), 1), total.mean)
+            else:
+                totals = open_totals
+            everyone = len(columns) == swung.shape[1]  # then `columns` is 0..m-1: no copy
+            found[n] += accumulate(
+                base, swung if everyone else np.ascontiguousarray(swung[:, columns]), weights, totals, ties
+            )
+
+    if exact:
         outcomes = ((np.arange(2**games)[:, None] >> np.arange(games)[None, :]) & 1).astype(np.float32)
         weights = np.prod(np.where(outcomes == 1, p_home, 1 - p_home), axis=1)
-        totals = total_values(total, total_points)
-        outcomes = np.repeat(outcomes, total_points, axis=0)
-        weights = np.repeat(weights, total_points) / total_points
-        totals = np.tile(totals, 2**games)
         keep = weights > 0
-        chances += shares(base, swing, outcomes[keep], totals[keep], guesses, offsets).T @ weights[keep]
-        return chances, "exact"
-    rng = np.random.default_rng(seed)
-    for start in range(0, samples, CHUNK_ROWS):
-        rows = min(CHUNK_ROWS, samples - start)
-        outcomes = (rng.random((rows, games)) < p_home).astype(np.float32)
-        if total is None or total.sd is None:
-            totals = np.full(rows, np.nan if total is None else total.mean)
-        else:
-            totals = rng.normal(total.mean, total.sd, rows)
-        chances += shares(base, swing, outcomes, totals, guesses, offsets).sum(axis=0)
-    return chances / samples, "sampled"
+        outcomes, weights = outcomes[keep], weights[keep]
+        count(outcomes, weights, np.tile(total_values(open_total, total_points)[None, :], (len(weights), 1)))
+    else:
+        rng = np.random.default_rng(seed)
+        for start in range(0, samples, CHUNK_ROWS):
+            rows = min(CHUNK_ROWS, samples - start)
+            outcomes = (rng.random((rows, games)) < p_home).astype(np.float32)
+            open_totals = rng.normal(open_total.mean, open_total.sd, (rows, 1)) if open_total else None
+            count(outcomes, np.full(rows, 1 / samples), open_totals)
+    results = []
+    for chosen, counted in zip(contenders, found, strict=True):
+        chances = np.zeros(members)
+        chances[chosen] = counted
+        results.append(chances)
+    return results, "exact" if exact else "sampled"
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    guesses: np.ndarray  # NaN: no guess, never wins a tiebreak
+    offsets: np.ndarray  # distance already run up
 
 
 def total_values(total: TotalForecast | None, count: int) -> np.ndarray:
@@ -196,15 +241,35 @@ def total_values(total: TotalForecast | None, count: int) -> np.ndarray:
     return total.mean + total.sd * np.array(quantiles)
 
 
-def shares(base, swing, outcomes, totals, guesses, offsets) -> np.ndarray:
-    """(rows, m): each member's share of the win in each row (1, a co-winner's fraction, or 0)."""
-    scores = base[None, :] + (outcomes @ swing).astype(np.float64)
-    top = scores >= scores.max(axis=1, keepdims=True) - 1e-9
-    distance = offsets[None, :] + np.abs(guesses[None, :] - totals[:, None])
-    distance = np.where(top & ~np.isnan(distance), distance, np.inf)
-    closest = distance.min(axis=1, keepdims=True)
-    winners = np.where(np.isinf(closest), top, distance <= closest + 1e-9)
-    return winners / winners.sum(axis=1, keepdims=True)
+def accumulate(base, swung, weights, totals, ties: TieBreak) -> np.ndarray:
+    """Each member's weighted wins over rows of outcomes (`swung`: the points each row's outcomes
+    add); `totals` (rows, q): the tiebreaker's total points in each row, q equally likely values."""
+    scores = swung + base
+    leader = scores.argmax(axis=1)
+    best = scores[np.arange(len(scores)), leader]
+    top = scores >= best[:, None]
+    sole = np.count_nonzero(top, axis=1) == 1
+    found = np.bincount(leader[sole], weights=weights[sole], minlength=len(base)).astype(np.float64)
+    tied = np.flatnonzero(~sole)
+    if totals.shape[1] == 1 and len(tied):  # one total per row (sampled, or known): all tied rows at once
+        columns = np.flatnonzero(top[tied].any(axis=0))  # only members ever level at the top
+        level = top[np.ix_(tied, columns)]
+        guesses, offsets = ties.guesses[columns], ties.offsets[columns]
+        distance = offsets[None, :] + np.abs(guesses[None, :] - totals[tied])
+        distance = np.where(level & ~np.isnan(distance), distance, np.inf)
+        closest = distance.min(axis=1, keepdims=True)
+        winners = np.where(np.isinf(closest), level, distance <= closest + 1e-9)
+        found[columns] += (weights[tied, None] * winners / winners.sum(axis=1, keepdims=True)).sum(axis=0)
+        return found
+    for row in tied:  # a few rows: the tiebreaker decides among the members level at the top
+        members = np.flatnonzero(top[row])
+        distance = ties.offsets[members][None, :] + np.abs(ties.guesses[members][None, :] - totals[row][:, None])
+        distance = np.where(np.isnan(distance), np.inf, distance)  # (q, tied)
+        closest = distance.min(axis=1, keepdims=True)
+        winners = np.where(np.isinf(closest), True, distance <= closest + 1e-9)
+        share = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
+        found[members] += weights[row] * share
+    return found
 
 
 # --------------------------------------------------------------------------- survivor
@@ -329,24 +394,40 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
     base = np.zeros(size)
     gain_home = np.zeros((size, width), dtype=np.float32)
     gain_away = np.zeros((size, width), dtype=np.float32)
-    home_team = {game.pk: game.home_team_id for game in games}
-    picks = Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
-    for entry_id, game_id, team_id, confidence, points, result in picks.values_list(
-        "entry_id", "game_id", "team_id", "confidence", "points", "result"
-    ).iterator(chunk_size=5000):
-        i = index.get(entry_id)
-        if i is None:  # a removed member
-            continue
-        weight = confidence or 1
-        is_home = team_id == home_team.get(game_id)
-        if result != PickResult.PENDING:
-            graded[i] += points
-            base[i] += points
-        elif game_id in column:
-            (gain_home if is_home else gain_away)[i, column[game_id]] = weight
-        elif game_id in settled_home:
-            home_result, away_result = settled_home[game_id]
-            base[i] += weight if (home_result if is_home else away_result) == PickResult.WIN else 0
+    picks = (
+        Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
+        .annotate(
+            weight=Coalesce("confidence", Value(1)),
+            graded=Case(When(result=PickResult.PENDING, then=Value(0)), default=Value(1)),
+            is_home=Case(When(team_id=F("game__home_team_id"), then=Value(1)), default=Value(0)),
+        )
+        .values_list("entry_id", "game_id", "is_home", "weight", "points", "graded")
+    )
+    found = np.array(list(picks), dtype=np.int64).reshape(-1, 6)
+    # Vectorised over the picks: the member's row, the game's column (-1: not open), sure points.
+    entry_ids = np.array([entry_id for entry_id, _ in members], dtype=np.int64)
+    order = np.argsort(entry_ids)
+    spot = np.searchsorted(entry_ids[order], found[:, 0]).clip(max=max(size - 1, 0))
+    member = np.where(size and entry_ids[order][spot] == found[:, 0], order[spot] if size else -1, -1)
+    mine = member >= 0  # a removed member's picks are left out
+    found, member = found[mine], member[mine]
+    game_column = np.array([column.get(game_id, -1) for game_id in found[:, 1].tolist()], dtype=np.int64)
+    is_home, weight, points, was_graded = found[:, 2] == 1, found[:, 3], found[:, 4], found[:, 5] == 1
+    np.add.at(graded, member[was_graded], points[was_graded])
+    np.add.at(base, member[was_graded], points[was_graded])
+    pending_open = ~was_graded & (game_column >= 0)
+    for gains, side in ((gain_home, is_home), (gain_away, ~is_home)):
+        chosen_rows = pending_open & side
+        gains[member[chosen_rows], game_column[chosen_rows]] = weight[chosen_rows]
+    wins = np.array(
+        [
+            settled_home.get(game_id, (None, None))[0 if home else 1] == PickResult.WIN
+            for game_id, home in zip(found[:, 1].tolist(), is_home.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    sure_wins = ~was_graded & (game_column < 0) & wins
+    np.add.at(base, member[sure_wins], weight[sure_wins])
     guesses = np.full(size, np.nan)
     for entry_id, guess in WeeklyTiebreaker.objects.filter(
         entry__league=league, season_type=week.season_type, week=week.number
@@ -363,16 +444,17 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
         guesses=guesses,
         total=total,
     )
-    week_figures, method = win_chances(problem)
     chosen_points = base.copy()
     for game_id, side in chosen.items():
         chosen_points += (gain_home if side == HOME else gain_away)[:, column[game_id]]
-    season_figures = None
     last_week = not league_games(league).filter(phase__in=UNSETTLED_PHASES).exclude(
         season_type=week.season_type, week=week.number
     ).exists() and bool(open_games or total is not None)
+    problems = [problem]
     if last_week:
-        season_figures = season_problem_chances(league, problem, members, base - graded, last)
+        problems.append(season_problem(league, problem, members, base - graded, last))
+    figures, method = win_chances_together(problems)
+    week_figures, season_figures = figures[0], figures[1] if last_week else None
     rows = [
         MemberChance(
             entry_id=entry_id,
@@ -396,7 +478,7 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
     )
 
 
-def season_problem_chances(league, problem: ChanceProblem, members, ungraded_certain, last: Game | None):
+def season_problem(league, problem: ChanceProblem, members, ungraded_certain, last: Game | None) -> ChanceProblem:
     """The season's last week: season points so far plus the week's, the season tiebreaker's distance."""
     from .standings import season_progress, season_totals
 
@@ -417,8 +499,7 @@ def season_problem_chances(league, problem: ChanceProblem, members, ungraded_cer
     if week_decided:  # its distance is in `offsets` already
         season.guesses = np.zeros(len(members))
         season.total = TotalForecast(0.0, None)
-    figures, _ = win_chances(season)
-    return figures
+    return season
 
 
 def validate_choices(chosen: Mapping, games: list[Game], open_games: list[Game]) -> dict[int, str]:
