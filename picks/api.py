@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import reminders, services
 from .chance import ChoiceError, WeekChances, week_chances
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickemLeague
@@ -532,6 +532,68 @@ def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
         for game in chances.open_games
     ]
     return {"week": week_data(chances.week, league), "chance_method": chances.method, "games": games, "rows": rows}
+
+
+class LeagueRemindersApi(APIView):
+    """The commissioner's view of who has not picked the current week, and "send the reminder now"."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemRemindersOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemRemindersOutputMember")
+        class MemberSerializer(serializers.Serializer):
+            user_id = serializers.IntegerField()
+            username = serializers.CharField()
+            missing = serializers.IntegerField(help_text="picks still to make on the week's open games")
+            reminded_at = serializers.DateTimeField(allow_null=True, help_text="this week's reminder, if any")
+            reminders_off = serializers.BooleanField(source="opted_out")
+            has_email = serializers.BooleanField()
+
+        week = WeekSerializer(allow_null=True)
+        members = MemberSerializer(many=True, help_text="members with picks missing on games still open")
+        sent = serializers.IntegerField(required=False, help_text="POST: reminders sent now")
+        already_reminded = serializers.IntegerField(required=False, help_text="POST: reminded earlier this week")
+        failed = serializers.IntegerField(required=False)
+
+    def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        if league.commissioner_id != request.user.pk:
+            raise services.NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
+        return league
+
+    def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
+        members = reminders.missing_pickers(league, week, now) if week else []
+        for member in members:
+            member.has_email = bool(member.email)
+        return {"week": week_data(week, league), "members": members, **extra}
+
+    @extend_schema(
+        summary="Who has not picked the current week (commissioner)", responses={200: OutputSerializer, **ERRORS}
+    )
+    def get(self, request: Request, league_id: int) -> Response:
+        try:
+            league = self.commissioner_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        now = timezone.now()
+        return Response(self.OutputSerializer(self.body(league, current_week(league, now), now)).data)
+
+    @extend_schema(
+        summary="Send the current week's pick reminder now (commissioner; at most once per member and week)",
+        request=None,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, league_id: int) -> Response:
+        try:
+            league = self.commissioner_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        now = timezone.now()
+        week = current_week(league, now)
+        result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
+        body = self.body(league, week, now, **result.__dict__)
+        return Response(self.OutputSerializer(body).data)
 
 
 class LeaguePicksApi(APIView):

@@ -26,6 +26,9 @@ page_patterns = [
     path("leagues/<int:league_id>/settings/invite/", views.invite_reset, name="invite_reset"),
     path("leagues/<int:league_id>/members/<int:entry_id>/remove/", views.member_remove, name="member_remove"),
     path("leagues/<int:league_id>/audit/", views.league_audit, name="league_audit"),
+    path("leagues/<int:league_id>/reminders/", views.league_reminders, name="league_reminders"),
+    path("leagues/<int:league_id>/remind/", views.league_remind_now, name="league_remind_now"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
 
 api_patterns = [
@@ -36,6 +39,7 @@ api_patterns = [
     path("leagues/<int:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
     path("leagues/<int:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
     path("leagues/<int:league_id>/what-if/", api.LeagueWhatIfApi.as_view(), name="league_what_if"),
+    path("leagues/<int:league_id>/reminders/", api.LeagueRemindersApi.as_view(), name="league_reminders"),
 ]
 
 urlpatterns = [

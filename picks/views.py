@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -14,11 +14,12 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from espn.snapshots import Phase
 
-from . import services
+from . import reminders, services
 from .chance import AWAY, HOME, ChoiceError, week_chances
 from .forms import (
     JoinForm,
@@ -260,6 +261,10 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "chances": chances,
         "what_if": what_if,
         "is_commissioner": league.commissioner_id == request.user.pk,
+        "reminders_on": reminders.reminders_enabled(league, request.user),
+        "missing_pickers": reminders.missing_pickers(league, week, now)
+        if week is not None and league.commissioner_id == request.user.pk
+        else None,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
@@ -427,3 +432,53 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
             status = 400
     context = {"form": form, "league": league, "code": code, "invalid_link": invalid_link}
     return page(request, "picks/join.html", context, status=status)
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@login_required
+@require_POST
+def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
+    """A member turns this league's pick reminders on or off."""
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if member_entry(league, request.user) is None:
+        return not_a_member(request, league)
+    enabled = request.POST.get("reminders") == "on"
+    reminders.set_reminders(league, request.user, enabled=enabled)
+    messages.success(request, "Pick reminders are on." if enabled else "Pick reminders are off for this league.")
+    return redirect("picks:league", league_id=league.pk)
+
+
+@login_required
+@require_POST
+def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
+    """The commissioner reminds this week's members with picks missing (each at most once a week)."""
+    now = timezone.now()
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if league.commissioner_id != request.user.pk:
+        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    week = current_week(league, now)
+    result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
+    text = f"Reminders sent: {result.sent}."
+    if result.already_reminded:
+        text += f" Already reminded this week: {result.already_reminded}."
+    if result.failed:
+        text += f" Could not be sent: {result.failed}."
+    messages.success(request, text)
+    return redirect("picks:league", league_id=league.pk)
+
+
+@csrf_exempt  # the link in an email, and RFC 8058's one-click POST from a mail client: no session, no form
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: ask (mail scanners follow links; they must not unsubscribe anyone). POST: unsubscribe."""
+    found = reminders.read_unsubscribe_token(token)
+    league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
+    user = get_user_model().objects.filter(pk=found[1]).first() if found else None
+    if league is None or user is None:
+        return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
+    done = request.method == "POST"
+    if done:
+        reminders.set_reminders(league, user, enabled=False)
+    return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": done})
