@@ -172,9 +172,8 @@ def run(runs: int) -> None:
     cpu_ms = statistics.median(cpu) * 1000
     print(f"Chance to win: {MEMBERS:,} members, {GAMES} games ({LIVE} live, {FINAL} final), {result.method}")
     verdict = "ok" if median_ms < TARGET_MS else "OVER TARGET"
-    print(
-        f"  one recompute (queries + counting), median of {runs}: {median_ms:7.1f} ms   target < {TARGET_MS:.0f} ms  {verdict}"
-    )
+    label = f"one recompute (queries + counting), median of {runs}:"
+    print(f"  {label} {median_ms:7.1f} ms   target < {TARGET_MS:.0f} ms  {verdict}")
     print(f"  of which this process's CPU (the figure a loaded machine inflates least): {cpu_ms:7.1f} ms")
     print(f"  queries per recompute: {queries(big)} for {MEMBERS:,} members, {queries(small)} for 100 members")
     best = max(result.rows, key=lambda r: r.week)

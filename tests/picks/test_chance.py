@@ -149,7 +149,7 @@ def week_of_two_games(members: int, prefix: str = "m"):
 
 @pytest.mark.django_db
 def test_a_leagues_week_chances_and_a_what_if():
-    league, entries, (done, live, last) = week_of_two_games(4)
+    league, _entries, (_done, live, last) = week_of_two_games(4)
     chances = week_chances(league, WEEK1)
     by_name = {row.username: row for row in chances.rows}
     assert sum(row.week for row in chances.rows) == pytest.approx(1.0)

@@ -37,7 +37,7 @@ def setup():
 
 
 def test_standings_show_each_members_chance_to_win(setup):
-    client, league, live, late = setup
+    client, league, _live, _late = setup
     body = client.get(f"/api/picks/leagues/{league.pk}/standings/?week=regular-1").json()
     chance = {row["username"]: row["chance_week"] for row in body["rows"]}
     assert body["chance_method"] == "exact"
@@ -52,7 +52,7 @@ def test_what_if_returns_the_standings_that_would_follow(setup):
     client, league, live, late = setup
     url = f"/api/picks/leagues/{league.pk}/what-if/"
     body = client.post(url, {"outcomes": {str(live.pk): "away", str(late.pk): "away"}}, format="json").json()
-    assert [(r["username"], r["rank"], r["points"], r["chance_week"]) for r in body["rows"]][0] == ("bob", 1, 2, 1.0)
+    assert next((r["username"], r["rank"], r["points"], r["chance_week"]) for r in body["rows"]) == ("bob", 1, 2, 1.0)
     assert {g["game_id"]: g["chosen"] for g in body["games"]} == {live.pk: "away", late.pk: "away"}
 
 
