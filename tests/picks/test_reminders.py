@@ -214,3 +214,22 @@ def test_end_to_end_through_a_real_smtp_server(settings):
     assert message["From"] == "Pick'em <picks@picks.example>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "You still have 2 games to pick" in message.get_payload(decode=True).decode()
+
+
+@pytest.mark.django_db
+def test_sending_takes_as_many_queries_for_30_members_as_for_3():
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(members: int) -> int:
+        league = make_league(make_user(f"boss{members}"))
+        make_game(home=f"H{members}", away=f"A{members}", kickoff=FIRST_KICKOFF)
+        for n in range(members):
+            user = make_user(f"q{members}-{n}")
+            user.email = f"q{members}-{n}@example.com"
+            user.save()
+            entry_of(league, user)
+        with CaptureQueriesContext(connection) as captured:
+            assert send_reminders(league, WEEK1, now=NOW).sent == members
+        return len(captured)
+
+    assert queries(30) == queries(3)
