@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import NormalDist
@@ -191,18 +191,21 @@ def win_chances_together(
     found = [np.zeros(len(chosen)) for chosen in contenders]
     p_home = np.clip(first.p_home.astype(np.float64), 0.0, 1.0)
 
-    def count(outcomes: np.ndarray, weights: np.ndarray, open_totals: np.ndarray) -> None:
+    def count(outcomes: np.ndarray, weights: np.ndarray, open_totals: Callable[[np.ndarray], tuple]) -> None:
+        """Rows of outcomes and their weights; `open_totals(rows)`: for rows where members are level,
+        the rows again (repeated), the open tiebreaker total of each, and its weight."""
         swung = outcomes @ swing
         for n, (columns, base, ties, total) in enumerate(prepared):
-            if total is None:
-                totals = np.full((len(weights), 1), np.nan)
-            elif total.sd is None:
-                totals = np.full((len(weights), 1), total.mean)
+            if total is None or total.sd is None:
+                known = np.nan if total is None else total.mean
+
+                def expand(rows, known=known):
+                    return rows, np.full(len(rows), known), weights[rows]
             else:
-                totals = open_totals
+                expand = open_totals
             everyone = len(columns) == swung.shape[1]  # then `columns` is 0..m-1: no copy
             found[n] += accumulate(
-                base, swung if everyone else np.ascontiguousarray(swung[:, columns]), weights, totals, ties
+                base, swung if everyone else np.ascontiguousarray(swung[:, columns]), weights, ties, expand
             )
 
     if exact:
@@ -210,14 +213,38 @@ def win_chances_together(
         weights = np.prod(np.where(outcomes == 1, p_home, 1 - p_home), axis=1)
         keep = weights > 0
         outcomes, weights = outcomes[keep], weights[keep]
-        count(outcomes, weights, np.tile(total_values(open_total, total_points)[None, :], (len(weights), 1)))
+        quantiles = total_values(open_total, total_points)
+
+        def quadrature(rows):  # each row once per quantile of the open total, sharing its weight
+            return (
+                np.repeat(rows, total_points),
+                np.tile(quantiles, len(rows)),
+                np.repeat(weights[rows] / total_points, total_points),
+            )
+
+        count(outcomes, weights, quadrature)
     else:
         rng = np.random.default_rng(seed)
-        for start in range(0, samples, CHUNK_ROWS):
-            rows = min(CHUNK_ROWS, samples - start)
-            outcomes = (rng.random((rows, games)) < p_home).astype(np.float32)
-            open_totals = rng.normal(open_total.mean, open_total.sd, (rows, 1)) if open_total else None
-            count(outcomes, np.full(rows, 1 / samples), open_totals)
+        drawn = rng.random((samples, games)) < p_home
+        totals = rng.normal(open_total.mean, open_total.sd, samples) if open_total else np.full(samples, np.nan)
+        # Samples with the same outcomes score the same: count each distinct outcome once, weighted by
+        # how often it was drawn; only where members end level do the samples' own totals matter.
+        codes = drawn.astype(np.int64) @ (np.int64(1) << np.arange(games, dtype=np.int64))
+        distinct, inverse, drawn_count = np.unique(codes, return_inverse=True, return_counts=True)
+        by_distinct = np.argsort(inverse, kind="stable")
+        first_sample = np.concatenate(([0], np.cumsum(drawn_count)[:-1]))
+        for start in range(0, len(distinct), CHUNK_ROWS):
+            chunk = distinct[start : start + CHUNK_ROWS]
+            outcomes = ((chunk[:, None] >> np.arange(games)[None, :]) & 1).astype(np.float32)
+            weights = drawn_count[start : start + CHUNK_ROWS] / samples
+
+            def sampled(rows, start=start):
+                lengths = drawn_count[start + rows]
+                offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                picked = by_distinct[np.repeat(first_sample[start + rows], lengths) + offsets]
+                return np.repeat(rows, lengths), totals[picked], np.full(len(picked), 1 / samples)
+
+            count(outcomes, weights, sampled)
     results = []
     for chosen, counted in zip(contenders, found, strict=True):
         chances = np.zeros(members)
@@ -241,9 +268,10 @@ def total_values(total: TotalForecast | None, count: int) -> np.ndarray:
     return total.mean + total.sd * np.array(quantiles)
 
 
-def accumulate(base, swung, weights, totals, ties: TieBreak) -> np.ndarray:
+def accumulate(base, swung, weights, ties: TieBreak, expand) -> np.ndarray:
     """Each member's weighted wins over rows of outcomes (`swung`: the points each row's outcomes
-    add); `totals` (rows, q): the tiebreaker's total points in each row, q equally likely values."""
+    add). Where several members are level at the top, `expand(rows)` gives those rows (repeated,
+    one per value of the tiebreaker total), the totals and their weights: the nearest guess wins."""
     scores = swung + base
     leader = scores.argmax(axis=1)
     best = scores[np.arange(len(scores)), leader]
@@ -251,24 +279,16 @@ def accumulate(base, swung, weights, totals, ties: TieBreak) -> np.ndarray:
     sole = np.count_nonzero(top, axis=1) == 1
     found = np.bincount(leader[sole], weights=weights[sole], minlength=len(base)).astype(np.float64)
     tied = np.flatnonzero(~sole)
-    if totals.shape[1] == 1 and len(tied):  # one total per row (sampled, or known): all tied rows at once
-        columns = np.flatnonzero(top[tied].any(axis=0))  # only members ever level at the top
-        level = top[np.ix_(tied, columns)]
-        guesses, offsets = ties.guesses[columns], ties.offsets[columns]
-        distance = offsets[None, :] + np.abs(guesses[None, :] - totals[tied])
-        distance = np.where(level & ~np.isnan(distance), distance, np.inf)
-        closest = distance.min(axis=1, keepdims=True)
-        winners = np.where(np.isinf(closest), level, distance <= closest + 1e-9)
-        found[columns] += (weights[tied, None] * winners / winners.sum(axis=1, keepdims=True)).sum(axis=0)
+    if not len(tied):
         return found
-    for row in tied:  # a few rows: the tiebreaker decides among the members level at the top
-        members = np.flatnonzero(top[row])
-        distance = ties.offsets[members][None, :] + np.abs(ties.guesses[members][None, :] - totals[row][:, None])
-        distance = np.where(np.isnan(distance), np.inf, distance)  # (q, tied)
-        closest = distance.min(axis=1, keepdims=True)
-        winners = np.where(np.isinf(closest), True, distance <= closest + 1e-9)
-        share = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
-        found[members] += weights[row] * share
+    columns = np.flatnonzero(top[tied].any(axis=0))  # only members ever level at the top
+    rows, totals, row_weights = expand(tied)
+    level = top[np.ix_(rows, columns)]
+    distance = ties.offsets[columns][None, :] + np.abs(ties.guesses[columns][None, :] - totals[:, None])
+    distance = np.where(level & ~np.isnan(distance), distance, np.inf)
+    closest = distance.min(axis=1, keepdims=True)
+    winners = np.where(np.isinf(closest), level, distance <= closest + 1e-9)
+    found[columns] += (row_weights[:, None] * winners / winners.sum(axis=1, keepdims=True)).sum(axis=0)
     return found
 
 

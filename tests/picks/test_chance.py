@@ -207,3 +207,14 @@ def test_a_live_game_uses_espns_latest_win_probability_when_the_app_has_one():
     finally:
         cache_redis().delete(SUMMARY_KEY.format(espn_id=live.espn_id))
     assert modelled > 0.5  # without it: home leads 3-0 before halftime
+
+
+@pytest.mark.parametrize("games, method", [(1, "exact"), (13, "sampled")])
+def test_members_level_on_points_are_parted_by_the_open_total(games, method):
+    # Everyone picks alike: the tiebreaker alone decides. T ~ Normal(45, 10): the guess of 40 wins
+    # below 42.5, 45 between 42.5 and 48.5, 52 above.
+    same = [[True] * games] * 3
+    chances, counted = win_chances(problem(same, [0.6] * games, guesses=[40, 45, 52], total=TotalForecast(45.0, 10.0)))
+    cdf = NormalDist(45, 10).cdf
+    assert counted == method
+    assert chances == pytest.approx([cdf(42.5), cdf(48.5) - cdf(42.5), 1 - cdf(48.5)], abs=0.02)
