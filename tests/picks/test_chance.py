@@ -218,3 +218,18 @@ def test_members_level_on_points_are_parted_by_the_open_total(games, method):
     cdf = NormalDist(45, 10).cdf
     assert counted == method
     assert chances == pytest.approx([cdf(42.5), cdf(48.5) - cdf(42.5), 1 - cdf(48.5)], abs=0.02)
+
+
+@pytest.mark.django_db
+def test_survivor_games_from_the_games_state():
+    from picks.chance import survivor_game
+
+    tie = set_result(make_game(home="TH", away="TA"), home_score=20, away_score=20)
+    postponed = set_result(make_game(home="PH", away="PA"), phase=Phase.POSTPONED)
+    favourite = make_game(home="FH", away="FA", spread="-7")
+    games = [survivor_game(tie), survivor_game(postponed), survivor_game(favourite)]
+    chances = survival_chances(
+        {1: tie.home_team_id, 2: postponed.away_team_id, 3: favourite.home_team_id, 4: favourite.away_team_id}, games
+    )
+    assert chances[1] == 0.0 and chances[2] == 1.0  # a tie is a loss; a void game is survived
+    assert chances[3] == pytest.approx(NormalDist().cdf(7 / 13.45)) and chances[3] + chances[4] == pytest.approx(1.0)
