@@ -1,8 +1,11 @@
-// Pick'em pages: small conveniences, and live pick status while games are on. Kickoff times are
-// localised by the site's js/localtime.js (<time data-localtime>). Plain JavaScript, no build step;
-// every page works without it.
+// Pick'em pages: small conveniences, and live pick status and standings while games are on.
+// Kickoff times are localised by the site's js/localtime.js (<time data-localtime>). Plain
+// JavaScript, no build step; every page works without it.
 (function () {
   "use strict";
+
+  var SETTLED = { final: true, postponed: true, canceled: true };
+  var LONGEST_WAIT = 5 * 60 * 1000; // a game may start before its kickoff time: look at least this often
 
   function wireConveniences(root) {
     root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
@@ -13,48 +16,158 @@
     });
   }
 
+  // A wide table scrolls inside its box; its hint shows only while there is something to scroll to.
+  function wireScrollHints(root) {
+    var boxes = root.querySelectorAll("[data-scroll-hint]");
+    if (!boxes.length) return;
+    function update() {
+      boxes.forEach(function (box) {
+        var hint = document.getElementById(box.getAttribute("data-scroll-hint"));
+        if (hint) hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+      });
+    }
+    update();
+    window.addEventListener("resize", update);
+  }
+
+  // GET a JSON document again only when it changed (ETag / If-None-Match); null when it did not.
+  function fetcher(url) {
+    var etag = null;
+    return function () {
+      var headers = { Accept: "application/json" };
+      if (etag) headers["If-None-Match"] = etag;
+      return fetch(url, { credentials: "same-origin", headers: headers, cache: "no-cache" }).then(function (response) {
+        if (response.status === 304 || !response.ok) return null;
+        etag = response.headers.get("ETag");
+        return response.json();
+      });
+    };
+  }
+
+  function seconds(node) {
+    return Math.max(1, parseInt(node.getAttribute("data-refresh-seconds"), 10) || 30) * 1000;
+  }
+
+  // ------------------------------------------------------------------ my picks
+
   function scoreText(game) {
-    if (game.home.score === null || game.away.score === null) return "";
+    // A scheduled game's 0-0 and ESPN's Eastern kickoff would only repeat the local kickoff time.
+    if (game.phase === "scheduled" || game.home.score === null || game.away.score === null) return "";
     var text = game.away.abbreviation + " " + game.away.score + " – " + game.home.score + " " + game.home.abbreviation;
     return game.status_detail ? text + " · " + game.status_detail : text;
   }
 
-  function applyStatus(form, games) {
-    games.forEach(function (game) {
-      var item = form.querySelector('[data-game-id="' + game.game_id + '"]');
-      if (!item) return;
-      var score = item.querySelector("[data-score]");
-      var status = item.querySelector("[data-status]");
-      if (score) score.textContent = scoreText(game);
-      if (status) {
-        var words = game.status.text;
-        if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
-        status.lastChild.textContent = words;
+  function applyGame(item, game) {
+    var score = item.querySelector("[data-score]");
+    var status = item.querySelector("[data-status]");
+    var lock = item.querySelector("[data-lock]");
+    if (score) score.textContent = scoreText(game);
+    if (status) {
+      var words = game.status.text;
+      if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
+      status.lastChild.textContent = words;
+    }
+    if (game.locked) {
+      item.querySelectorAll("input, select").forEach(function (field) { field.disabled = true; });
+      item.classList.add("is-locked");
+      if (lock) {
+        lock.textContent = "Locked: " + game.lock_reason;
+        lock.hidden = false;
       }
-      item.className = item.className.replace(/\bstatus-[\w-]+/, "status-" + game.status.code);
-    });
+    }
+    item.setAttribute("data-phase", game.phase);
+    item.className = item.className.replace(/\bstatus-[\w-]+/, "status-" + game.status.code);
   }
 
-  function followLiveGames(form) {
+  function updateSaveButton(form) {
+    var button = form.querySelector("button[type=submit]");
+    var open = form.querySelectorAll("input:not([type=hidden]):not(:disabled), select:not(:disabled)");
+    if (!button || open.length || button.disabled) return;
+    var note = document.createElement("p");
+    note.className = "hint";
+    note.id = "all-locked";
+    note.textContent = "Every game this week has locked: there is nothing left to save.";
+    button.parentNode.insertBefore(note, button);
+    button.disabled = true;
+    button.setAttribute("aria-describedby", note.id);
+  }
+
+  // While a game is on, every few seconds; before, at the next kickoff; after the last, never.
+  function nextPollIn(form) {
+    var items = form.querySelectorAll("[data-game-id]");
+    var live = false, nextKickoff = Infinity, now = Date.now();
+    items.forEach(function (item) {
+      var phase = item.getAttribute("data-phase");
+      if (phase === "live" || phase === "suspended") live = true;
+      else if (phase === "scheduled") nextKickoff = Math.min(nextKickoff, Date.parse(item.getAttribute("data-kickoff")));
+    });
+    if (nextKickoff === Infinity) return live ? seconds(form) : null;
+    // Past its kickoff but not started yet (a late start): look as often as for a live game.
+    if (live || nextKickoff <= now) return seconds(form);
+    return Math.min(nextKickoff - now + 1000, LONGEST_WAIT);
+  }
+
+  function followGames(form) {
     var url = form.getAttribute("data-status-url");
-    if (!url || !form.hasAttribute("data-live")) return;
-    var timer = setInterval(function () {
-      if (document.hidden) return;
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : null; })
+    if (!url) return;
+    var read = fetcher(url);
+    var timer = null;
+    function schedule() {
+      clearTimeout(timer);
+      var wait = nextPollIn(form);
+      if (wait !== null) timer = setTimeout(tick, wait);
+    }
+    function tick() {
+      if (document.hidden) { schedule(); return; }
+      read()
         .then(function (body) {
           if (!body) return;
-          applyStatus(form, body.games);
-          var stillLive = body.games.some(function (g) { return g.phase === "live"; });
-          if (!stillLive) clearInterval(timer);
+          body.games.forEach(function (game) {
+            var item = form.querySelector('[data-game-id="' + game.game_id + '"]');
+            if (item) applyGame(item, game);
+          });
+          if (body.tiebreaker && body.tiebreaker.locked) {
+            form.querySelectorAll(".tiebreaker input").forEach(function (field) { field.disabled = true; });
+          }
+          updateSaveButton(form);
+        })
+        .catch(function () { /* the next tick tries again */ })
+        .then(schedule);
+    }
+    schedule();
+  }
+
+  // ------------------------------------------------------------------ standings
+
+  function followStandings(table) {
+    var url = table.getAttribute("data-standings-url");
+    if (!url || !table.hasAttribute("data-live")) return;
+    var read = fetcher(url);
+    var timer = setInterval(function () {
+      if (document.hidden) return;
+      read()
+        .then(function (body) {
+          if (!body) return;
+          body.rows.forEach(function (row) {
+            var tr = table.querySelector('tr[data-entry-id="' + row.entry_id + '"]');
+            if (!tr) return;
+            var points = tr.querySelector("[data-points]");
+            var live = tr.querySelector("[data-live-points]");
+            if (points) points.textContent = String(row.points);
+            if (live) live.firstChild.textContent = row.projected_points + " ";
+            if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+          });
+          if (!body.live_games) clearInterval(timer);
         })
         .catch(function () { /* the next tick tries again */ });
-    }, 30000);
+    }, seconds(table));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     wireConveniences(document);
-    document.querySelectorAll("form.pick-form").forEach(followLiveGames);
+    wireScrollHints(document);
+    document.querySelectorAll("form.pick-form").forEach(followGames);
+    document.querySelectorAll("table#standings").forEach(followStandings);
   });
 })();
 

@@ -74,7 +74,8 @@ def test_what_if_rejects_bad_input_naming_the_field(setup, payload, field):
     }
     response = client.post(f"/api/picks/leagues/{league.pk}/what-if/", payload, format="json")
     assert response.status_code == 400
-    assert field.format(live=live.pk) in response.json()["fields"]
+    body = response.json()
+    assert body["code"] == "invalid" and field.format(live=live.pk) in body
 
 
 def test_what_if_is_for_members_only(setup):
