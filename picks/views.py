@@ -268,6 +268,8 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "my_row": standings.row_for(entry.pk),
         "grid": grid,
         "chances": chances,
+        # The week view shows the chance to win the week; the season view the season's, in its last week.
+        "show_chance": bool(chances) and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
         "is_commissioner": league.commissioner_id == request.user.pk,

@@ -139,6 +139,13 @@
 
   // ------------------------------------------------------------------ standings
 
+  function percent(value) {  // as the page's |percent filter writes a chance
+    if (value === null || value === undefined) return "—";
+    if (value > 0 && value < 0.005) return "<1%";
+    if (value >= 0.995 && value < 1) return ">99%";
+    return Math.round(value * 100) + "%";
+  }
+
   function followStandings(table) {
     var url = table.getAttribute("data-standings-url");
     if (!url || !table.hasAttribute("data-live")) return;
@@ -156,6 +163,8 @@
             if (points) points.textContent = String(row.points);
             if (live) live.firstChild.textContent = row.projected_points + " ";
             if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+            var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
+            tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
           });
           if (!body.live_games) clearInterval(timer);
         })

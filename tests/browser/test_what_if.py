@@ -33,8 +33,8 @@ def game(season, home, away, *, kickoff, phase=Phase.SCHEDULED, score=(None, Non
     )  # fmt: skip
 
 
-def test_what_if_shows_the_standings_that_would_follow_without_a_reload(live_server, browser_page, screenshot):
-    now = timezone.now()
+def league_with_a_live_game(now):
+    """ann has the home sides, bob the away sides, of a live game (KC 10-7 BUF) and one to come."""
     ann, bob = (get_user_model().objects.create_user(name, password="x-long-password") for name in ("ann", "bob"))
     season = Season.objects.create(espn_league="football/nfl", year=now.year if now.month > 2 else now.year - 1)
     league = PickemLeague.objects.create(
@@ -47,9 +47,12 @@ def test_what_if_shows_the_standings_that_would_follow_without_a_reload(live_ser
         for g in (live, late):
             team = g.home_team if side == "home" else g.away_team
             Pick.objects.create(entry=entry, game=g, team=team, season_type=2, week=1)
+    return league, ann, live, late
+
+
+def signed_in(page, live_server, user):
     client = Client()
-    client.force_login(ann)
-    page = browser_page
+    client.force_login(user)
     page.context.add_cookies(
         [
             {
@@ -59,6 +62,12 @@ def test_what_if_shows_the_standings_that_would_follow_without_a_reload(live_ser
             }
         ]
     )
+
+
+def test_what_if_shows_the_standings_that_would_follow_without_a_reload(live_server, browser_page, screenshot):
+    league, ann, live, late = league_with_a_live_game(timezone.now())
+    page = browser_page
+    signed_in(page, live_server, ann)
 
     page.goto(f"{live_server.url}/picks/leagues/{league.pk}/?view=week&week=regular-1")
     expect(page.locator("table.standings").first).to_contain_text("%")
@@ -74,3 +83,21 @@ def test_what_if_shows_the_standings_that_would_follow_without_a_reload(live_ser
     assert page.evaluate("window.__notReloaded") is True
     assert page.js_errors == []
     screenshot(page, "what-if")
+
+
+def test_the_chance_to_win_follows_the_live_score_without_a_reload(live_server, browser_page, settings):
+    settings.POLL_LIVE_SECONDS = 1  # the page re-reads the standings this often while games are on
+    league, ann, live, _ = league_with_a_live_game(timezone.now())
+    page = browser_page
+    signed_in(page, live_server, ann)
+    page.goto(f"{live_server.url}/picks/leagues/{league.pk}/?view=week&week=regular-1")
+    mine = page.locator("#standings tr.me td[data-chance]")
+    before = int(mine.inner_text().rstrip("%"))
+    assert before > 50  # ann has KC, up 10-7
+
+    live.home_score, live.away_score, live.period, live.display_clock = 10, 35, 4, "1:00"
+    live.save(update_fields=["home_score", "away_score", "period", "display_clock"])
+
+    expect(mine).not_to_have_text(f"{before}%", timeout=20_000)
+    assert int(mine.inner_text().rstrip("%").lstrip("<")) < 50
+    assert page.js_errors == []

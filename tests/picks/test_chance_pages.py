@@ -30,7 +30,7 @@ def test_league_page_shows_chances_and_answers_a_what_if_without_javascript(clie
     client.force_login(ann)
 
     page = client.get(f"/picks/leagues/{league.pk}/?view=week&week=regular-1").content.decode()
-    assert '<abbr title="chance to win the week, from the games left">Chance</abbr>' in page
+    assert '<abbr title="chance to win the week, from the games left">Win</abbr>' in page
     assert 'id="what-if-form"' in page and f'name="outcome-{game.pk}"' in page
 
     page = client.get(
