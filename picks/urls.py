@@ -29,7 +29,7 @@ page_patterns = [
     path("leagues/<id:league_id>/audit/", views.league_audit, name="league_audit"),
     path("leagues/<id:league_id>/reminders/", views.league_reminders, name="league_reminders"),
     path("leagues/<id:league_id>/remind/", views.league_remind_now, name="league_remind_now"),
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
 ]
 
 api_patterns = [

@@ -15,8 +15,10 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 from espn.snapshots import Phase
 
@@ -481,16 +483,31 @@ def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
     return redirect("picks:league", league_id=league.pk)
 
 
-@csrf_exempt  # the link in an email, and RFC 8058's one-click POST from a mail client: no session, no form
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: ask (mail scanners follow links; they must not unsubscribe anyone). POST: unsubscribe."""
-    found = reminders.read_unsubscribe_token(token)
-    league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
-    user = get_user_model().objects.filter(pk=found[1]).first() if found else None
-    if league is None or user is None:
-        return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
-    done = request.method == "POST"
-    if done:
-        reminders.set_reminders(league, user, enabled=False)
-    return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": done})
+class UnsubscribeView(APIView):
+    """The link in a reminder: GET asks (mail scanners follow links; they must not unsubscribe
+    anyone), POST unsubscribes, also RFC 8058's one-click POST from a mail client.
+
+    The signed token is the only credential: no session is read (no authentication classes), so
+    there is nothing for CSRF to protect and a mail client's bare POST works.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request, token: str) -> HttpResponse:
+        return self.answer(request, token, unsubscribe=False)
+
+    @extend_schema(exclude=True)
+    def post(self, request, token: str) -> HttpResponse:
+        return self.answer(request, token, unsubscribe=True)
+
+    def answer(self, request, token: str, *, unsubscribe: bool) -> HttpResponse:
+        found = reminders.read_unsubscribe_token(token)
+        league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
+        user = get_user_model().objects.filter(pk=found[1]).first() if found else None
+        if league is None or user is None:
+            return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
+        if unsubscribe:
+            reminders.set_reminders(league, user, enabled=False)
+        return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})
