@@ -316,7 +316,7 @@ def bench_grading_game(game, leagues: int) -> None:
     with Timer() as first:
         result = grade_game(game.pk)
     report(
-        "first grading (claim, freeze line, 2 set-based UPDATEs)",
+        "first grading (claim, freeze line, one set-based UPDATE)",
         first.seconds,
         first.queries,
         f"{result.picks_graded:,} graded (target < {target:.0f} s)",

@@ -217,6 +217,19 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 # A member with picks missing is reminded this long before the week's first game locks.
 PICK_REMINDER_LEAD_MINUTES = env_int("PICK_REMINDER_LEAD_MINUTES", 120)
 
+# Followed games: summaries (plays) of live games, fetched by the worker.
+SUMMARY_WATCHED_SECONDS = env_int("SUMMARY_WATCHED_SECONDS", POLL_LIVE_SECONDS)  # someone has the game open
+SUMMARY_UNWATCHED_SECONDS = env_int("SUMMARY_UNWATCHED_SECONDS", 30)
+SUMMARY_MAX_PER_MINUTE = env_int("SUMMARY_MAX_PER_MINUTE", 60)  # summary requests, every game together
+# Stuck-game alerts: live longer than this per sport (hours), still scheduled this long after kickoff,
+# final with ungraded picks this long after the final, this many failed fetches in a row.
+TRACKING_LIVE_LIMIT_HOURS = env_list(
+    "TRACKING_LIVE_LIMIT_HOURS", "football=5,basketball=4,hockey=4,baseball=6,soccer=3"
+)
+TRACKING_NOT_STARTED_MINUTES = env_int("TRACKING_NOT_STARTED_MINUTES", 60)
+TRACKING_UNGRADED_MINUTES = env_int("TRACKING_UNGRADED_MINUTES", 10)
+TRACKING_MAX_FAILURES = env_int("TRACKING_MAX_FAILURES", 5)
+
 # Celery
 CELERY_BROKER_URL = REDIS_BROKER_URL
 CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # kombu's Redis transport, surviving Redis restarts
@@ -233,6 +246,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "poll-espn-scores": {
         "task": "games.tasks.poll_espn_scores",
+        "schedule": float(POLL_TICK_SECONDS),
+        "options": {"expires": float(POLL_TICK_SECONDS)},
+    },
+    "follow-games": {
+        "task": "games.tasks.follow_games",
         "schedule": float(POLL_TICK_SECONDS),
         "options": {"expires": float(POLL_TICK_SECONDS)},
     },

@@ -274,6 +274,7 @@ def _competitor(raw: dict, home_away: str) -> CompetitorSnapshot:
         linescores=_linescores(raw.get("linescores")),
         record=_record(raw),
         rank=_rank(raw),
+        shootout_score=_int(raw.get("shootoutScore")),
     )
 
 
@@ -352,11 +353,25 @@ def _situation(raw: Any) -> SituationSnapshot | None:
         possession_text=_str(situation.get("possessionText")),
         is_red_zone=_bool(situation.get("isRedZone")),
         last_play_text=_str(_dict(situation.get("lastPlay")).get("text")),
+        balls=_count(situation.get("balls")),
+        strikes=_count(situation.get("strikes")),
+        outs=_count(situation.get("outs")),
+        on_first=_bool(situation.get("onFirst")),
+        on_second=_bool(situation.get("onSecond")),
+        on_third=_bool(situation.get("onThird")),
     )
     return None if snapshot == _EMPTY_SITUATION else snapshot
 
 
 _EMPTY_SITUATION = SituationSnapshot()
+
+
+def _count(value: Any) -> int | None:
+    """Balls, strikes or outs: a small non-negative number, or None."""
+    number = _int(value)
+    return number if number is not None and 0 <= number <= 4 else None
+
+
 _US_COUNTRIES = {"", "USA", "US", "UNITED STATES", "UNITED STATES OF AMERICA"}
 
 
@@ -565,7 +580,7 @@ def _play(raw: dict, sequence: int) -> PlaySnapshot:
         sequence=sequence,
         period=_int(_dict(raw.get("period")).get("number")) or 0,
         clock=_str(_dict(raw.get("clock")).get("displayValue")),
-        text=_str(raw.get("text")),
+        text=_str(raw.get("text")) or _event_text(raw),
         type_text=_str(_dict(raw.get("type")).get("text")),
         home_score=_int(raw.get("homeScore")) or 0,
         away_score=_int(raw.get("awayScore")) or 0,
@@ -589,6 +604,20 @@ def _sorted_plays(payload: dict) -> list[tuple[int, dict]]:
     # sequenceNumber is a string ("432100"): sort as a number; NBA files are not in order.
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [(sequence, raw) for sequence, _index, raw in keyed]
+
+
+def _event_text(raw: dict) -> str:
+    """A soccer event without text of its own: "Yellow Card: Nathan Saliba"."""
+    kind = _str(_dict(raw.get("type")).get("text"))
+    people = [_str(_dict(a).get("displayName")) for a in _list(raw.get("athletesInvolved"))]
+    named = ", ".join(name for name in people if name)
+    return f"{kind}: {named}" if kind and named else kind
+
+
+def _key_events(payload: dict) -> list[tuple[int, dict]]:
+    """Soccer summaries have no `plays`: their `keyEvents` (goals, cards, substitutions), numbered in order."""
+    events = [event for event in _list(payload.get("keyEvents")) if isinstance(event, dict)]
+    return list(enumerate(events, start=1))
 
 
 def _win_probability(payload: dict) -> tuple[WinProbabilityPoint, ...]:
@@ -639,7 +668,7 @@ def parse_summary(payload: object, espn_league: str) -> GameSummary:
     if not competition:
         raise EspnPayloadError("summary: `header.competitions` is empty")
 
-    sorted_plays = _sorted_plays(payload)
+    sorted_plays = _sorted_plays(payload) or _key_events(payload)
     plays = tuple(_play(raw, sequence) for sequence, raw in sorted_plays)
     odds_raw = payload.get("pickcenter") if _list(payload.get("pickcenter")) else payload.get("odds")
     event = {

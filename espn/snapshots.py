@@ -50,6 +50,7 @@ class CompetitorSnapshot:
     linescores: tuple[int, ...] = ()
     record: str = ""  # overall record, "8-9"
     rank: int | None = None  # college rank; None when unranked
+    shootout_score: int | None = None  # soccer: penalties scored in a shoot-out
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,13 @@ class SituationSnapshot:
     possession_text: str = ""  # "SF 20"
     is_red_zone: bool = False
     last_play_text: str = ""
+    # Baseball: the count, outs and runners on base
+    balls: int | None = None
+    strikes: int | None = None
+    outs: int | None = None
+    on_first: bool = False
+    on_second: bool = False
+    on_third: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import redis
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +21,8 @@ from config.redis_client import cache_redis
 from espn.client import EspnError
 
 from . import live_state
-from .models import EspnLeague, Game, Season, Team
+from .models import EspnLeague, Game, GameTracking, Season, Team, TrackingStatus
+from .tracking import ALERTS
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +179,53 @@ def poller_status() -> dict:
         }
     except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down
         return {"error": f"Redis unavailable: {exc}"}
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Followed games with a stuck-game alert or a failed record: what an operator should look at."""
+
+    title = "attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("needs", "Needs attention"), ("fine", "Fine")]
+
+    def queryset(self, request, queryset):
+        needs = ~Q(alerts={}) | Q(status=TrackingStatus.FAILED)
+        if self.value() == "needs":
+            return queryset.filter(needs)
+        if self.value() == "fine":
+            return queryset.exclude(needs)
+        return queryset
+
+
+@admin.register(GameTracking)
+class GameTrackingAdmin(admin.ModelAdmin):
+    """Every followed game's record: its status and when each began, how fetching it goes, its alerts."""
+
+    list_display = (
+        "game", "espn_league", "kickoff", "status", "status_since", "live_since", "ended_at", "last_success_at",
+        "consecutive_failures", "retries", "plays_stored", "alert_list", "last_error",
+    )  # fmt: skip
+    list_filter = (NeedsAttentionFilter, "status", "game__espn_league")
+    search_fields = ("game__espn_id", "game__name", "game__short_name")
+    list_select_related = ("game",)
+    ordering = ("-game__kickoff",)
+    readonly_fields = [field.name for field in GameTracking._meta.fields]
+
+    @admin.display(ordering="game__espn_league", description="league")
+    def espn_league(self, record: GameTracking) -> str:
+        return record.game.espn_league
+
+    @admin.display(ordering="game__kickoff")
+    def kickoff(self, record: GameTracking) -> datetime:
+        return record.game.kickoff
+
+    @admin.display(description="alerts")
+    def alert_list(self, record: GameTracking) -> str:
+        return ", ".join(
+            f"{ALERTS.get(code, code)} (since {since[11:16]} UTC)" for code, since in record.alerts.items()
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the tracker creates records

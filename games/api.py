@@ -6,11 +6,13 @@ the live feed hold; the output serializers declare that shape for the schema and
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import time
 from datetime import datetime
 
+import orjson
 import redis
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
@@ -37,7 +39,6 @@ from espn.snapshots import Phase
 
 from . import live_feed, live_state, selectors
 from .snapshot_cache import game_payload
-from .summary_cache import game_summary
 
 log = logging.getLogger(__name__)
 
@@ -358,23 +359,29 @@ class WinProbabilityOutputSerializer(serializers.Serializer):
 
 
 class SummaryStatusOutputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["fresh", "stale", "unavailable", "not_started"])
-    fetched_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["stored", "none_yet", "not_started"],
+        help_text="stored: plays from the database; none_yet: the worker has stored none; not_started: scheduled",
+    )
+    fetched_at = serializers.DateTimeField(allow_null=True, help_text="the worker's last successful summary fetch")
     plays_total = serializers.IntegerField()
 
 
 def game_detail_payload(game, *, plays_limit: int) -> dict:
-    summary = game_summary(game)
+    """The game with its plays as stored by the worker (games.plays): the web process never asks ESPN."""
+    from . import plays
+
+    stored = plays.detail(game.pk, latest=plays_limit)
+    if stored["plays_total"]:
+        status = "stored"
+    else:
+        status = "not_started" if game.phase == Phase.SCHEDULED else "none_yet"
     return {
         **game_payload(game),
-        "summary": {
-            "status": summary.status,
-            "fetched_at": summary.fetched_at,
-            "plays_total": len(summary.plays),
-        },
-        "plays": summary.latest_plays(plays_limit),
-        "scoring_plays": summary.scoring_plays,
-        "win_probability": summary.win_probability,
+        "summary": {"status": status, "fetched_at": stored["fetched_at"], "plays_total": stored["plays_total"]},
+        "plays": stored["plays"],
+        "scoring_plays": stored["scoring_plays"],
+        "win_probability": stored["win_probability"],
     }
 
 
@@ -388,7 +395,7 @@ class GameDetailApi(APIView):
 
     @extend_schema_serializer(component_name="GameDetail")
     class OutputSerializer(GameOutputSerializer):
-        summary = SummaryStatusOutputSerializer(help_text="where the plays and win probability come from")
+        summary = SummaryStatusOutputSerializer(help_text="the plays the worker has stored")
         plays = PlayOutputSerializer(many=True, help_text="the latest plays, newest first")
         scoring_plays = PlayOutputSerializer(many=True, help_text="game order")
         win_probability = WinProbabilityOutputSerializer(many=True, help_text="one point per play, game order")
@@ -411,6 +418,12 @@ class GameDetailApi(APIView):
 
 
 # --------------------------------------------------------------------------- GET /api/status/
+
+
+def read_tracking_report(client: redis.Redis) -> dict | None:
+    from .tracking import read_report
+
+    return read_report(client)
 
 
 def poller_status(client: redis.Redis, *, now) -> dict:
@@ -453,6 +466,7 @@ def poller_status(client: redis.Redis, *, now) -> dict:
             "espn_errors": failed,
             "error_rate": round(failed / requests, 4) if requests else 0.0,
         },
+        "followed_games": read_tracking_report(client),
     }
 
 
@@ -505,6 +519,24 @@ class StatusApi(APIView):
                 "error_rate": serializers.FloatField(help_text="failed ESPN calls / ESPN requests, recent polls"),
             },
         )
+        followed_games = inline_serializer(
+            "FollowedGames",
+            {
+                "at": serializers.DateTimeField(help_text="when the tracker last looked"),
+                "statuses": serializers.DictField(
+                    child=serializers.IntegerField(), help_text="followed games by tracking status"
+                ),
+                "alerts": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="games per stuck-game alert: live_too_long, not_started, ungraded, failing",
+                ),
+                "needs_attention": serializers.ListField(
+                    child=serializers.DictField(), help_text="games with an alert or a failed record"
+                ),
+            },
+            allow_null=True,
+            help_text="the tracker's last report (null when the worker has not reported for 5 minutes)",
+        )
 
     @extend_schema(summary="The poller's health", responses={200: OutputSerializer, 503: None})
     def get(self, request):
@@ -514,3 +546,88 @@ class StatusApi(APIView):
             log.warning("status: cannot read the poller's state: %s", exc)
             return Response({"healthy": False, "problems": [f"poller state unreadable: {exc}"]}, status=503)
         return Response(self.OutputSerializer(status).data)
+
+
+# --------------------------------------------------------------------------- GET /api/games/<id>/plays/
+
+PLAYS_GZIP_MIN_BYTES = 512  # below this gzip saves little
+
+
+class StoredPlayOutputSerializer(PlayOutputSerializer):
+    wallclock = serializers.DateTimeField(allow_null=True, help_text="when ESPN says the play happened")
+    home_win_pct = serializers.FloatField(allow_null=True, help_text="home team's chance of winning after it, 0..1")
+
+
+class PlaysApi(APIView):
+    """A game's plays from the database, after a cursor: what a page that has seen plays up to N needs."""
+
+    permission_classes = (AllowAny,)
+
+    class InputSerializer(serializers.Serializer):
+        after_seq = serializers.IntegerField(
+            required=False, min_value=-1, help_text="the last sequence the client has; omitted: from the first play"
+        )
+        limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=500)
+
+    @extend_schema_serializer(component_name="Plays")
+    class OutputSerializer(serializers.Serializer):
+        game_id = serializers.IntegerField()
+        plays = StoredPlayOutputSerializer(many=True, help_text="game order, after `after_seq`")
+        cursor = serializers.IntegerField(allow_null=True, help_text="pass as after_seq next time")
+        has_more = serializers.BooleanField(help_text="more plays after these: ask again with the cursor")
+        watermark = serializers.IntegerField(allow_null=True, help_text="the highest sequence stored")
+
+    @extend_schema(
+        summary="A game's plays after a cursor (ETag, 304, gzip)",
+        description=(
+            "Plays in game order with a sequence above `after_seq`, at most `limit`. Answers 304 Not "
+            "Modified when If-None-Match names the current ETag, which changes whenever plays of the game "
+            "are stored or corrected; gzip when the client accepts it."
+        ),
+        parameters=[
+            InputSerializer,
+            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            200: OutputSerializer,
+            304: OpenApiResponse(description="not modified"),
+            400: OpenApiResponse(description="a bad parameter, named"),
+            404: None,
+        },
+    )
+    def get(self, request, pk: int):
+        from . import plays
+
+        params = validate_query(self.InputSerializer, request)
+        after_seq, limit = params.get("after_seq"), params["limit"]
+        version = plays.game_plays_version(pk)
+        if version is None:
+            raise Http404("No such game.")
+        gzip_ok = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        etag = f"plays-{pk}-{version.version}-{after_seq if after_seq is not None else 'start'}-{limit}"
+        headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        if etag in live_feed.parse_if_none_match(request.META.get("HTTP_IF_NONE_MATCH", "")):
+            headers["ETag"] = live_feed.etag_header(etag, gzipped=gzip_ok)
+            return HttpResponseNotModified(headers=headers)
+        page = plays.plays_after(pk, after_seq, limit + 1)
+        has_more = len(page) > limit
+        page = page[:limit]
+        document = {
+            "game_id": pk,
+            "plays": page,
+            "cursor": page[-1]["sequence"] if page else after_seq,
+            "has_more": has_more,
+            "watermark": version.watermark,
+        }
+        body = orjson.dumps(document)
+        gzipped = gzip_ok and len(body) >= PLAYS_GZIP_MIN_BYTES
+        if gzipped:
+            body = gzip.compress(body, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
+        headers["ETag"] = live_feed.etag_header(etag, gzipped=gzipped)
+        return HttpResponse(body, content_type="application/json", headers=headers)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):
+            return super().finalize_response(request, response, *args, **kwargs)
+        return response

@@ -9,6 +9,8 @@ Four checks, one database query and one Redis round trip in all (about a millise
 The poll and espn checks are live_state.poller_health, the rule /api/status/, the admin and /metrics use.
 
 200 {"status": "ok", "checks": {...}} or 503 {"status": "degraded", "failed": [...], "checks": {...}}.
+Stuck games (games.tracking's alerts) add "warnings": [...] without failing the check: one game
+stuck is for an operator to look at, not a reason to take a web process out of rotation.
 `?checks=database,redis` runs only those: a load balancer should ask for these, so that an ESPN
 outage (which web processes can do nothing about) does not take every web process out of rotation.
 """
@@ -89,6 +91,20 @@ def health_view(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "error", "error": error}, status=400, headers=headers)
     checks = run_checks(wanted, now=timezone.now())
     failed = [name for name, check in checks.items() if not check["ok"]]
+    extra = {"warnings": warnings} if (warnings := game_warnings(wanted)) else {}
     if failed:
-        return JsonResponse({"status": "degraded", "failed": failed, "checks": checks}, status=503, headers=headers)
-    return JsonResponse({"status": "ok", "checks": checks}, headers=headers)
+        body = {"status": "degraded", "failed": failed, "checks": checks, **extra}
+        return JsonResponse(body, status=503, headers=headers)
+    return JsonResponse({"status": "ok", "checks": checks, **extra}, headers=headers)
+
+
+def game_warnings(wanted: tuple[str, ...]) -> list[str]:
+    """Stuck-game alerts, from the tracker's last report (asked for with the poll check)."""
+    from .tracking import read_report, warnings_of
+
+    if "poll" not in wanted:
+        return []
+    try:
+        return warnings_of(read_report(cache_redis()))
+    except redis.RedisError:
+        return []

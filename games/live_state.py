@@ -40,6 +40,14 @@ FAILED_POLLS_TTL = 24 * 3600
 FAILED_POLL_BACKOFF_FIRST = 30
 FAILED_POLL_BACKOFF_MAX = 300
 
+# Followed games (games.tracking, games.summary_fetch)
+STREAM_SUBSCRIBERS_KEY = "scores:stream_subscribers:{game_id}"  # an integer the game stream keeps up to date
+PLAYS_CHANNEL = "scores:plays:{game_id}"  # pub/sub: a message each time plays of the game are stored
+SUMMARY_BUDGET_KEY = "scores:summary_budget:{minute}"  # summary requests in one clock minute
+FOLLOW_LOCK_KEY = "scores:follow_lock"
+TRACKING_SYNC_KEY = "scores:tracking_synced"  # present while the tracking records are fresh enough
+TRACKING_REPORT_KEY = "scores:tracking_report"  # counts by status and the alerts, for /health/, status, metrics
+
 KICKOFF_LEAD = timedelta(minutes=10)  # live cadence this long before a kickoff
 LATE_START_GRACE = timedelta(hours=3)  # a game past its kickoff but still "scheduled" may start any second
 

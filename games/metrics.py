@@ -60,6 +60,13 @@ POLL_SECONDS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 45),
 )
 GAMES_FINAL = Counter("scores_games_final_total", "Games that went final, by ESPN league.", ["league"])
+SUMMARY_FETCHES = Counter(
+    "scores_summary_fetches_total",
+    "Summaries of followed games fetched by the worker, by why (watched, unwatched, final) or why not "
+    "(error, over_budget, breaker_open).",
+    ["outcome"],
+)
+PLAYS_STORED = Counter("scores_plays_stored_total", "New plays stored from summaries.")
 
 # --------------------------------------------------------------------------- ESPN
 
@@ -170,7 +177,8 @@ class PollerStateCollector(Collector):
             pipe.hmget(BREAKER_KEY, "state", "fail_counter", "opened_at")
             pipe.get(live_state.LIVE_STATE_KEY)
             pipe.get(live_state.LAST_OK_POLL_KEY)
-            (state, failures, opened_at), raw_state, raw_ok = pipe.execute()
+            pipe.get(live_state.TRACKING_REPORT_KEY)
+            (state, failures, opened_at), raw_state, raw_ok, raw_tracking = pipe.execute()
             health = live_state.health_from_raw(raw_ok, raw_state, state, failures, now=timezone.now())
         except redis.RedisError as exc:
             log.warning("metrics: Redis unavailable, poller state not reported", extra={"error": str(exc)})
@@ -196,6 +204,7 @@ class PollerStateCollector(Collector):
             )
             gauge.add_metric([], datetime.fromisoformat(last_ok["at"]).timestamp())
             yield gauge
+        yield from tracking_metrics(json.loads(raw_tracking) if raw_tracking else None)
 
 
 def breaker_metrics(state: bytes | None, failures: bytes | None, opened_at: bytes | None) -> Iterator:
@@ -232,6 +241,24 @@ def live_state_metrics(state: dict | None) -> Iterator[GaugeMetricFamily]:
     for name in ("live", "idle", "offseason"):
         regime.add_metric([name], 1 if state.get("regime") == name else 0)
     yield regime
+
+
+def tracking_metrics(report: dict | None) -> Iterator[GaugeMetricFamily]:
+    """Followed games by status and stuck-game alerts, from the tracker's last report (games.tracking)."""
+    if report is None:
+        return
+    statuses = GaugeMetricFamily("scores_followed_games", "Followed games by tracking status.", labels=["status"])
+    for status, count in report["statuses"].items():
+        statuses.add_metric([status], count)
+    yield statuses
+    alerts = GaugeMetricFamily(
+        "scores_game_alerts",
+        "Games with a stuck-game alert: live_too_long, not_started, ungraded, failing.",
+        labels=["alert"],
+    )
+    for alert, count in report["alerts"].items():
+        alerts.add_metric([alert], count)
+    yield alerts
 
 
 # --------------------------------------------------------------------------- exposition

@@ -93,6 +93,18 @@ class Game(models.Model):
     is_red_zone = models.BooleanField(default=False)
     last_play = models.TextField(blank=True)
 
+    # Live situation (baseball): the count, outs and runners on base
+    balls = models.PositiveSmallIntegerField(null=True, blank=True)
+    strikes = models.PositiveSmallIntegerField(null=True, blank=True)
+    outs = models.PositiveSmallIntegerField(null=True, blank=True)
+    on_first = models.BooleanField(default=False)
+    on_second = models.BooleanField(default=False)
+    on_third = models.BooleanField(default=False)
+
+    # Soccer: a penalty shoot-out's score (the match score stays level; the shoot-out decides the winner)
+    home_shootout_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    away_shootout_score = models.PositiveSmallIntegerField(null=True, blank=True)
+
     # Odds (ESPN's line; gone once the game is live)
     odds_details = models.CharField(max_length=64, blank=True, help_text='e.g. "TB -2.5"')
     spread = models.DecimalField(
@@ -140,3 +152,93 @@ class Game(models.Model):
         if self.home_score == self.away_score:
             return None
         return self.home_team if self.home_score > self.away_score else self.away_team
+
+    @property
+    def shootout_winner(self) -> Team | None:
+        """The team that won a penalty shoot-out, for a final decided by one."""
+        home, away = self.home_shootout_score, self.away_shootout_score
+        if not self.is_final or home is None or away is None or home == away:
+            return None
+        return self.home_team if home > away else self.away_team
+
+
+class Play(models.Model):
+    """One play of a game as ESPN's summary reported it, keyed by ESPN's sequence number.
+
+    Written by idempotent upserts (games.plays): a fetch adds the plays above the game's
+    watermark and rewrites in place any older play ESPN corrected (text, score, win probability).
+    """
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="plays")
+    sequence = models.BigIntegerField(help_text="ESPN's sequenceNumber: game order")
+    espn_id = models.CharField(max_length=40, blank=True)
+    period = models.PositiveSmallIntegerField(default=0)
+    clock = models.CharField(max_length=16, blank=True)
+    text = models.TextField(blank=True)
+    type_text = models.CharField(max_length=64, blank=True)
+    home_score = models.PositiveSmallIntegerField(default=0)
+    away_score = models.PositiveSmallIntegerField(default=0)
+    scoring_play = models.BooleanField(default=False)
+    team_espn_id = models.CharField(max_length=32, blank=True)
+    down_distance_text = models.CharField(max_length=64, blank=True)
+    wallclock = models.DateTimeField(null=True, blank=True)
+    home_win_pct = models.FloatField(null=True, blank=True, help_text="ESPN's home win probability after the play")
+    content_hash = models.CharField(max_length=32, help_text="hash of what ESPN said; a corrected play is rewritten")
+    stored_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["game", "sequence"], name="play_unique_per_game_sequence")]
+        ordering = ["game", "sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.game_id}#{self.sequence}: {self.text[:60]}"
+
+
+class TrackingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    AWAITING_KICKOFF = "awaiting_kickoff", "Awaiting kickoff"
+    LIVE = "live", "Live"
+    FINAL = "final", "Final"
+    POSTPONED = "postponed", "Postponed"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class GameTracking(models.Model):
+    """How the poller is following one game, from its schedule to its final (games.tracking)."""
+
+    game = models.OneToOneField(Game, on_delete=models.CASCADE, primary_key=True, related_name="tracking")
+    status = models.CharField(max_length=20, choices=TrackingStatus.choices, default=TrackingStatus.SCHEDULED)
+    status_since = models.DateTimeField()
+    scheduled_since = models.DateTimeField(null=True, blank=True)
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    live_since = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="final, postponed or cancelled")
+
+    # Summary fetches (games.summary_fetch)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0, help_text="fetches made after a failed one")
+    last_error = models.CharField(max_length=300, blank=True)
+    final_fetch_at = models.DateTimeField(null=True, blank=True, help_text="the one fetch after the final")
+
+    # Plays (games.plays)
+    play_watermark = models.BigIntegerField(null=True, blank=True, help_text="highest play sequence stored")
+    plays_stored = models.PositiveIntegerField(default=0)
+    plays_version = models.PositiveIntegerField(default=0, help_text="bumped by every write of plays (ETags)")
+
+    # Stuck-game alerts (games.tracking): code -> ISO time it was raised
+    alerts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+        verbose_name = "followed game"
+
+    def __str__(self) -> str:
+        return f"{self.game_id}: {self.status}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.alerts) or self.status == TrackingStatus.FAILED

@@ -323,12 +323,15 @@ def refresh_live_state(*, now: datetime | None = None) -> live_state.LiveState:
 
 
 def update_single_game(espn_id: str, *, now: datetime | None = None, client: EspnClient | None = None) -> IngestResult:
-    """Fetch one game from ESPN's summary endpoint and ingest it."""
+    """Fetch one game from ESPN's summary endpoint and ingest it, its plays included."""
+    from .plays import store_plays
+
     now = now or timezone.now()
     game = Game.objects.only("espn_league").get(espn_id=espn_id)
     with log_context(game=espn_id, league=game.espn_league):
         summary = (client or espn_client()).summary(LeagueFeed(game.espn_league), espn_id)
         result = ingest_snapshots([summary.game], now=now)
+        store_plays(game.pk, summary, now=now)
         publish_game_snapshots(cache_redis(), result.seen)
         for _ in result.went_final:
             metrics.GAMES_FINAL.labels(game.espn_league).inc()

@@ -41,3 +41,14 @@ def cleanup_old_game_cache() -> int:
     from .snapshot_cache import cleanup_orphan_snapshots
 
     return cleanup_orphan_snapshots()
+
+
+@shared_task(ignore_result=True, soft_time_limit=45, time_limit=55)
+def follow_games() -> dict:
+    """Tracking records, stuck-game alerts and the summaries (plays) of live games: games.summary_fetch."""
+    from .summary_fetch import follow_games as follow
+
+    result = follow()
+    if result.skipped:
+        return {"skipped": result.skipped}
+    return {"fetched": result.fetched, "failed": result.failed, "plays_added": result.plays_added}

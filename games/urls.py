@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/games/", api.GameListApi.as_view(), name="api-games"),
     path("api/games/live/", api.LiveGamesApi.as_view(), name="api-games-live"),
     path("api/games/<id:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
+    path("api/games/<id:pk>/plays/", api.PlaysApi.as_view(), name="api-game-plays"),
     path("api/status/", api.StatusApi.as_view(), name="api-status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", views.api_docs, name="api-docs"),

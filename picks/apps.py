@@ -13,3 +13,10 @@ class PicksConfig(AppConfig):
 
         game_results_changed.connect(grade_announced_games, dispatch_uid="picks.grade_announced_games")
         games_locking.connect(freeze_lines_of_locking_games, dispatch_uid="picks.freeze_lines_of_locking_games")
+
+        from games.tracking import register_ungraded_check
+
+        from .grading import games_needing_grading
+
+        # The stuck-game alert "final but its picks not graded" asks pick'em which games those are.
+        register_ungraded_check(games_needing_grading)

@@ -1,8 +1,10 @@
 """Grading: every pick on a game that went final gets its result and points, exactly once.
 
-- Set-based: a handful of UPDATE statements per game, whatever the number of picks. The
-  outcome of a side (home or away) is the same for every pick on it, so Python decides it
-  once and the database applies it with CASE expressions.
+- Set-based: one UPDATE of the game's picks (and on a correction one INSERT ... SELECT for
+  the audit trail), whatever the number of picks. The outcome of a side (home or away) under
+  a rule (straight up or against the spread) is the same for every pick on it, so Python
+  decides it once and the database applies it with CASE expressions. Only the picks whose
+  grade changes are written.
 - Exactly once: the game's row is locked (serialising graders and the ingest writing it)
   and a `GameGrading` marker is claimed with a conditional UPDATE that only matches when
   the game's current result differs from what it was last graded on. A repeated or
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -42,6 +44,7 @@ from .models import (
     GameLine,
     GradingOutcome,
     Pick,
+    PickemLeague,
     PickResult,
     ScoreCorrection,
 )
@@ -79,32 +82,6 @@ def side_results(home_score: int, away_score: int, home_line: Decimal | None = N
 def win_points() -> Coalesce:
     """A correct pick scores its confidence weight, or one point in a straight-up league."""
     return Coalesce(F("confidence"), Value(1), output_field=IntegerField())
-
-
-def result_updates(game: Game, line: Decimal | None, score: tuple[int, int] | None = None) -> dict:
-    """The column values of one UPDATE: a result and points per side, void for a team not in the game.
-
-    `score` (home, away) replaces the game's own: what the picks were graded on before a correction.
-    """
-    home_score, away_score = score or (game.home_score, game.away_score)
-    home_result, away_result = side_results(home_score, away_score, line)
-
-    def points(result: str):
-        return win_points() if result == PickResult.WIN else Value(0)
-
-    return {
-        "result": Case(
-            When(team_id=game.home_team_id, then=Value(home_result)),
-            When(team_id=game.away_team_id, then=Value(away_result)),
-            default=Value(PickResult.VOID),
-        ),
-        "points": Case(
-            When(team_id=game.home_team_id, then=points(home_result)),
-            When(team_id=game.away_team_id, then=points(away_result)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-    }
 
 
 def freeze_lines(game_ids: Iterable[int], *, now: datetime) -> None:
@@ -192,40 +169,127 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         )
         if not claimed:
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
-        graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
+        line = None
+        if outcome == GradingOutcome.FINAL:
+            freeze_lines([game_id], now=now)
+            line = GameLine.objects.filter(game_id=game_id).values_list("spread", flat=True).first()
+        graded = grade_picks(game, Outcomes.of(game, target, line), line=line, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
         if before[0] and tuple(before) != target:  # graded before on another result: a correction
-            record_correction(game, before=before, after=target, now=now)
+            record_correction(game, before=before, after=target, line=line, now=now)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
 
 
-def void_picks(game_id: int, *, now: datetime) -> int:
-    return Pick.objects.filter(game_id=game_id).update(result=PickResult.VOID, points=0, graded_at=now)
+@dataclass(frozen=True)
+class Outcomes:
+    """The result of a pick on each side of a game, straight up and against the spread.
+
+    The same for every pick on a side under one rule, so Python decides them once and the SQL
+    only picks one per row with a CASE. None: the game is void (every pick is void).
+    """
+
+    straight_up: tuple[str, str] | None  # (home pick's result, away pick's result)
+    against_spread: tuple[str, str] | None
+
+    @classmethod
+    def of(cls, game: Game, target: tuple, line: Decimal | None) -> Outcomes:
+        outcome, home_score, away_score = target
+        if outcome == GradingOutcome.VOID:
+            return cls(None, None)
+        # No line (or a pick'em line): against the spread grades the same as straight up.
+        return cls(side_results(home_score, away_score), side_results(home_score, away_score, line))
+
+    @property
+    def by_rule(self) -> bool:
+        """Whether the league's rule matters: only then does the SQL join the pick to its league."""
+        return self.straight_up != self.against_spread
 
 
-def grade_final_picks(game: Game, *, now: datetime) -> int:
-    freeze_lines([game.pk], now=now)
-    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    picks = Pick.objects.filter(game_id=game.pk)
-    common = {"line_at_lock": line, "graded_at": now}
-    if not line:  # no line (or a pick'em line): against the spread grades the same as straight up
-        return picks.update(**result_updates(game, None), **common)
-    # (NOT) EXISTS, never NOT IN: PostgreSQL plans it as an anti-join, linear whatever the number of
-    # entries, where NOT IN turns into a subquery rescanned for every pick once it outgrows work_mem.
-    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
-    graded = picks.filter(~against_spread).update(**result_updates(game, None), **common)
-    graded += picks.filter(against_spread).update(**result_updates(game, line), **common)
-    return graded
+class PickSQL:
+    """SQL over `p` (a pick of the game) and, when the rule matters, `l` (its league): the result
+    and points these outcomes give a pick. Each method appends its parameters in order of use."""
+
+    def __init__(self, game: Game, outcomes: Outcomes) -> None:
+        self.game, self.outcomes = game, outcomes
+        self.pick = connection.ops.quote_name(Pick._meta.db_table)
+
+    def result(self, params: list) -> str:
+        if self.outcomes.straight_up is None:
+            params.append(PickResult.VOID)
+            return "%s"
+        sides = []
+        for side, team_id in enumerate((self.game.home_team_id, self.game.away_team_id)):
+            straight_up, against_spread = self.outcomes.straight_up[side], self.outcomes.against_spread[side]
+            if straight_up == against_spread:
+                params.extend([team_id, straight_up])
+                sides.append("WHEN %s THEN %s")
+            else:
+                params.extend([team_id, against_spread, straight_up])
+                sides.append("WHEN %s THEN CASE WHEN l.against_spread THEN %s ELSE %s END")
+        params.append(PickResult.VOID)  # a team no longer in the game
+        return f"CASE p.team_id {' '.join(sides)} ELSE %s END"
+
+    def points(self, params: list) -> str:
+        """A correct pick scores its confidence weight, or one point in a straight-up league."""
+        result = self.result(params)
+        params.append(PickResult.WIN)
+        return f"CASE WHEN {result} = %s THEN COALESCE(p.confidence, 1) ELSE 0 END"
+
+    def league(self) -> str:
+        """The tables to join to a pick for its league's rule; none when the rule does not matter."""
+        if not self.outcomes.by_rule:
+            return ""
+        entry, league = (connection.ops.quote_name(m._meta.db_table) for m in (Entry, PickemLeague))
+        return f"{entry} e JOIN {league} l ON l.id = e.league_id"
+
+    def where(self, params: list) -> str:
+        params.append(self.game.pk)
+        return "p.game_id = %s AND e.id = p.entry_id" if self.league() else "p.game_id = %s"
 
 
-def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
+# Enough for the hash join of a game's picks to their leagues to fit in memory: a million picks
+# take about 75 MB (PostgreSQL gives a hash twice work_mem). Set for the grading transaction only.
+GRADING_WORK_MEM = "64MB"
+
+
+def grade_picks(game: Game, outcomes: Outcomes, *, line: Decimal | None, now: datetime) -> int:
+    """Grade every pick on the game in one UPDATE; returns how many picks the game has.
+
+    One pass with the league's rule joined in (never a pass per rule), and only the picks whose
+    grade changes are written: a regrade rewrites the flipped picks alone, and an unchanged pick
+    keeps the `graded_at` of its grade. None of the columns written is indexed: with the free
+    space the table keeps in each page, the updates are HOT (no index entry added).
+    """
+    sql = PickSQL(game, outcomes)
+    params: list = []
+    assignments = f"result = {sql.result(params)}, points = {sql.points(params)}, line_at_lock = %s, graded_at = %s"
+    params += [line, now]
+    league = sql.league()
+    where = sql.where(params)
+    # Only the picks whose grade changes (IS DISTINCT FROM: a NULL line is a line too; SQLite says IS NOT).
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    changed = f"p.result <> {sql.result(params)} OR p.points <> {sql.points(params)} OR p.line_at_lock {distinct} %s"
+    params.append(line)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # on every grading: the same queries whatever the rules
+            cursor.execute(f"SET LOCAL work_mem = '{GRADING_WORK_MEM}'")
+        cursor.execute(
+            f"UPDATE {sql.pick} AS p SET {assignments} {'FROM ' + league if league else ''} "  # noqa: S608 - tables and fixed fragments
+            f"WHERE {where} AND ({changed})",
+            params,
+        )
+    # What the grading covered: every pick of the game, rewritten or already right.
+    return Pick.objects.filter(game_id=game.pk).count()
+
+
+def record_correction(game: Game, *, before: tuple, after: tuple, line: Decimal | None, now: datetime) -> None:
     """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
 
     Runs after the picks are regraded: a pick's result before is what the old score gives its side
-    (the line is frozen, so the same line), and INSERT ... SELECT copies the changed ones whatever
-    their number, in a constant number of queries.
+    (the line is frozen, so the same line), and one INSERT ... SELECT copies the changed ones
+    whatever their number.
     """
     (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
     correction = ScoreCorrection.objects.create(
@@ -238,36 +302,26 @@ def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime)
         new_home_score=new_home,
         new_away_score=new_away,
     )
-    picks = Pick.objects.filter(game_id=game.pk)
-    if old_outcome == GradingOutcome.VOID:
-        copy_changed_picks(correction, picks, {"result": Value(PickResult.VOID), "points": Value(0)})
-        return correction
-    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    if not line:
-        copy_changed_picks(correction, picks, result_updates(game, None, (old_home, old_away)))
-        return correction
-    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
-    copy_changed_picks(correction, picks.filter(~against_spread), result_updates(game, None, (old_home, old_away)))
-    copy_changed_picks(correction, picks.filter(against_spread), result_updates(game, line, (old_home, old_away)))
-    return correction
-
-
-def copy_changed_picks(correction: ScoreCorrection, picks: QuerySet[Pick], old: dict) -> None:
-    """INSERT INTO corrected picks SELECT the picks whose result differs from their `old` one."""
-    changed = (
-        picks.annotate(old_result=old["result"], old_points=old["points"], correction_ref=Value(correction.pk))
-        .exclude(result=F("old_result"))
-        .values_list("correction_ref", "entry_id", "team_id", "old_result", "result", "old_points", "points")
-        .order_by()
-    )
-    select, params = changed.query.sql_with_params()
+    if line is None and old_outcome == GradingOutcome.FINAL:  # voided now: the line it was graded on
+        line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
+    sql = PickSQL(game, Outcomes.of(game, before, line))
+    params: list = [correction.pk]
+    old_result, old_points = sql.result(params), sql.points(params)
+    league = sql.league()
+    where = sql.where(params)
+    changed = f"p.result <> {sql.result(params)}"
     table = connection.ops.quote_name(CorrectedPick._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
         for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+    with connection.cursor() as cursor:  # in the grading's transaction: with its work_mem
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - the models' tables and fixed fragments
+            f"SELECT %s, p.entry_id, p.team_id, {old_result}, p.result, {old_points}, p.points "
+            f"FROM {sql.pick} AS p{', ' + league if league else ''} WHERE {where} AND {changed}",
+            params,
+        )
 
 
 def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list[GradingResult]:
@@ -282,17 +336,18 @@ def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list
     return results
 
 
-def games_needing_grading() -> list[int]:
+def games_needing_grading(among: Iterable[int] | None = None) -> list[int]:
     """Settled games with picks whose grading is missing or stale (a missed announcement, a crash)."""
     has_picks = Exists(Pick.objects.filter(game_id=OuterRef("pk")))
+    games = Game.objects.all() if among is None else Game.objects.filter(pk__in=list(among))
     graded_final = Q(
         pickem_grading__outcome=GradingOutcome.FINAL,
         pickem_grading__home_score=F("home_score"),
         pickem_grading__away_score=F("away_score"),
     )
-    finals = Game.objects.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
+    finals = games.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
     finals = finals.exclude(graded_final)
-    voids = Game.objects.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
+    voids = games.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
     return sorted({*finals.values_list("pk", flat=True), *voids.values_list("pk", flat=True)})
 
 

@@ -1,5 +1,7 @@
 // /games/<id>/: draws the win-probability chart as SVG and, while the game is live, polls
-// /api/games/<id>/ to update the score, situation, score by period, plays and the chart.
+// /api/games/<id>/?plays=0 to update the score, situation, score by period, scoring plays and the
+// chart, and /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) for the
+// plays stored since the last one shown.
 (function () {
   "use strict";
   var root = document.getElementById("game");
@@ -8,6 +10,9 @@
   var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(dataNode.textContent);
   var apiUrl = root.getAttribute("data-api-url");
+  var playsUrl = root.getAttribute("data-plays-url");
+  var playsCursor = root.getAttribute("data-plays-cursor") || "";
+  var playsEtag = null;
   var PAD = { left: 48, right: 12, top: 14, bottom: 26 };
 
   function svg(tag, attrs, text) {
@@ -282,7 +287,6 @@
     updateLinescore(game);
     updateSituation(game);
     fillList("scoring-plays", game.scoring_plays, "No scoring plays yet.");
-    fillList("plays", game.plays, "No plays yet.");
     data.win_probability = game.win_probability;
     data.phase = game.status.phase;
     ["home", "away"].forEach(function (side) { data[side].score = game[side].score; });
@@ -296,10 +300,37 @@
     timer = setTimeout(poll, document.hidden ? 60000 : 15000);
   }
 
+  function addPlays(page) {
+    if (!page.plays.length) return;
+    var list = document.getElementById("plays");
+    var empty = list.querySelector("li.empty");
+    if (empty) list.removeChild(empty);
+    page.plays.forEach(function (play) { list.insertBefore(playItem(play), list.firstChild); });  // newest first
+    updatePlaysToggle();
+  }
+
+  function pollPlays() {
+    var url = playsUrl + "?limit=500" + (playsCursor !== "" ? "&after_seq=" + encodeURIComponent(playsCursor) : "");
+    var headers = playsEtag ? { "If-None-Match": playsEtag } : {};
+    return fetch(url, { headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 304 || !response.ok) return null;
+        playsEtag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (page) {
+        if (!page) return;
+        addPlays(page);
+        if (page.cursor !== null) playsCursor = String(page.cursor);
+        if (page.has_more) return pollPlays();
+      });
+  }
+
   function poll() {
-    fetch(apiUrl + "?plays=500", { cache: "no-store", credentials: "same-origin" })
+    var state = fetch(apiUrl + "?plays=0", { cache: "no-store", credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (game) { if (game) apply(game); })
+      .then(function (game) { if (game) apply(game); });
+    Promise.all([state, pollPlays()])
       .catch(function () { /* the next poll tries again */ })
       .then(schedule);
   }

@@ -12,9 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config.redis_client import cache_redis
-from games import summary_cache
 from games.models import Game
+from games.plays import store_plays
 from tests.games.seed import (
     NFL_LIVE_DAY,
     SUNDAY_2022,
@@ -88,7 +87,7 @@ def site(live_server):
     publish(ingest(rebased(snapshots, recorded_at=SUNDAY_2022, now=moment), now=now), now=now)
     final = summary()
     ingest([final.game], now=final.game.kickoff)
-    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=now)
+    store_plays(Game.objects.get(espn_id=final.game.espn_id).pk, final, now=now)
     week = full_week(now, finals=4, live=2, scheduled=2)
     user = week.me.user
     user.is_staff = user.is_superuser = True

@@ -11,9 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config.redis_client import cache_redis
-from games import summary_cache
 from games.models import Game
+from games.plays import store_plays
 from tests.games.seed import (
     NFL_LIVE_DAY,
     NO_AT_ATL,
@@ -88,16 +87,16 @@ def test_live_page_fits_a_phone(live_server, browser_page, screenshot):
 def test_game_page_draws_the_win_probability_chart(live_server, browser_page, screenshot):
     final = summary()
     ingest([final.game], now=final.game.kickoff)
-    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=timezone.now())
     game = Game.objects.get(espn_id=final.game.espn_id)
+    store_plays(game.pk, final, now=timezone.now())
     page = browser_page
 
     page.goto(f"{live_server.url}/games/{game.pk}/")
 
     line = page.locator("#wp-chart polyline.line")
-    expect(line).to_have_attribute("data-points", "187")
+    expect(line).to_have_attribute("data-points", "186")  # one point per stored play
     points = line.get_attribute("points").split()
-    assert len(points) == 187
+    assert len(points) == 186
     assert float(points[-1].split(",")[1]) < 30  # ATL won: the line ends near the top (home 100%)
     expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
     expect(page.locator("#scoring-plays li")).to_have_count(10)
@@ -118,10 +117,10 @@ def test_game_page_draws_the_win_probability_chart(live_server, browser_page, sc
 def final_game_page(page, live_server) -> Game:
     final = summary()
     ingest([final.game], now=final.game.kickoff)
-    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=timezone.now())
     game = Game.objects.get(espn_id=final.game.espn_id)
+    store_plays(game.pk, final, now=timezone.now())
     page.goto(f"{live_server.url}/games/{game.pk}/")
-    expect(page.locator("#wp-chart polyline.line")).to_have_attribute("data-points", "187")
+    expect(page.locator("#wp-chart polyline.line")).to_have_attribute("data-points", "186")
     return game
 
 
@@ -168,3 +167,45 @@ def test_win_probability_chart_reads_on_a_phone_in_game_time_and_team_colours(li
     )
     assert min(sizes) >= 11 and max(sizes) < 16, sizes
     screenshot(page, "game-chart-laptop", full_page=False)
+
+
+def test_a_live_game_page_adds_the_new_plays_without_a_reload(live_server, browser_page):
+    from espn.parsing import parse_summary
+    from espn.replay import ManualClock, ReplayConfig
+    from espn.replay.server import Replay
+
+    start = timezone.now() - timedelta(hours=1)
+    clock = ManualClock(start)
+    replay = Replay(ReplayConfig(start=start, game_ids=("401547417",)), clock=clock)
+    game_replayed = replay.games[0]
+
+    def store_as_of(moment: datetime) -> Game:
+        clock.set(moment)
+        _, document = replay.summary("football/nfl", {"event": "401547417"})
+        moment_summary = parse_summary(document, "football/nfl")
+        ingest([moment_summary.game], now=moment)
+        game = Game.objects.get(espn_id="401547417")
+        store_plays(game.pk, moment_summary, now=moment)
+        return game
+
+    first_half = game_replayed.moment_of_play(40)
+    game = store_as_of(first_half)
+    page = browser_page
+    page.goto(f"{live_server.url}/games/{game.pk}/")
+    expect(page.locator("#plays li")).to_have_count(41)
+    page.evaluate("window.__notReloaded = true")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    store_as_of(game_replayed.moment_of_play(44))
+    page.evaluate("window.Scores.pollGameNow()")
+
+    expect(page.locator("#plays li")).to_have_count(45)
+    newest = game_replayed.recording.plays[44]["text"]
+    expect(page.locator("#plays li").first).to_contain_text(newest[:40])
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.js_errors == []
+    # Only what is new: the plays after the last one shown, and the game without its plays.
+    cursor = game_replayed.recording.plays[40]["sequenceNumber"]
+    assert any(f"/api/games/{game.pk}/plays/?limit=500&after_seq={int(cursor)}" in url for url in asked), asked
+    assert any(url.endswith(f"/api/games/{game.pk}/?plays=0") for url in asked), asked

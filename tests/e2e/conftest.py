@@ -95,6 +95,15 @@ class Process:
     name: str
     popen: subprocess.Popen
     log_path: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def launch(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                self.argv, cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -113,6 +122,19 @@ class System:
         for process in self.processes:
             if process.popen.poll() is not None:
                 pytest.fail(f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}")
+
+    def restart(self, name: str, *, down_until: Callable[[], bool], timeout: float) -> None:
+        """Kill a process (its whole group, as a crash or a deploy would), keep it down until `down_until()`."""
+        process = next(p for p in self.processes if p.name == name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait(timeout=STOP_GRACE_SECONDS)
+        deadline = time.monotonic() + timeout
+        while not down_until():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} was to stay down until a condition that did not come in {timeout:.0f}s")
+            time.sleep(0.2)  # a whole-system wait loop, not a test of timing
+        process.launch()
 
     def logs(self) -> str:
         return "\n\n".join(f"--- {p.name} ({p.log_path}) ---\n{p.tail()}" for p in self.processes)
@@ -146,7 +168,7 @@ def database_url(settings_dict: dict) -> str:
 
 
 def process_env(replay_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("POLL_", "ESPN_"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("POLL_", "ESPN_", "SUMMARY_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=str(REPO),
@@ -159,6 +181,9 @@ def process_env(replay_url: str) -> dict[str, str]:
         POLL_IDLE_SECONDS="1",
         POLL_OFFSEASON_SECONDS="5",
         POLL_TICK_SECONDS="1",
+        SUMMARY_WATCHED_SECONDS="1",
+        SUMMARY_UNWATCHED_SECONDS="2",  # a game lasts 30 s here: a few fetches of each
+        SUMMARY_MAX_PER_MINUTE="600",
         ESPN_CONNECT_TIMEOUT="1.0",
         ESPN_READ_TIMEOUT="1.0",  # a hanging ("timeout" fault) request costs a second
         ESPN_MAX_RETRIES="1",
@@ -227,12 +252,9 @@ def e2e_system(transactional_db, tmp_path) -> Iterator[Callable[[ReplayConfig], 
         env = process_env(server.url)
         run_id = f"{os.getpid()}-{len(started)}"
         for name, argv in celery_commands(run_id).items():
-            log_path = tmp_path / f"{name}.log"
-            with log_path.open("wb") as log:
-                popen = subprocess.Popen(
-                    argv, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            system.processes.append(Process(name, popen, log_path))
+            process = Process(name, None, tmp_path / f"{name}.log", argv=argv, env=env)
+            process.launch()
+            system.processes.append(process)
         return system
 
     yield start

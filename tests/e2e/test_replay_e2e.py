@@ -233,3 +233,40 @@ def picks_graded_wrongly(expected: dict[str, dict], lines_before_kickoff: dict[s
         if pick.line_at_lock != line:
             problems.append(f"{where}: line at lock {pick.line_at_lock}, line before kickoff {line}")
     return problems
+
+
+def test_a_worker_killed_mid_game_follows_every_game_again_and_stores_every_play(e2e_system):
+    from games.models import GameTracking, Play, TrackingStatus
+
+    system = e2e_system(replay_config())
+    expected = {game["id"]: game for game in system.replay.status()["games"]}
+    recorded_plays = {game.event_id: len(game.recording.plays) for game in system.replay.server.replay.games}
+    system.wait_for("the games", lambda: Game.objects.count() == len(expected), timeout=90)
+    seed_demo_league()
+    system.replay.kick_off()
+    system.wait_for(
+        "a game followed live with plays stored",
+        lambda: GameTracking.objects.filter(status=TrackingStatus.LIVE).exists() and Play.objects.exists(),
+        timeout=90,
+    )
+
+    def two_finals_while_down() -> bool:
+        return sum(game["state"] == "post" for game in system.replay.status()["games"]) >= 2
+
+    system.restart("worker", down_until=two_finals_while_down, timeout=120)
+    system.wait_for(
+        "every game final, graded, and every play stored",
+        lambda: (
+            database_done(expected)
+            and all(
+                Play.objects.filter(game__espn_id=espn_id).count() == count for espn_id, count in recorded_plays.items()
+            )
+        ),
+        timeout=system.replay.real_seconds_to_last_final() + 120,
+    )
+    records = {t.game.espn_id: t for t in GameTracking.objects.select_related("game")}
+    assert set(records) == set(expected)
+    assert {t.status for t in records.values()} == {TrackingStatus.FINAL}
+    assert all(t.final_fetch_at is not None and t.play_watermark is not None for t in records.values())
+    gradings = GameGrading.objects.filter(game__pickem_picks__isnull=False).distinct()
+    assert sorted(g.times_graded for g in gradings) == [1] * len(expected)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -12,14 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.redis_client import cache_redis
-from espn.breaker import BREAKER_KEY
-from games import summary_cache
 from games.models import Game, Team
+from games.plays import store_plays
 
 from .seed import (
     CFB_LIVE_DAY,
-    GB_AT_ATL_SUMMARY,
     NE_AT_MIA,
     NFL_LIVE_DAY,
     NO_AT_ATL,
@@ -27,7 +23,6 @@ from .seed import (
     TB_AT_DAL,
     ingest,
     ingest_fixture,
-    payload,
     summary,
 )
 
@@ -141,100 +136,62 @@ def test_a_page_past_the_end_is_not_found(client, both_leagues):
 
 @pytest.fixture
 def fake_summary(settings):
+    """ESPN behind `responses`: the web process must never call it (the worker stores the plays)."""
     settings.ESPN_BASE_URL = "https://espn.test"
-    summary_cache.page_espn_client.cache_clear()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield rsps
-    summary_cache.page_espn_client.cache_clear()
 
 
 @pytest.fixture
 def gb_at_atl():
-    """The 2023 week 2 game, final, ingested from its own summary."""
-    final = summary().game
-    now = final.kickoff + timedelta(hours=4)
+    """The 2023 week 2 game, final, ingested from its own summary, its plays stored as the worker does."""
+    final = summary()
+    now = final.game.kickoff + timedelta(hours=4)
     with time_machine.travel(now, tick=False):
-        ingest([final], now=now)
-        yield Game.objects.get(espn_id=final.espn_id)
+        ingest([final.game], now=now)
+        game = Game.objects.get(espn_id=final.game.espn_id)
+        store_plays(game.pk, final, now=now)
+        yield game
 
 
 def detail_url(game: Game) -> str:
     return reverse("api-game-detail", args=[game.pk])
 
 
-def serve_summary(rsps, status: int = 200) -> None:
-    body = json.dumps(payload(GB_AT_ATL_SUMMARY)) if status == 200 else "oops"
-    rsps.add(responses.GET, SUMMARY_URL, body=body, status=status, content_type="application/json")
-
-
 def test_game_detail_has_plays_newest_first_scoring_plays_and_win_probability(client, gb_at_atl, fake_summary):
-    serve_summary(fake_summary)
-
     body = client.get(detail_url(gb_at_atl)).json()
 
     assert body["espn_id"] == "401547417"
     away, home = body["away"], body["home"]
     assert (away["abbreviation"], away["score"], home["abbreviation"], home["score"]) == ("GB", 24, "ATL", 25)
     assert body["home"]["linescores"] == [3, 6, 3, 13]
-    assert body["summary"]["status"] == "fresh" and body["summary"]["plays_total"] == 186
+    assert body["summary"]["status"] == "stored" and body["summary"]["plays_total"] == 186
     assert len(body["plays"]) == 50
     sequences = [play["sequence"] for play in body["plays"]]
     assert sequences == sorted(sequences, reverse=True)
     assert body["plays"][0]["type"] == "End of Game"
     assert len(body["scoring_plays"]) == 10 and all(p["scoring_play"] for p in body["scoring_plays"])
     assert body["scoring_plays"][-1]["home_score"] == 25
-    assert len(body["win_probability"]) == 187
+    assert len(body["win_probability"]) == 186  # one point per stored play (ESPN's are joined by play id)
     assert all(0 <= point["home"] <= 1 for point in body["win_probability"])
     assert body["win_probability"][-1]["home"] > 0.9
+    assert len(fake_summary.calls) == 0
 
 
-def test_summary_is_fetched_once_then_served_from_redis(client, gb_at_atl, fake_summary):
-    serve_summary(fake_summary)
-
-    client.get(detail_url(gb_at_atl))
-    client.get(detail_url(gb_at_atl))
-
-    assert len(fake_summary.calls) == 1
-    assert cache_redis().ttl(f"scores:summary:{gb_at_atl.espn_id}") > 24 * 3600  # final: kept long
-
-
-def test_plays_parameter_limits_the_latest_plays(client, gb_at_atl, fake_summary):
-    serve_summary(fake_summary)
-
+def test_plays_parameter_limits_the_latest_plays(client, gb_at_atl):
     assert len(client.get(detail_url(gb_at_atl), {"plays": 5}).json()["plays"]) == 5
     assert client.get(detail_url(gb_at_atl), {"plays": 0}).json()["plays"] == []
     bad = client.get(detail_url(gb_at_atl), {"plays": "all"})
     assert bad.status_code == 400 and set(bad.json()) == {"code", "detail", "plays"}
 
 
-def test_espn_failure_still_answers_with_the_game(client, gb_at_atl, fake_summary):
-    serve_summary(fake_summary, status=503)
+def test_a_game_without_stored_plays_says_so_and_costs_no_espn_call(client, fake_summary):
+    final = summary().game
+    ingest([final], now=final.kickoff + timedelta(hours=4))
+    body = client.get(detail_url(Game.objects.get(espn_id=final.espn_id))).json()
 
-    response = client.get(detail_url(gb_at_atl))
-
-    assert response.status_code == 200
-    body = response.json()
     assert body["home"]["score"] == 25
-    assert body["summary"]["status"] == "unavailable" and body["plays"] == [] and body["win_probability"] == []
-
-
-def test_a_stale_summary_is_served_while_espn_fails(client, gb_at_atl, fake_summary):
-    summary_cache.store_summary(cache_redis(), gb_at_atl.espn_id, summary(), now=gb_at_atl.kickoff - timedelta(hours=7))
-    serve_summary(fake_summary, status=503)
-
-    body = client.get(detail_url(gb_at_atl)).json()
-
-    assert body["summary"]["status"] == "stale"
-    assert len(body["scoring_plays"]) == 10
-
-
-def test_an_open_breaker_means_no_espn_call(client, gb_at_atl, fake_summary):
-    cache_redis().hset(BREAKER_KEY, "state", "open")
-    serve_summary(fake_summary)
-
-    body = client.get(detail_url(gb_at_atl)).json()
-
-    assert body["summary"]["status"] == "unavailable"
+    assert body["summary"]["status"] == "none_yet" and body["plays"] == [] and body["win_probability"] == []
     assert len(fake_summary.calls) == 0
 
 
@@ -265,9 +222,9 @@ def test_unknown_game_is_404(client, db):
     assert client.get(reverse("api-game-detail", args=[999999])).status_code == 404
 
 
-def test_detail_query_count_is_small_and_fixed(client, gb_at_atl, fake_summary, django_assert_num_queries):
-    serve_summary(fake_summary)
-    with django_assert_num_queries(1):
+def test_detail_query_count_is_small_and_fixed(client, gb_at_atl, django_assert_num_queries):
+    # The game, then the plays: their count, the latest, the scoring plays, the win probability.
+    with django_assert_num_queries(5):
         client.get(detail_url(gb_at_atl))
 
 

@@ -8,9 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from config.redis_client import cache_redis
-from games import summary_cache
 from games.models import Game
+from games.plays import store_plays
 from games.views import badge_colors
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
@@ -113,8 +112,9 @@ def gb_at_atl():
     final = summary()
     now = final.game.kickoff
     ingest([final.game], now=now)
-    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=now)
-    return Game.objects.get(espn_id=final.game.espn_id)
+    game = Game.objects.get(espn_id=final.game.espn_id)
+    store_plays(game.pk, final, now=now)
+    return game
 
 
 def test_game_page_shows_score_by_period_scoring_plays_and_plays_newest_first(client, gb_at_atl):
@@ -138,26 +138,15 @@ def test_game_page_shows_score_by_period_scoring_plays_and_plays_newest_first(cl
     assert 'role="img"' in html
 
 
-def test_game_page_of_a_live_game_shows_the_situation(client, polled, monkeypatch):
-    monkeypatch.setattr(summary_cache, "page_espn_client", _failing_client)
+def test_game_page_of_a_live_game_shows_the_situation(client, polled):
     game = Game.objects.get(espn_id=NO_AT_ATL)
 
     html = client.get(reverse("game-detail", args=[game.pk])).content.decode()
 
     assert "Down and distance</dt><dd>1st &amp; 10 at NO 10" in html
     assert "<dt>Ball</dt><dd>New Orleans Saints</dd>" in html
-    assert "Play-by-play is unavailable right now." in html
+    assert "No play-by-play stored for this game yet." in html
 
 
 def test_unknown_game_page_is_404(client, db):
     assert client.get(reverse("game-detail", args=[424242])).status_code == 404
-
-
-def _failing_client():
-    from espn.client import EspnError
-
-    class Failing:
-        def summary(self, feed, event_id):
-            raise EspnError("offline in tests")
-
-    return Failing()

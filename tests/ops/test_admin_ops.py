@@ -88,6 +88,7 @@ def test_repoll_action_fetches_the_game_from_espn(staff_client, fake_espn):
     assert "Re-polled 1 game(s) from ESPN: 1 changed." in messages_of(response)
     game = Game.objects.get(espn_id=GB_AT_ATL)
     assert (game.away_score, game.home_score) == (24, 25)
+    assert game.plays.count() == 186  # its play-by-play stored too (a game the worker never followed)
 
 
 def test_repoll_action_reports_espn_failures_without_failing(staff_client, fake_espn):

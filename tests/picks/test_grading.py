@@ -312,3 +312,64 @@ def test_sweep_finds_settled_games_whose_grading_is_missing_or_stale():
     assert games_needing_grading() == sorted([missed.pk, corrected.pk])
     assert {r.game_id for r in grade_missed_games(now=NOW) if r.picks_graded} == {missed.pk, corrected.pk}
     assert games_needing_grading() == []
+
+
+def test_one_update_grades_a_game_whatever_the_leagues_rules():
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread="-7.5")
+    ann = make_user("ann")
+    for name, against_spread in (("straight", False), ("spread", True)):
+        make_pick(entry_of(make_league(name=name, against_spread=against_spread), ann), game, "home")
+    set_result(game, home_score=24, away_score=20)  # the rules disagree: a straight-up win, a loss against -7.5
+
+    with CaptureQueriesContext(connection) as captured:
+        grade_game(game.pk, now=NOW)
+
+    pick_table = Pick._meta.db_table
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE") and pick_table in q["sql"]]
+    assert len(updates) == 1  # one pass over the picks, never one per rule
+    assert sorted(Pick.objects.values_list("entry__league__name", "result")) == [("spread", LOSS), ("straight", WIN)]
+
+
+def test_a_regrade_rewrites_only_the_picks_whose_grade_changes():
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread="-3")
+    straight, spread = make_league(name="straight"), make_league(name="spread", against_spread=True)
+    ann, bob = make_user("ann"), make_user("bob")
+    flips = make_pick(entry_of(straight, ann), game, "home")
+    stays = make_pick(entry_of(spread, bob), game, "home")
+    set_result(game, home_score=21, away_score=20)  # home wins by 1: a straight-up win, a loss against -3
+    grade_game(game.pk, now=NOW)
+
+    set_result(game, home_score=17, away_score=20)  # corrected: a loss both ways
+    result = grade_game(game.pk, now=NOW + timedelta(hours=1))
+
+    assert result.picks_graded == 2  # the grading covers every pick of the game...
+    assert graded(flips) == (LOSS, 0)
+    assert flips.graded_at == NOW + timedelta(hours=1)
+    assert graded(stays) == (LOSS, 0)
+    assert stays.graded_at == NOW  # ...but leaves alone the one it would rewrite to the same grade
+    assert list(CorrectedPick.objects.values_list("entry__user__username", "old_result", "new_result")) == [
+        ("ann", WIN, LOSS)
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates: run with DATABASE_URL=postgres://...")
+def test_grading_a_game_whose_picks_fill_their_pages_adds_no_index_entry():
+    # Picks written in a row (as a game's picks often are) fill pages with picks of that game alone:
+    # each page must hold a second version of every row for grading to skip the indexes (HOT).
+    game = make_game(home="HTH", away="HTA", kickoff=NOW - timedelta(hours=4), spread="-3")
+    many_picks(game, 500)
+    set_result(game, home_score=21, away_score=20)  # the rules disagree: every pick is rewritten once
+
+    def updates() -> tuple[int, int]:  # row updates, of which HOT, counted by PostgreSQL in this backend
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",
+                [Pick._meta.db_table],
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    grade_game(game.pk, now=NOW)
+    after = updates()
+
+    assert (after[0] - before[0], after[1] - before[1]) == (500, 500)
