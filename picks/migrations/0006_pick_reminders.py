@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('picks', '0004_score_corrections'),
+        ('picks', '0005_pick_fillfactor_50'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
