@@ -4,8 +4,8 @@ live (4 final, 6 not started), every member with 16 picks and a tiebreaker guess
     .venv/bin/python -m config.embedded_redis run --port 0 -- .venv/bin/python benchmarks/bench_chance.py
 
 It uses a throwaway SQLite database (or, with DATABASE_URL=postgres://..., a throwaway PostgreSQL
-database it creates and drops), and the Redis of REDIS_URL for ESPN's live win probability (three
-of the six live games have one cached). Prints the median time of one recompute (the queries and
+database it creates and drops); three of the six live games have stored plays carrying ESPN's
+live win probability (120 plays each). Prints the median time of one recompute (the queries and
 the counting: 12 open games, so 10,000 seeded samples) beside the 200 ms target, and the query
 count for 1,000 members beside the one for 100: it must not grow with the members.
 """
@@ -96,22 +96,21 @@ def load(members: int, league_name: str, season):
     return league, games
 
 
-def cache_win_probabilities(games) -> None:
-    import orjson
+def store_win_probabilities(games) -> None:
+    """ESPN's live win probability as the worker stores it: on the plays of three of the live games."""
+    from django.utils import timezone
 
-    from config.redis_client import cache_redis
     from espn.snapshots import Phase
-    from games.summary_cache import SUMMARY_KEY
+    from games.models import Play
 
+    now = timezone.now()
     live = [g for g in games if g.phase == Phase.LIVE][:3]
-    for n, game in enumerate(live):
-        document = {
-            "win_probability": [
-                {"play_id": "1", "period": 1, "home": 0.5},
-                {"play_id": "2", "period": 2, "home": 0.2 + 0.3 * n},
-            ]
-        }
-        cache_redis().set(SUMMARY_KEY.format(espn_id=game.espn_id), orjson.dumps(document), ex=600)
+    Play.objects.bulk_create(
+        Play(game=game, sequence=sequence, home_win_pct=0.2 + 0.3 * n + 0.01 * sequence, content_hash="x",
+             stored_at=now, updated_at=now)
+        for n, game in enumerate(live)
+        for sequence in range(1, 121)
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -151,7 +150,7 @@ def run(runs: int) -> None:
     big, games = load(MEMBERS, "big", season)
     small_season = Season.objects.create(espn_league="football/nfl", year=2024)
     small, _ = load(100, "small", small_season)
-    cache_win_probabilities(games)
+    store_win_probabilities(games)
     week = Week(2, 1)
 
     week_chances(small, week)  # warm-up: the season totals' cache, as for the big league

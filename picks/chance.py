@@ -7,8 +7,9 @@ The model, in three parts:
    - not started: mu = -spread (the spread is the home team's: -3 means home favoured by 3), sd =
      13.45 points in the NFL (15.5 in college football); no line: mu = 0;
    - in play: with r the fraction of regulation left (from the period and the clock), sd_r =
-     sd * sqrt(r). Where ESPN's live win probability p of the home team is known, mu = sd_r *
-     inv_Phi(p) (the margin that makes ESPN's p); otherwise mu = current margin - spread * r.
+     sd * sqrt(r). Where ESPN's live win probability p of the home team is known (the latest
+     stored play's), mu = sd_r * inv_Phi(p) (the margin that makes ESPN's p); otherwise mu =
+     current margin - spread * r.
    A pick on the home side wins with P = Phi((mu + line) / sd_r), line 0 straight up, the line it
    is graded on against the spread. Ties and pushes are left out (their chance is small).
 2. The week's tiebreaker (the total points of the week's last game) is T ~ Normal(over/under, 10^2)
@@ -35,12 +36,11 @@ from decimal import Decimal
 from statistics import NormalDist
 
 import numpy as np
-import orjson
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from espn.snapshots import Phase
-from games.models import EspnLeague, Game
+from games.models import EspnLeague, Game, Play
 
 from .grading import side_results
 from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
@@ -333,28 +333,21 @@ def survivor_game(game: Game, *, home_win_probability: float | None = None) -> S
 def live_home_win_probabilities(games: Sequence[Game]) -> dict[int, float]:
     """ESPN's latest home win probability (0-1) of each game in play, where one is stored.
 
-    Read from the last point of the game's cached summary (games.summary_cache, one Redis MGET):
-    the one place to repoint once plays and their win probability are stored in the database.
-    Games without one fall back to the score-and-clock model (see the module).
+    The win probability after the game's latest play that has one (the plays the worker stores
+    from ESPN's summaries): one query for every live game together. The one place that knows
+    where ESPN's live win probability lives. Games without one fall back to the score-and-clock
+    model (see the module).
     """
-    from config.redis_client import cache_redis
-    from games.summary_cache import SUMMARY_KEY
-
-    live = [game for game in games if game.phase == Phase.LIVE]
+    live = [game.pk for game in games if game.phase == Phase.LIVE]
     if not live:
         return {}
-    try:
-        raws = cache_redis().mget([SUMMARY_KEY.format(espn_id=game.espn_id) for game in live])
-    except Exception:  # Redis is a cache: without it, the model does without ESPN's figure
-        log.warning("win probabilities unavailable", exc_info=True)
-        return {}
-    found = {}
-    for game, raw in zip(live, raws, strict=True):
-        points = orjson.loads(raw).get("win_probability") if raw else None
-        home = points[-1].get("home") if points else None
-        if isinstance(home, int | float) and 0 <= home <= 1:
-            found[game.pk] = float(home)
-    return found
+    latest = Play.objects.filter(game_id=OuterRef("pk"), home_win_pct__isnull=False).order_by("-sequence")
+    found = (
+        Game.objects.filter(pk__in=live)
+        .annotate(home_win_pct=Subquery(latest.values("home_win_pct")[:1]))
+        .values_list("pk", "home_win_pct")
+    )
+    return {pk: float(pct) for pk, pct in found if pct is not None and 0 <= pct <= 1}
 
 
 @dataclass

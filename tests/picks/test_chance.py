@@ -193,19 +193,15 @@ def test_week_chances_take_as_many_queries_for_30_members_as_for_3():
 
 @pytest.mark.django_db
 def test_a_live_game_uses_espns_latest_win_probability_when_the_app_has_one():
-    import orjson
-
-    from config.redis_client import cache_redis
-    from games.summary_cache import SUMMARY_KEY
+    from games.models import Play
 
     league, _, (_, live, _) = week_of_two_games(2, prefix="wp")
     modelled = week_chances(league, WEEK1).home_pick_wins[live.pk]
-    document = {"win_probability": [{"play_id": "1", "home": 0.9}, {"play_id": "2", "home": 0.25}]}
-    cache_redis().set(SUMMARY_KEY.format(espn_id=live.espn_id), orjson.dumps(document), ex=60)
-    try:
-        assert week_chances(league, WEEK1).home_pick_wins[live.pk] == pytest.approx(0.25)  # the latest point
-    finally:
-        cache_redis().delete(SUMMARY_KEY.format(espn_id=live.espn_id))
+    for sequence, pct in ((1, 0.9), (2, 0.25), (3, None)):  # the latest play with a figure counts
+        Play.objects.create(
+            game=live, sequence=sequence, home_win_pct=pct, content_hash="x", stored_at=NOW, updated_at=NOW
+        )
+    assert week_chances(league, WEEK1).home_pick_wins[live.pk] == pytest.approx(0.25)
     assert modelled > 0.5  # without it: home leads 3-0 before halftime
 
 
