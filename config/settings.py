@@ -202,6 +202,21 @@ POLL_OFFSEASON_SECONDS = env_int("POLL_OFFSEASON_SECONDS", 3600)
 # Beat fires the poll this often; the poll itself runs only when the Redis gate says it is due.
 POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 2)
 
+# Email (pick reminders): Django's email framework. The console backend prints each message in the
+# worker's output; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST... to send.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pick'em <picks@localhost>")
+# Links in emails (unsubscribe) need the site's address: scheme and host, no trailing slash.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# A member with picks missing is reminded this long before the week's first game locks.
+PICK_REMINDER_LEAD_MINUTES = env_int("PICK_REMINDER_LEAD_MINUTES", 120)
+
 # Followed games: summaries (plays) of live games, fetched by the worker.
 SUMMARY_WATCHED_SECONDS = env_int("SUMMARY_WATCHED_SECONDS", POLL_LIVE_SECONDS)  # someone has the game open
 SUMMARY_UNWATCHED_SECONDS = env_int("SUMMARY_UNWATCHED_SECONDS", 30)
@@ -247,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     # Freezes the line of games that just locked, and grades any game a lost announcement left behind.
     "picks-housekeeping": {
         "task": "picks.tasks.picks_housekeeping",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    # Emails members who still have picks to make, once per member and week, before the week's first lock.
+    "pick-reminders": {
+        "task": "picks.tasks.send_pick_reminders",
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },

@@ -40,3 +40,14 @@ def picks_housekeeping() -> dict:
         "survivor_auto_picks": survivor_auto_picks,
         "games_graded": [r.game_id for r in graded if r.picks_graded],
     }
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def send_pick_reminders() -> dict:
+    """Email members with picks missing before their week's first lock; each reminder at most once."""
+    from django.utils import timezone
+
+    from .reminders import send_due_reminders
+
+    result = send_due_reminders(now=timezone.now())
+    return {"sent": result.sent, "already_reminded": result.already_reminded, "failed": result.failed}

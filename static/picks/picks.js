@@ -139,6 +139,13 @@
 
   // ------------------------------------------------------------------ standings
 
+  function percent(value) {  // as the page's |percent filter writes a chance
+    if (value === null || value === undefined) return "—";
+    if (value > 0 && value < 0.005) return "<1%";
+    if (value >= 0.995 && value < 1) return ">99%";
+    return Math.round(value * 100) + "%";
+  }
+
   function followStandings(table) {
     var url = table.getAttribute("data-standings-url");
     if (!url || !table.hasAttribute("data-live")) return;
@@ -156,6 +163,8 @@
             if (points) points.textContent = String(row.points);
             if (live) live.firstChild.textContent = row.projected_points + " ";
             if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+            var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
+            tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
           });
           if (!body.live_games) clearInterval(timer);
         })
@@ -168,5 +177,81 @@
     wireScrollHints(document);
     document.querySelectorAll("form.pick-form").forEach(followGames);
     document.querySelectorAll("table#standings").forEach(followStandings);
+  });
+})();
+
+// "What if" on the league page: post the chosen outcomes to the API and show the standings that
+// would follow, without a reload (the form also works without JavaScript, by a plain GET).
+(function () {
+  "use strict";
+
+  function percent(value) {
+    if (value === null) return "—";
+    if (value > 0 && value < 0.005) return "<1%";
+    if (value >= 0.995 && value < 1) return ">99%";
+    return Math.round(value * 100) + "%";
+  }
+
+  function cell(tag, text, scope) {
+    var element = document.createElement(tag);
+    element.textContent = text;
+    if (scope) element.setAttribute("scope", scope);
+    return element;
+  }
+
+  function render(target, body) {
+    var table = document.createElement("table");
+    table.className = "standings what-if-table";
+    table.appendChild(cell("caption", "Standings if so"));
+    var head = table.createTHead().insertRow();
+    ["Member", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
+    var rows = table.createTBody();
+    body.rows.forEach(function (row) {
+      var line = rows.insertRow();
+      line.appendChild(cell("th", row.username, "row"));
+      line.appendChild(cell("td", String(row.points)));
+      line.appendChild(cell("td", percent(row.chance_week)));
+    });
+    target.replaceChildren(table);
+  }
+
+  function wire(form) {
+    var target = document.getElementById("what-if-result");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var outcomes = {};
+      form.querySelectorAll("input[type=radio]:checked").forEach(function (input) {
+        if (input.value) outcomes[input.name.replace("outcome-", "")] = input.value;
+      });
+      fetch(form.getAttribute("data-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-CSRFToken": form.querySelector("input[name=csrfmiddlewaretoken]").value,
+        },
+        body: JSON.stringify({ week: form.getAttribute("data-week"), outcomes: outcomes }),
+      })
+        .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+        .then(function (answer) {
+          if (answer.ok) return render(target, answer.body);
+          var message = document.createElement("p");
+          message.className = "error";
+          message.textContent = answer.body.detail || "Could not work that out.";
+          target.replaceChildren(message);
+        })
+        .catch(function () {
+          var message = document.createElement("p");
+          message.className = "error";
+          message.textContent = "Could not reach the server: try again.";
+          target.replaceChildren(message);
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("what-if-form");
+    if (form) wire(form);
   });
 })();
