@@ -43,7 +43,7 @@ def league_with_a_live_game(now):
     live = game(season, "KC", "BUF", kickoff=now - timedelta(hours=1), phase=Phase.LIVE, score=(10, 7), espn_id="1")
     late = game(season, "SF", "DAL", kickoff=now + timedelta(hours=3), espn_id="2")
     for user, side in ((ann, "home"), (bob, "away")):
-        entry = Entry.objects.create(league=league, user=user)
+        entry = Entry.objects.create(league=league, user=user, name=user.username)
         for g in (live, late):
             team = g.home_team if side == "home" else g.away_team
             Pick.objects.create(entry=entry, game=g, team=team, season_type=2, week=1)
