@@ -81,7 +81,7 @@ def load(members: int, league_name: str, season):
         name=league_name, espn_league="football/nfl", season_year=season.year, commissioner=users[0],
         scoring=ScoringMode.CONFIDENCE,
     )  # fmt: skip
-    entries = Entry.objects.bulk_create(Entry(league=league, user=u) for u in users)
+    entries = Entry.objects.bulk_create(Entry(league=league, user=u, name=u.username) for u in users)
     rng = random.Random(league_name)  # members pick as people do: each their own sides and weights
     picks = []
     for entry in entries:
