@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from . import live_state, selectors
 from .snapshot_cache import game_payload
+from .stream_publisher import LIVE_CHANNEL, feed_change
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,20 @@ def _mapping(feed: LiveFeed) -> dict[str, bytes | str | int]:
 
 
 def publish_live_feed(client: redis.Redis, *, now: datetime) -> LiveFeed:
-    """Build and store the feed (called after every poll's commit): one query, one round trip."""
+    """Build and store the feed (called after every poll's commit): one query, two round trips.
+
+    The feed's version and the streams' message (games/stream_publisher.py) go in the same
+    transaction as the body, so that a stream's snapshot and its deltas always agree.
+    """
     feed = build_live_feed(now)
+    previous_body, previous_version = client.hmget(LIVE_FEED_KEY, "body", "version")
+    change = feed_change(previous_body, int(previous_version) if previous_version else None, feed.body)
     pipe = client.pipeline(transaction=True)
     pipe.delete(LIVE_FEED_KEY)
-    pipe.hset(LIVE_FEED_KEY, mapping=_mapping(feed))
+    pipe.hset(LIVE_FEED_KEY, mapping={**_mapping(feed), "version": change.version})
     pipe.expire(LIVE_FEED_KEY, LIVE_FEED_TTL)
+    if change.message is not None:
+        pipe.publish(LIVE_CHANNEL, change.message)
     pipe.execute()
     forget_local_copy()  # a web process publishing (tests, a manual poll) sees its own feed at once
     return feed
@@ -199,7 +208,7 @@ def _scripts_for(client: redis.Redis) -> tuple:
 
 
 def max_age_for(next_poll_pttl_ms: int, live_count: int) -> int:
-    cap = MAX_AGE_LIVE if live_count else MAX_AGE_IDLE
+    cap = min(MAX_AGE_LIVE, max(MAX_AGE_MIN, settings.POLL_LIVE_SECONDS)) if live_count else MAX_AGE_IDLE
     remaining = math.ceil(max(0, next_poll_pttl_ms) / 1000) + POLL_SLACK_SECONDS
     return max(MAX_AGE_MIN, min(cap, remaining))
 

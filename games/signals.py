@@ -7,3 +7,7 @@ from django.dispatch import Signal
 #   corrected_ids: games already final whose score ESPN corrected
 #   voided_ids:    games just postponed or cancelled
 game_results_changed = Signal()
+
+# Sent after a poll's commit and the live feed's publication, with `espn_ids`: the games whose
+# score, status or situation changed in that poll.
+games_changed = Signal()

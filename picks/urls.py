@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from config.ratelimit import login_rate_limited
 
-from . import api, views
+from . import api, standings_stream, views
 
 account_patterns = [
     path("login/", login_rate_limited(views.PicksLoginView.as_view()), name="login"),
@@ -35,6 +35,11 @@ api_patterns = [
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
     path("leagues/<int:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
     path("leagues/<int:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
+    path(
+        "leagues/<int:league_id>/standings/stream/",
+        standings_stream.LeagueStandingsStreamApi.as_view(),
+        name="league_standings_stream",
+    ),
 ]
 
 urlpatterns = [

@@ -138,8 +138,14 @@ def test_cache_control_follows_the_time_left_before_the_next_poll(client, polled
         (20_000, 0, 22),
     ],
 )
-def test_max_age_is_time_to_next_poll_plus_slack_capped(pttl_ms, live_count, expected):
+def test_max_age_is_time_to_next_poll_plus_slack_capped(pttl_ms, live_count, expected, settings):
+    settings.POLL_LIVE_SECONDS = 10
     assert live_feed.max_age_for(pttl_ms, live_count) == expected
+
+
+def test_max_age_while_live_never_exceeds_the_live_interval(settings):
+    settings.POLL_LIVE_SECONDS = 4
+    assert live_feed.max_age_for(4_000, 3) == 4
 
 
 def test_missing_feed_is_rebuilt_from_the_database_once(client, polled, django_assert_max_num_queries):
