@@ -201,9 +201,11 @@ class Hub:
     def reader(self) -> aioredis.Redis:
         if self._reader is None:
             # A few connections for many clients: reads are short and shared (snapshot()).
+            # One retry: after a Redis restart a pooled connection is dead until used once.
             pool = aioredis.BlockingConnectionPool.from_url(
-                self.redis_url, max_connections=8, timeout=2, socket_timeout=2, socket_connect_timeout=2
-            )
+                self.redis_url, max_connections=8, timeout=2, socket_timeout=2, socket_connect_timeout=2,
+                retry=Retry(NoBackoff(), 1),
+            )  # fmt: skip
             self._reader = aioredis.Redis(connection_pool=pool)
         return self._reader
 
