@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from django.http import HttpRequest, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -49,6 +49,10 @@ class StreamApiView(APIView):
         async def view(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET"])
+            if not hasattr(request, "scope"):
+                # Under WSGI (runserver, the test server) Django would buffer the endless stream in a
+                # thread; refuse at once, and pages poll instead.
+                return JsonResponse({"detail": "Streams need the ASGI server (see the README)."}, status=503)
             return await cls.serve(request, *args, **kwargs)
 
         view.cls = cls  # what drf-spectacular reads

@@ -450,3 +450,10 @@ def test_the_live_stream_reads_no_database(django_assert_num_queries):
 
 def test_only_get(client):
     assert client.post(reverse("api-games-live-stream")).status_code == 405
+
+
+def test_under_wsgi_the_stream_is_refused_at_once_so_pages_poll(client):
+    response = client.get(reverse("api-games-live-stream"))  # the test client is WSGI
+
+    assert response.status_code == 503
+    assert "ASGI" in response.json()["detail"]
