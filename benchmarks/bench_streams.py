@@ -213,7 +213,7 @@ async def wait_for_games(client: Client) -> None:
 
 def dropped_counter(port: int) -> float:
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60).read().decode()
     except OSError:
         return float("nan")
     return sum(

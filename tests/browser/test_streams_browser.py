@@ -163,3 +163,24 @@ def test_league_page_live_standings_move_when_a_score_changes(asgi_server, brows
     ann_live = page.locator(f'tr[data-entry-id="{Entry.objects.get(league=league, user=ann).pk}"] [data-cell="live"]')
     expect(ann_live.locator("[data-value]")).to_have_text("0")
     assert page.js_errors == []
+
+
+def test_game_page_shows_a_pushed_score_before_its_next_poll(asgi_server, browser_page, settings):
+    settings.POLL_LIVE_SECONDS = 1
+    now = timezone.now()
+    moment = poll_now(payload(NFL_LIVE_DAY), now=now)
+    game = Game.objects.get(espn_id=NO_AT_ATL)
+    page = browser_page
+    details = requests_to(page, f"/api/games/{game.pk}/")
+
+    with page.expect_response(lambda response: "/api/games/live/stream/" in response.url):
+        page.goto(f"{asgi_server}/games/{game.pk}/")
+    away_score = page.locator("#game-teams .team").first.locator(".score")
+    expect(away_score).to_have_text("24")
+
+    changed = set_score(payload(NFL_LIVE_DAY), NO_AT_ATL, home=26, away=31)
+    poll_now(changed, now=now + timedelta(seconds=2), rebase_to=moment)
+
+    expect(away_score).to_have_text("31", timeout=8_000)  # the page's own poll comes every 15 s
+    assert details == []
+    assert page.js_errors == []
