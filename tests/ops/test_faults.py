@@ -136,7 +136,8 @@ def refuse_game_writes(execute, sql, params, many, context):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_client):
+def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_client, settings):
+    settings.POLL_LIVE_SECONDS = 10  # a poll gate that outlives this test's real seconds
     board = fixture_copy(NFL_LIVE_DAY)
     fake_espn.board("football/nfl", "20220911", board)
     assert poll_at(SUNDAY_2022).ok

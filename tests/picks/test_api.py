@@ -260,6 +260,7 @@ def test_the_api_schema_documents_every_pickem_endpoint():
         "/api/picks/entries/{entry_id}/picks/",
         "/api/picks/leagues/join/",
         "/api/picks/leagues/{league_id}/standings/",
+        "/api/picks/leagues/{league_id}/standings/stream/",
         "/api/picks/leagues/{league_id}/picks/",
     }
     body = paths["/api/picks/entries/{entry_id}/picks/"]["post"]
