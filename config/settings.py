@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str, redis_url_for_db
@@ -55,7 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
-    "config.static_files.WhiteNoiseMiddleware",  # whitenoise's, async-capable
+    "config.static_files.WhiteNoiseMiddleware",  # whitenoise's, async-capable; static files before the rest
+    "config.compression.GZipMiddleware",  # pages and API answers; honours Accept-Encoding's q-values
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +204,7 @@ POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 2)
 
 # Celery
 CELERY_BROKER_URL = REDIS_BROKER_URL
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # kombu's Redis transport, surviving Redis restarts
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -236,11 +239,20 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Proxies in front of the app (each appends to X-Forwarded-For): the client address that every limit
+# counts (API throttles, sign-in, sign-up) is the Nth from the right; 0: the socket address only.
+API_NUM_PROXIES = env_int("API_NUM_PROXIES", 0)
+
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # JSON in and out: no browsable HTML, no form bodies the API could not carry (config/api_errors.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -256,8 +268,8 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "300/min"),
         "live": env_str("API_THROTTLE_LIVE", "600/min"),
     },
-    # Behind a proxy, set to the number of proxies so that throttling sees the client's address.
-    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0) or None,
+    # DRF's get_ident is not used (config/ratelimit.py client_address is); kept in step for any code that does.
+    "NUM_PROXIES": API_NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Scores and pick'em API",
@@ -266,6 +278,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,  # the values are listed with the type already
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.document_errors",
+    ],
+    # Path ids (config/urls.py's "id" converter): what the database can hold, nothing else.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 # How long a web process reuses the live feed's metadata before asking Redis again (0: every request).
 LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
@@ -277,6 +295,9 @@ STREAM_RETRY_MILLISECONDS = env_int("STREAM_RETRY_MILLISECONDS", 2000)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+# Cross-origin clients can revalidate the live feed (If-None-Match -> 304) and see when scores are stale.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "X-Scores-Stale"]
 
 # One line per event, key=value (or JSON), with league= and game= on every line (config/logging.py).
 LOG_FORMAT = env_str("LOG_FORMAT", "keyvalue")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import pybreaker
 import redis
@@ -39,7 +39,8 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class EspnError(Exception):
-    """ESPN could not give us what we asked for. `retryable` says whether asking again may help."""
+    """ESPN could not give us what we asked for. `retryable` says whether asking again may help;
+    `url` is the URL asked for, with its query."""
 
     retryable = True
 
@@ -221,33 +222,32 @@ class EspnClient:
     # Internals ----------------------------------------------------------------
 
     def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str) -> T:
-        url = f"{self.base_url}/apis/site/v2/sports/{path}"
+        # The whole URL, query and all, so that every error names exactly what was asked.
+        url = requests.Request("GET", f"{self.base_url}/apis/site/v2/sports/{path}", params=params).prepare().url
         try:
             # Parsing runs inside the breaker: an unreadable answer counts as ESPN failing.
-            return self.breaker.call(self._fetch_and_parse, url, params, parse, espn_league)
+            return self.breaker.call(self._fetch_and_parse, url, parse, espn_league)
         except pybreaker.CircuitBreakerError as exc:
             raise EspnUnavailable(
                 "ESPN circuit breaker is open after repeated failures; not calling ESPN for now", url=url
             ) from exc
 
-    def _fetch_and_parse(
-        self, url: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str
-    ) -> T:
-        body = self._get_with_retries(url, params)
+    def _fetch_and_parse(self, url: str, parse: Callable[[bytes, str], T], espn_league: str) -> T:
+        body = self._get_with_retries(url)
         try:
             return parse(body, espn_league)
         except EspnPayloadError as exc:
             raise EspnBadPayload(f"ESPN sent a response we cannot read: {exc}", url=url) from exc
 
-    def _get_with_retries(self, url: str, params: dict[str, str]) -> bytes:
+    def _get_with_retries(self, url: str) -> bytes:
         attempt = 0
-        endpoint = url.rsplit("/", 1)[-1]
+        endpoint = urlsplit(url).path.rsplit("/", 1)[-1]
         while True:
             self.rate_limiter.wait_for_slot()
             self.requests_made += 1
             started = time.monotonic()
             try:
-                response = self.session.get(url, params=params, timeout=self.timeout)
+                response = self.session.get(url, timeout=self.timeout)
             except requests.Timeout as exc:
                 self._observe(endpoint, "timeout", started)
                 error: EspnError = EspnError(f"ESPN timed out ({exc.__class__.__name__})", url=url)

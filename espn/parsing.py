@@ -8,6 +8,7 @@ event is recorded as skipped instead of sinking the whole scoreboard.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -662,7 +663,18 @@ def parse_summary(payload: object, espn_league: str) -> GameSummary:
         )
     except _SkipEvent as exc:
         raise EspnPayloadError(f"summary: {exc}") from exc
+    game = dataclasses.replace(game, status=_status_with_last_play_time(game.status, plays))
     return GameSummary(game=game, plays=plays, win_probability=_win_probability(payload))
+
+
+def _status_with_last_play_time(status: StatusSnapshot, plays: tuple[PlaySnapshot, ...]) -> StatusSnapshot:
+    """A final summary's header status has no period or clock: the last play ("End of Game") has them."""
+    if status.period or status.phase is Phase.SCHEDULED:
+        return status
+    last = next((play for play in reversed(plays) if play.period), None)
+    if last is None:
+        return status
+    return dataclasses.replace(status, period=last.period, display_clock=last.clock)
 
 
 # --------------------------------------------------------------------------- raw bytes

@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from datetime import datetime
-from functools import lru_cache
 
 import redis
 from django.conf import settings
@@ -28,9 +27,10 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from config.compression import accepts_gzip
+from config.ratelimit import client_address, parse_rate
 from config.redis_client import cache_redis
 from espn.breaker import read_breaker
 from espn.snapshots import Phase
@@ -128,9 +128,11 @@ def validate_query(serializer_class: type[serializers.Serializer], request) -> d
     serializer.is_valid()
     errors = dict(serializer.errors)
     allowed = sorted(serializer.fields)
-    for name in request.query_params:
+    for name, value in request.query_params.items():
         if name not in serializer.fields:
             errors[name] = [f"Unknown parameter; allowed: {', '.join(allowed)}."]
+        elif value == "":  # DRF would take `?team=` as no filter at all: say so instead of guessing
+            errors[name] = ["Empty: give a value or leave the parameter out."]
     if errors:
         raise exceptions.ValidationError(errors)
     return serializer.validated_data
@@ -139,6 +141,14 @@ def validate_query(serializer_class: type[serializers.Serializer], request) -> d
 class GamePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
+            page = request.query_params.get(self.page_query_param)
+            raise exceptions.NotFound(f"page {page} is past the last page, {last}.") from None
 
 
 # --------------------------------------------------------------------------- GET /api/games/
@@ -151,10 +161,16 @@ class GameListApi(APIView):
         date = serializers.DateField(
             required=False, input_formats=["%Y-%m-%d"], help_text="an Eastern calendar day, YYYY-MM-DD"
         )
-        league = serializers.CharField(required=False, help_text="an ESPN league, e.g. football/nfl")
+        league = serializers.ChoiceField(choices=[], required=False, help_text="an ESPN league, e.g. football/nfl")
         season = serializers.IntegerField(required=False, min_value=1869, max_value=2200)
         week = serializers.IntegerField(required=False, min_value=0, max_value=30)
-        team = serializers.CharField(required=False, max_length=64, help_text="abbreviation or ESPN team id")
+        team = serializers.RegexField(
+            r"^[^\x00-\x1f]+$",  # no control characters (PostgreSQL refuses NUL)
+            required=False,
+            max_length=64,
+            trim_whitespace=False,
+            help_text="abbreviation or ESPN team id",
+        )
         state = serializers.ChoiceField(
             choices=[p.value for p in Phase],
             required=False,
@@ -165,25 +181,35 @@ class GameListApi(APIView):
         page = serializers.IntegerField(required=False, min_value=1)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=GamePagination.max_page_size)
 
-        def validate_league(self, value: str) -> str:
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The leagues known now (configuration may add some), in the schema's enum as in validation.
             known = selectors.known_espn_leagues()
-            if value not in known:
-                raise serializers.ValidationError(
-                    f'"{value}" is not a known ESPN league; use one of: {", ".join(known)}.'
-                )
-            return value
+            self.fields["league"].choices = known
+            self.fields["league"].error_messages["invalid_choice"] = (
+                '"{input}" is not a known ESPN league; use one of: ' + ", ".join(known) + "."
+            )
 
     # Named components: four nested classes called OutputSerializer would all be "Output" in the schema.
     @extend_schema_serializer(component_name="GameListItem")
     class OutputSerializer(GameOutputSerializer):
         pass
 
+    @extend_schema_serializer(component_name="GameListPage")
+    class PageSerializer(serializers.Serializer):
+        count = serializers.IntegerField(help_text="games matching the filters")
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = GameOutputSerializer(many=True)
+
     @extend_schema(
         summary="Games, filtered and paginated",
+        operation_id="games_list",  # a page object, not a list: spectacular would call it games_retrieve
         parameters=[InputSerializer],
         responses={
-            200: OutputSerializer(many=True),
+            200: PageSerializer,
             400: OpenApiResponse(description="a bad parameter, named"),
+            404: OpenApiResponse(description="a page past the last one"),
         },
     )
     def get(self, request):
@@ -206,20 +232,12 @@ class GameListApi(APIView):
 # --------------------------------------------------------------------------- GET /api/games/live/
 
 
-@lru_cache(maxsize=8)
-def parsed_rate(rate: str) -> tuple[int, int]:
-    return SimpleRateThrottle.parse_rate(None, rate)
-
-
-_ident = BaseThrottle()
-
-
 def throttle_live(request, now: float) -> None:
     """Raise live_feed.Throttled past the "live" rate for this client (see live_feed.WindowThrottle)."""
     rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("live")
     if rate:
-        limit, window = parsed_rate(rate)
-        live_feed.throttle.hit(_ident.get_ident(request), limit=limit, window_seconds=window, now=now)
+        limit, window = parse_rate(rate)
+        live_feed.throttle.hit(client_address(request), limit=limit, window_seconds=window, now=now)
 
 
 class LiveGamesApi(APIView):
@@ -261,7 +279,7 @@ class LiveGamesApi(APIView):
             return self.serve(request)
         except exceptions.Throttled as exc:
             return JsonResponse(
-                {"detail": f"Request was throttled. Expected available in {exc.wait} seconds."},
+                {"code": "throttled", "detail": f"Request was throttled. Expected available in {exc.wait} seconds."},
                 status=429,
                 headers={"Retry-After": str(exc.wait)},
             )
@@ -269,7 +287,7 @@ class LiveGamesApi(APIView):
     def serve(self, request) -> HttpResponse:
         meta = request.META
         tags = live_feed.parse_if_none_match(meta.get("HTTP_IF_NONE_MATCH", ""))
-        gzip_ok = "gzip" in meta.get("HTTP_ACCEPT_ENCODING", "")
+        gzip_ok = accepts_gzip(meta.get("HTTP_ACCEPT_ENCODING", ""))
         now = time.time()
         try:
             throttle_live(request, now)
@@ -335,6 +353,7 @@ class PlayOutputSerializer(serializers.Serializer):
 class WinProbabilityOutputSerializer(serializers.Serializer):
     play_id = serializers.CharField()
     period = serializers.IntegerField(allow_null=True)
+    clock = serializers.CharField(required=False, help_text="the play's game clock, e.g. 12:34 (may be empty)")
     home = serializers.FloatField(help_text="home team's chance of winning after the play, 0..1")
 
 
@@ -406,16 +425,10 @@ def poller_status(client: redis.Redis, *, now) -> dict:
     if last_poll:
         age = round((now - datetime.fromisoformat(last_poll["started_at"])).total_seconds(), 1)
     interval = (state or {}).get("interval_seconds")
-    problems = []
-    if last_poll is None:
-        problems.append("no poll in the last 5 minutes")
-    elif interval is not None and age is not None and age > 3 * max(interval, settings.POLL_TICK_SECONDS) + 30:
-        problems.append(f"last poll {age:.0f}s ago, interval {interval}s")
-    if breaker["state"] != "closed":
-        problems.append(f"ESPN circuit breaker {breaker['state']}")
+    health = live_state.read_poller_health(client, now=now)  # the rule /health/ applies too
     return {
-        "healthy": not problems,
-        "problems": problems,
+        "healthy": health.ok,
+        "problems": health.problems,
         "last_poll": {
             "started_at": last_poll["started_at"] if last_poll else None,
             "age_seconds": age,
@@ -448,7 +461,9 @@ class StatusApi(APIView):
 
     @extend_schema_serializer(component_name="PollerStatus")
     class OutputSerializer(serializers.Serializer):
-        healthy = serializers.BooleanField(help_text="polls on time and the breaker closed")
+        healthy = serializers.BooleanField(
+            help_text="a recent poll without errors and the ESPN breaker not open: the rule of /health/"
+        )
         problems = serializers.ListField(child=serializers.CharField())
         last_poll = inline_serializer(
             "LastPoll",

@@ -6,6 +6,7 @@ Four checks, one database query and one Redis round trip in all (about a millise
 - poll: the last poll without an error is recent for the regime (at most twice the interval the
   poller chose, plus a minute; HEALTH_POLL_MAX_AGE overrides).
 - espn: the ESPN circuit breaker is not open.
+The poll and espn checks are live_state.poller_health, the rule /api/status/, the admin and /metrics use.
 
 200 {"status": "ok", "checks": {...}} or 503 {"status": "degraded", "failed": [...], "checks": {...}}.
 `?checks=database,redis` runs only those: a load balancer should ask for these, so that an ESPN
@@ -14,19 +15,16 @@ outage (which web processes can do nothing about) does not take every web proces
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 
 import redis
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.redis_client import cache_redis
-from espn.breaker import BREAKER_KEY
 
 from . import live_state
 
@@ -44,48 +42,15 @@ def check_database() -> dict:
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def read_redis() -> tuple[dict, tuple | None]:
-    """The redis check, and what the poll and espn checks need (None when Redis is unreachable)."""
+def read_redis(*, now: datetime) -> tuple[dict, live_state.PollerHealth | None]:
+    """The redis check, and the poller's health (None when Redis is unreachable)."""
     started = time.perf_counter()
     try:
-        pipe = cache_redis().pipeline(transaction=False)
-        pipe.get(live_state.LAST_OK_POLL_KEY)
-        pipe.get(live_state.LIVE_STATE_KEY)
-        pipe.hmget(BREAKER_KEY, "state", "fail_counter", "opened_at")
-        last_ok, state, breaker = pipe.execute()
+        poller = live_state.read_poller_health(cache_redis(), now=now)
     except redis.RedisError as exc:
         return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}, None
     elapsed = round((time.perf_counter() - started) * 1000, 1)
-    return {"ok": True, "ms": elapsed}, (last_ok, state, breaker)
-
-
-def max_poll_age(last_interval: int | None, current_interval: int | None) -> int:
-    if settings.HEALTH_POLL_MAX_AGE:
-        return settings.HEALTH_POLL_MAX_AGE
-    known = [i for i in (last_interval, current_interval) if i]
-    interval = min(known) if known else settings.POLL_OFFSEASON_SECONDS
-    return 2 * max(interval, settings.POLL_TICK_SECONDS) + 60
-
-
-def check_poll(raw_last_ok: bytes | None, raw_state: bytes | None, *, now: datetime) -> dict:
-    state = json.loads(raw_state) if raw_state else {}
-    if not raw_last_ok:
-        return {"ok": False, "error": "no successful poll recorded", "max_age_seconds": max_poll_age(None, None)}
-    last_ok = json.loads(raw_last_ok)
-    age = round((now - datetime.fromisoformat(last_ok["at"])).total_seconds(), 1)
-    limit = max_poll_age(last_ok.get("interval_seconds"), state.get("interval_seconds"))
-    result = {"ok": age <= limit, "last_success_at": last_ok["at"], "age_seconds": age, "max_age_seconds": limit}
-    if not result["ok"]:
-        result["error"] = f"the last successful poll was {age:.0f}s ago (limit {limit}s)"
-    return result
-
-
-def check_espn(breaker: list) -> dict:
-    state = breaker[0].decode() if breaker[0] else "closed"
-    result = {"ok": state != "open", "breaker": state, "consecutive_failures": int(breaker[1] or 0)}
-    if not result["ok"]:
-        result["error"] = "the ESPN circuit breaker is open: ESPN failed repeatedly, polls are paused"
-    return result
+    return {"ok": True, "ms": elapsed}, poller
 
 
 def run_checks(wanted: tuple[str, ...], *, now: datetime) -> dict[str, dict]:
@@ -93,14 +58,14 @@ def run_checks(wanted: tuple[str, ...], *, now: datetime) -> dict[str, dict]:
     if "database" in wanted:
         checks["database"] = check_database()
     if {"redis", "poll", "espn"} & set(wanted):
-        redis_check, values = read_redis()
+        redis_check, poller = read_redis(now=now)
         if "redis" in wanted:
             checks["redis"] = redis_check
         unknown = {"ok": False, "error": "unknown: Redis is unavailable"}
         if "poll" in wanted:
-            checks["poll"] = check_poll(values[0], values[1], now=now) if values else unknown
+            checks["poll"] = poller.poll if poller else unknown
         if "espn" in wanted:
-            checks["espn"] = check_espn(values[2]) if values else unknown
+            checks["espn"] = poller.espn if poller else unknown
     return checks
 
 
@@ -116,7 +81,7 @@ def wanted_checks(raw: str | None) -> tuple[tuple[str, ...], str]:
     return names, ""
 
 
-@require_GET
+@require_safe
 def health_view(request: HttpRequest) -> JsonResponse:
     headers = {"Cache-Control": "no-store"}
     wanted, error = wanted_checks(request.GET.get("checks"))

@@ -116,6 +116,7 @@ def ingest_snapshots(snapshots: Iterable[GameSnapshot], *, now: datetime) -> Ing
             game_row(snapshot, game, content_hash, teams=teams, seasons=seasons, now=now, result=result)
             for snapshot, game, content_hash in pending
         ]
+        announce_locking(pending, rows, now=now)
         Game.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["espn_id"], update_fields=list(GAME_UPDATE_FIELDS)
         )
@@ -191,7 +192,8 @@ def game_row(
 
 
 def keep_what_espn_stopped_sending(game: Game, existing: Game) -> None:
-    """ESPN drops the line once a game is live, and summaries carry no broadcast: keep the last known."""
+    """ESPN drops the line once a game is live, summaries carry no broadcast, and a final summary without
+    plays no period or clock: keep the last known."""
     if not game.odds_details and game.spread is None and game.over_under is None:
         game.odds_details, game.spread, game.over_under = (
             existing.odds_details,
@@ -201,6 +203,8 @@ def keep_what_espn_stopped_sending(game: Game, existing: Game) -> None:
     for name in ("venue", "venue_city", "broadcast"):
         if not getattr(game, name):
             setattr(game, name, getattr(existing, name))
+    if not game.period and game.phase != Phase.SCHEDULED:
+        game.period, game.display_clock = existing.period, existing.display_clock
     game.score_corrected_at = existing.score_corrected_at
 
 
@@ -221,6 +225,21 @@ def note_result_change(game: Game, existing: Game | None, *, now: datetime, resu
             result.corrected.append(game.espn_id)
     if game.phase in (Phase.POSTPONED, Phase.CANCELED) and (existing is None or existing.phase != game.phase):
         result.voided.append(game.espn_id)
+
+
+def announce_locking(pending: list[tuple[GameSnapshot, Game | None, str]], rows: list[Game], *, now: datetime) -> None:
+    """Tell listeners, before writing, which games this write locks and the spread each had while open."""
+    last_open_spreads = {
+        existing.pk: existing.spread
+        for (_, existing, _), game in zip(pending, rows, strict=True)
+        if existing is not None
+        and existing.phase == Phase.SCHEDULED
+        and (game.phase != Phase.SCHEDULED or game.kickoff <= now)
+    }
+    if last_open_spreads:
+        from .signals import games_locking
+
+        games_locking.send(sender=Game, last_open_spreads=last_open_spreads, now=now)
 
 
 def announce_after_commit(rows: list[Game], result: IngestResult) -> None:

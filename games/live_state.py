@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 
 from espn import EASTERN
+from espn.breaker import BREAKER_KEY
 from espn.snapshots import Phase
 
 from .models import Game
@@ -31,6 +32,13 @@ POLL_HISTORY_KEY = "scores:poll_history"
 POLL_HISTORY_LENGTH = 50
 LAST_OK_POLL_KEY = "scores:last_ok_poll"  # /health/ and /metrics: when a poll last ran without an error
 LAST_OK_POLL_TTL = 8 * 24 * 3600  # longer than any interval: gone means "not for a week"
+FAILED_POLLS_KEY = "scores:failed_polls"  # polls with errors since the last one without
+FAILED_POLLS_TTL = 24 * 3600
+
+# After a poll with errors the database may not know today's games (ESPN down on a fresh deploy): the
+# next poll comes after this backoff, never later, whatever the regime computed from the database says.
+FAILED_POLL_BACKOFF_FIRST = 30
+FAILED_POLL_BACKOFF_MAX = 300
 
 KICKOFF_LEAD = timedelta(minutes=10)  # live cadence this long before a kickoff
 LATE_START_GRACE = timedelta(hours=3)  # a game past its kickoff but still "scheduled" may start any second
@@ -72,7 +80,9 @@ def tracked_leagues() -> list[str]:
     return [LeagueFeed.parse(spec).espn_league for spec in settings.ESPN_LEAGUES]
 
 
-def compute_live_state(*, now: datetime, retry_after_until: datetime | None = None) -> LiveState:
+def compute_live_state(
+    *, now: datetime, retry_after_until: datetime | None = None, failure_backoff: int | None = None
+) -> LiveState:
     """One query: live count, next kickoff and today's games across the tracked ESPN leagues."""
     today_start, today_end = eastern_day_bounds(0, now)
     summary = Game.objects.filter(espn_league__in=tracked_leagues()).aggregate(
@@ -86,6 +96,7 @@ def compute_live_state(*, now: datetime, retry_after_until: datetime | None = No
         games_today=summary["games_today"],
         now=now,
         retry_after_until=retry_after_until,
+        failure_backoff=failure_backoff,
     )
 
 
@@ -96,7 +107,9 @@ def choose_interval(
     games_today: int,
     now: datetime,
     retry_after_until: datetime | None = None,
+    failure_backoff: int | None = None,
 ) -> LiveState:
+    """The regime and when to poll next. `failure_backoff`: seconds, when the last poll had errors."""
     if live_count:
         regime, interval = "live", settings.POLL_LIVE_SECONDS
         reason = f"{live_count} game{'s' if live_count != 1 else ''} live"
@@ -117,6 +130,9 @@ def choose_interval(
         reason += f"; next kickoff {next_kickoff:%a %H:%M} UTC"
     elif regime != "live" and next_kickoff is not None:
         reason += f"; next kickoff {next_kickoff:%a %d %b %H:%M} UTC"
+    if failure_backoff is not None and now + timedelta(seconds=failure_backoff) < next_poll_at:
+        next_poll_at = now + timedelta(seconds=failure_backoff)
+        reason += f"; the last poll failed, retrying in {failure_backoff}s"
     if retry_after_until is not None and retry_after_until > next_poll_at:
         next_poll_at = retry_after_until
         reason += f"; ESPN asked us to wait until {retry_after_until:%H:%M:%S} UTC"
@@ -185,4 +201,101 @@ def poll_history(client: redis.Redis, limit: int = 20) -> list[dict]:
 def record_successful_poll(client: redis.Redis, *, at: datetime, interval_seconds: int) -> None:
     """A poll that reached ESPN for every league and stored what it got (health checks its age)."""
     encoded = json.dumps({"at": at.isoformat(), "interval_seconds": interval_seconds})
-    client.set(LAST_OK_POLL_KEY, encoded, ex=LAST_OK_POLL_TTL)
+    pipe = client.pipeline()
+    pipe.set(LAST_OK_POLL_KEY, encoded, ex=LAST_OK_POLL_TTL)
+    pipe.delete(FAILED_POLLS_KEY)  # the backoff starts again from its first step
+    pipe.execute()
+
+
+def record_failed_poll(client: redis.Redis) -> int:
+    """Count a poll with errors; returns the seconds to wait before the next: 30, 60, 120, 240, then 300."""
+    pipe = client.pipeline()
+    pipe.incr(FAILED_POLLS_KEY)
+    pipe.expire(FAILED_POLLS_KEY, FAILED_POLLS_TTL)
+    failures, _ = pipe.execute()
+    return failure_backoff(failures)
+
+
+def pending_failure_backoff(client: redis.Redis) -> int | None:
+    """The backoff after the last poll, when it had errors (None when it had none)."""
+    failures = int(client.get(FAILED_POLLS_KEY) or 0)
+    return failure_backoff(failures) if failures else None
+
+
+def failure_backoff(failures: int) -> int:
+    doublings = min(failures - 1, 10)  # bounded: 2**10 * 30 s is already past the maximum
+    return min(FAILED_POLL_BACKOFF_FIRST * 2**doublings, FAILED_POLL_BACKOFF_MAX)
+
+
+# --------------------------------------------------------------------------- is the poller healthy
+
+
+@dataclass(frozen=True)
+class PollerHealth:
+    """The one rule for "is the poller healthy", used by /health/, /api/status/, the admin and /metrics:
+    the last poll without errors is recent for the interval (at most twice it plus a minute, or
+    HEALTH_POLL_MAX_AGE), and the ESPN circuit breaker is not open."""
+
+    poll: dict  # ok, last_success_at, age_seconds, max_age_seconds, error when not ok
+    espn: dict  # ok, breaker, consecutive_failures, error when not ok
+
+    @property
+    def ok(self) -> bool:
+        return self.poll["ok"] and self.espn["ok"]
+
+    @property
+    def problems(self) -> list[str]:
+        return [check["error"] for check in (self.poll, self.espn) if not check["ok"]]
+
+
+def max_poll_age(*intervals: int | None) -> int:
+    """Twice the shortest interval known (the last good poll's, the current one) plus a minute."""
+    if settings.HEALTH_POLL_MAX_AGE:
+        return settings.HEALTH_POLL_MAX_AGE
+    known = [i for i in intervals if i]
+    interval = min(known) if known else settings.POLL_OFFSEASON_SECONDS
+    return 2 * max(interval, settings.POLL_TICK_SECONDS) + 60
+
+
+def poller_health(
+    *, last_ok: dict | None, state: dict | None, breaker_state: str, breaker_failures: int, now: datetime
+) -> PollerHealth:
+    """`last_ok` and `state`: the JSON of LAST_OK_POLL_KEY and LIVE_STATE_KEY (None when absent)."""
+    state = state or {}
+    if last_ok is None:
+        limit = max_poll_age(state.get("interval_seconds"))
+        poll = {"ok": False, "last_success_at": None, "age_seconds": None, "max_age_seconds": limit}
+        poll["error"] = "no successful poll recorded"
+    else:
+        age = round((now - datetime.fromisoformat(last_ok["at"])).total_seconds(), 1)
+        limit = max_poll_age(last_ok.get("interval_seconds"), state.get("interval_seconds"))
+        poll = {"ok": age <= limit, "last_success_at": last_ok["at"], "age_seconds": age, "max_age_seconds": limit}
+        if not poll["ok"]:
+            poll["error"] = f"the last successful poll was {age:.0f}s ago (limit {limit}s)"
+    espn = {"ok": breaker_state != "open", "breaker": breaker_state, "consecutive_failures": breaker_failures}
+    if not espn["ok"]:
+        espn["error"] = "ESPN circuit breaker open"
+    return PollerHealth(poll=poll, espn=espn)
+
+
+def read_poller_health(client: redis.Redis, *, now: datetime) -> PollerHealth:
+    """The rule applied to what Redis holds now (one round trip)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.get(LAST_OK_POLL_KEY)
+    pipe.get(LIVE_STATE_KEY)
+    pipe.hmget(BREAKER_KEY, "state", "fail_counter")
+    raw_last_ok, raw_state, (breaker_state, failures) = pipe.execute()
+    return health_from_raw(raw_last_ok, raw_state, breaker_state, failures, now=now)
+
+
+def health_from_raw(
+    raw_last_ok: bytes | None, raw_state: bytes | None, breaker_state: bytes | None, failures: bytes | None,
+    *, now: datetime,
+) -> PollerHealth:  # fmt: skip
+    return poller_health(
+        last_ok=json.loads(raw_last_ok) if raw_last_ok else None,
+        state=json.loads(raw_state) if raw_state else None,
+        breaker_state=breaker_state.decode() if breaker_state else "closed",
+        breaker_failures=int(failures or 0),
+        now=now,
+    )

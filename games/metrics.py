@@ -26,7 +26,8 @@ import redis
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -187,6 +188,7 @@ class PollerStateCollector(Collector):
             pipe.get(live_state.LIVE_STATE_KEY)
             pipe.get(live_state.LAST_OK_POLL_KEY)
             (state, failures, opened_at), raw_state, raw_ok = pipe.execute()
+            health = live_state.health_from_raw(raw_ok, raw_state, state, failures, now=timezone.now())
         except redis.RedisError as exc:
             log.warning("metrics: Redis unavailable, poller state not reported", extra={"error": str(exc)})
             up.add_metric([], 0)
@@ -194,6 +196,13 @@ class PollerStateCollector(Collector):
             return
         up.add_metric([], 1)
         yield up
+        healthy = GaugeMetricFamily(
+            "scores_poller_healthy",
+            "1 when the poller is healthy by the rule of /health/ and /api/status/: a recent poll without "
+            "errors, the ESPN breaker not open.",
+        )
+        healthy.add_metric([], 1 if health.ok else 0)
+        yield healthy
         yield from breaker_metrics(state, failures, opened_at)
         yield from live_state_metrics(json.loads(raw_state) if raw_state else None)
         last_ok = json.loads(raw_ok) if raw_ok else None
@@ -270,7 +279,7 @@ def authorized(request: HttpRequest) -> bool:
     return hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode())
 
 
-@require_GET
+@require_safe
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not authorized(request):
         return HttpResponse(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -27,7 +30,11 @@ from .snapshot_cache import publish_game_snapshots
 
 log = logging.getLogger(__name__)
 
-POLL_LOCK_TIMEOUT = 45  # longer than the task's hard time limit, so a killed poll frees it soon after
+# The poll lock lives this long unless its holder renews it (every third of it, while the poll runs):
+# a poll killed outright (kill -9, Celery's hard time limit) blocks polling this long at most, so the
+# next live poll comes within about two live intervals.
+POLL_LOCK_TTL = 10
+POLL_LOCK_RENEW_SECONDS = POLL_LOCK_TTL / 3
 
 
 @dataclass
@@ -118,7 +125,8 @@ def poll_scoreboards(
                 result.skipped = "not due yet"
                 metrics.POLL_RUNS.labels("skipped_not_due").inc()
                 return result
-            lock = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TIMEOUT, blocking=False)
+            # thread_local=False: the renewing thread acts with the token this thread acquired.
+            lock = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TTL, thread_local=False)
             if not lock.acquire(blocking=False):
                 result.skipped = "another poll is running"
                 metrics.POLL_RUNS.labels("skipped_locked").inc()
@@ -128,7 +136,8 @@ def poll_scoreboards(
             poll_failed(exc, "poll not started: Redis unavailable")
             raise
         try:
-            run_poll(result, client or espn_client(), redis_client, now)
+            with renewed(lock):
+                run_poll(result, client or espn_client(), redis_client, now)
         except Exception as exc:
             # Nothing half-done is left: the ingest is one transaction, and the next poll rebuilds Redis.
             poll_failed(exc, "poll failed")
@@ -143,6 +152,30 @@ def poll_scoreboards(
 def poll_failed(exc: BaseException, event: str) -> None:
     metrics.POLL_RUNS.labels("failed").inc()
     log.error(event, extra={"error": f"{exc.__class__.__name__}: {exc}"})
+
+
+@contextmanager
+def renewed(lock: redis.lock.Lock) -> Iterator[None]:
+    """Keep the lock while the block runs: a thread puts its TTL back to full every POLL_LOCK_RENEW_SECONDS."""
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(POLL_LOCK_RENEW_SECONDS):
+            try:
+                lock.reacquire()
+            except redis.exceptions.LockNotOwnedError:
+                log.warning("poll lock lost while the poll ran: another poll may start")
+                return
+            except redis.RedisError as exc:  # try again at the next renewal; the poll itself will fail or not
+                log.warning("poll lock not renewed: Redis unavailable", extra={"error": str(exc)})
+
+    thread = threading.Thread(target=renew, name="poll-lock-renewal", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def release(lock: redis.lock.Lock) -> None:
@@ -225,7 +258,12 @@ def follow_games_off_the_scoreboard(
 
 def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datetime) -> None:
     publish_game_snapshots(redis_client, result.ingest.seen)
-    state = live_state.compute_live_state(now=now, retry_after_until=live_state.retry_after_until(redis_client))
+    # A poll with errors may have left the database without today's games: retry after a short backoff
+    # rather than sleep for the regime that an unfilled database suggests.
+    backoff = None if result.ok else live_state.record_failed_poll(redis_client)
+    state = live_state.compute_live_state(
+        now=now, retry_after_until=live_state.retry_after_until(redis_client), failure_backoff=backoff
+    )
     result.state = state
     live_state.publish_live_state(redis_client, state, now=now)
     publish_live_feed(redis_client, now=now)
@@ -278,7 +316,11 @@ def refresh_live_state(*, now: datetime | None = None) -> live_state.LiveState:
     """Recompute the interval between polls (kickoffs approach even when nothing changes)."""
     now = now or timezone.now()
     redis_client = cache_redis()
-    state = live_state.compute_live_state(now=now, retry_after_until=live_state.retry_after_until(redis_client))
+    state = live_state.compute_live_state(
+        now=now,
+        retry_after_until=live_state.retry_after_until(redis_client),
+        failure_backoff=live_state.pending_failure_backoff(redis_client),
+    )
     live_state.publish_live_state(redis_client, state, now=now, only_sooner=True)
     return state
 

@@ -83,11 +83,13 @@ def play_payload(play: PlaySnapshot) -> dict:
 
 def summary_document(summary: GameSummary, *, fetched_at: datetime, settled: bool) -> dict:
     plays = [play_payload(play) for play in summary.plays]
-    period_of = {play["id"]: play["period"] for play in plays}
+    # Each point carries its play's game time, so the chart can run on the clock rather than the play count.
+    play_of = {play["id"]: play for play in plays}
     win_probability = [
         {
             "play_id": point.play_espn_id,
-            "period": period_of.get(point.play_espn_id),
+            "period": play_of.get(point.play_espn_id, {}).get("period"),
+            "clock": play_of.get(point.play_espn_id, {}).get("clock", ""),
             "home": point.home_win_pct,
         }
         for point in summary.win_probability

@@ -8,11 +8,11 @@ from . import api, stream_api, views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="live", permanent=False)),
     path("live/", views.live_page, name="live"),
-    path("games/<int:pk>/", views.game_page, name="game-detail"),
+    path("games/<id:pk>/", views.game_page, name="game-detail"),
     path("api/games/", api.GameListApi.as_view(), name="api-games"),
     path("api/games/live/", api.LiveGamesApi.as_view(), name="api-games-live"),
     path("api/games/live/stream/", stream_api.LiveGamesStreamApi.as_view(), name="api-games-live-stream"),
-    path("api/games/<int:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
+    path("api/games/<id:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
     path("api/status/", api.StatusApi.as_view(), name="api-status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", views.api_docs, name="api-docs"),

@@ -11,7 +11,7 @@ import re
 import orjson
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from espn.snapshots import Phase
 
@@ -55,9 +55,9 @@ def status_marker(game: dict) -> str:
     return phase.upper()
 
 
-def show_detail(game: dict) -> bool:
+def show_detail(game: dict, key: str = "short_detail") -> bool:
     """The status detail beside the marker, unless it only repeats it ("FINAL Final", "HALFTIME Halftime")."""
-    detail = game["status"]["short_detail"]
+    detail = game["status"][key]
     return bool(detail) and detail.upper() != status_marker(game)
 
 
@@ -133,7 +133,7 @@ def grouped_cards(games: list[dict]) -> list[dict]:
     return [{"key": key, "label": label, "cards": [c for c in cards if c["group"] == key]} for key, label, _ in GROUPS]
 
 
-@require_GET
+@require_safe
 def live_page(request: HttpRequest) -> HttpResponse:
     feed = live_feed.current_feed()
     document = orjson.loads(feed.body)
@@ -163,6 +163,40 @@ def period_prefix(espn_league: str) -> str:
     return {"football": "Q", "basketball": "Q", "hockey": "P"}.get(espn_league.split("/")[0], "")
 
 
+# Game time for the win-probability chart: (regulation periods, seconds each, seconds of an overtime period).
+GAME_CLOCKS = {
+    "football/nfl": (4, 900, 600),
+    "football/college-football": (4, 900, 900),
+    "basketball/nba": (4, 720, 300),
+    "basketball/wnba": (4, 600, 300),
+    "hockey/nhl": (3, 1200, 300),
+}
+
+
+def win_probability_caption(game: dict, points: list[dict]) -> str:
+    """Words for the chart: the winner once the game is final, else the latest chances."""
+    away, home = game["away"], game["home"]
+    if game["status"]["phase"] == Phase.FINAL and away["score"] is not None and home["score"] is not None:
+        if away["score"] == home["score"]:
+            return f"Final: tied {away['score']}\N{EN DASH}{home['score']}."
+        winner, loser = (home, away) if home["score"] > away["score"] else (away, home)
+        return f"Final: {winner['display_name']} won {winner['score']}\N{EN DASH}{loser['score']}."
+    now = win_probability_now(points)
+    if now is None:
+        return ""
+    chances = f"{home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}%"
+    return f"After the latest play: {chances} to win."
+
+
+def chart_side(team: dict) -> dict:
+    return {
+        "abbreviation": team["abbreviation"],
+        "display_name": team["display_name"],
+        "score": team["score"],
+        "color": badge_colors(team["color"])[0],
+    }
+
+
 def win_probability_now(points: list[dict]) -> dict | None:
     if not points:
         return None
@@ -181,7 +215,7 @@ def linescore_rows(game: dict) -> tuple[list[str], list[dict]]:
     return labels, rows
 
 
-@require_GET
+@require_safe
 def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     game = selectors.game_by_id(pk)
     if game is None:
@@ -194,18 +228,14 @@ def game_page(request: HttpRequest, pk: int) -> HttpResponse:
         "period_labels": labels,
         "linescore_rows": rows,
         "period_prefix": period_prefix(game.espn_league),
-        "wp_now": win_probability_now(detail["win_probability"]),
+        "show_status_detail": show_detail(detail, "detail"),
+        "wp_caption": win_probability_caption(detail, detail["win_probability"]),
         "chart": {
             "phase": detail["status"]["phase"],
             "period_prefix": period_prefix(game.espn_league),
-            "home": {
-                "abbreviation": detail["home"]["abbreviation"],
-                "color": badge_colors(detail["home"]["color"])[0],
-            },
-            "away": {
-                "abbreviation": detail["away"]["abbreviation"],
-                "color": badge_colors(detail["away"]["color"])[0],
-            },
+            "clock": GAME_CLOCKS.get(game.espn_league),
+            "home": chart_side(detail["home"]),
+            "away": chart_side(detail["away"]),
             "win_probability": detail["win_probability"],
         },
     }
@@ -246,7 +276,7 @@ def schema_operations(schema: dict) -> list[dict]:
     return operations
 
 
-@require_GET
+@require_safe
 def api_docs(request: HttpRequest) -> HttpResponse:
     """A readable page of the OpenAPI schema, served without any script or asset from elsewhere."""
     from drf_spectacular.generators import SchemaGenerator
@@ -260,7 +290,7 @@ _fixed_bodies: dict[int, bytes] = {}
 FIXED_ETAG = '"fixed"'
 
 
-@require_GET
+@require_safe
 def bench_fixed_bytes(request: HttpRequest) -> HttpResponse:
     """The benchmark's yardstick: a fixed byte string of the requested size, through the same stack.
 

@@ -2,19 +2,22 @@
 
 Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 404 no such
 thing, 409 too late (the game or the tiebreaker game has locked). Errors read
-{"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}.
+{"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}; a bad
+parameter or field is a key of its own (config/api_errors.py, which answers DRF's errors).
 """
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from games.api import validate_query
 
 from . import services
 from .locking import is_locked
@@ -38,7 +41,6 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     errors = ProblemSerializer(many=True, required=False)
-    fields = serializers.DictField(required=False)
 
 
 @extend_schema_serializer(component_name="PickemLeague")
@@ -67,25 +69,43 @@ def error_response(exc: services.PickemError) -> Response:
     return Response(ErrorSerializer(body).data, status=exc.status)
 
 
-def bad_request(detail: str, errors: dict | None = None) -> Response:
-    body: dict = {"detail": detail, "code": "invalid"}
-    if errors:
-        body["fields"] = errors
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
-
-
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="bad input: nothing changed"),
     403: OpenApiResponse(ErrorSerializer, description="not logged in, not a member, or not your entry"),
     404: OpenApiResponse(ErrorSerializer, description="no such entry or league"),
 }
-WEEK_PARAM = OpenApiParameter("week", str, description="e.g. regular-3, pre-1, post-2; default: the current week")
+WEEK_PATTERN = r"^(pre|regular|post|off)-[0-9]{1,2}$"
 
 
-def read_week(request: Request, league: PickemLeague) -> Week | None:
-    """The ?week= asked for (ValueError if unreadable), else the league's current week."""
-    slug = request.query_params.get("week", "")
-    return Week.parse(slug) if slug else current_week(league, timezone.now())
+def week_field(**kwargs) -> serializers.RegexField:
+    return serializers.RegexField(
+        WEEK_PATTERN,
+        error_messages={"invalid": "Not a week: use e.g. regular-3, pre-1 or post-2."},
+        **kwargs,
+    )
+
+
+@extend_schema_serializer(component_name="PickemWeekQuery")
+class WeekQuerySerializer(serializers.Serializer):
+    week = week_field(required=False, help_text="e.g. regular-3, pre-1, post-2; default: the current week")
+
+    def validate_week(self, value: str) -> Week:
+        return Week.parse(value)
+
+
+@extend_schema_serializer(component_name="PickemStandingsQuery")
+class StandingsQuerySerializer(WeekQuerySerializer):
+    view = serializers.ChoiceField(
+        choices=["week", "season"],
+        required=False,
+        default="week",
+        error_messages={"invalid_choice": '"{input}" is not a view; use week or season.'},
+    )
+
+
+def read_week(params: dict, league: PickemLeague) -> Week | None:
+    """The ?week= asked for, else the league's current week."""
+    return params.get("week") or current_week(league, timezone.now())
 
 
 def week_data(week: Week | None, league: PickemLeague) -> dict | None:
@@ -111,24 +131,26 @@ def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry
 
 # --------------------------------------------------------------------------- entries and picks
 
+MAX_ID = 2**63 - 1
+
 
 @extend_schema_serializer(component_name="PickemPickInput")
 class PickInputSerializer(serializers.Serializer):
-    game_id = serializers.IntegerField()
-    team_id = serializers.IntegerField()
-    confidence = serializers.IntegerField(required=False, allow_null=True, help_text="confidence leagues only")
+    # Bounded by what the database holds: a larger number is a 400 naming the field, never a failed query.
+    game_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    team_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    confidence = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=32767, help_text="confidence leagues only"
+    )
 
 
 @extend_schema_serializer(component_name="PickemTiebreakerInput")
 class TiebreakerInputSerializer(serializers.Serializer):
-    week = serializers.CharField(help_text="e.g. regular-3")
-    guess = serializers.IntegerField(help_text="total points of the week's last game")
+    week = week_field(help_text="e.g. regular-3")
+    guess = serializers.IntegerField(min_value=0, max_value=32767, help_text="total points of the week's last game")
 
     def validate_week(self, value: str) -> Week:
-        try:
-            return Week.parse(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+        return Week.parse(value)
 
 
 class EntryListApi(APIView):
@@ -211,17 +233,15 @@ class EntryGamesApi(APIView):
 
     @extend_schema(
         summary="The week's games to pick, with my picks and each game's lock state",
-        parameters=[WEEK_PARAM],
+        parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, entry_id: int) -> Response:
         try:
             entry = own_entry(request, entry_id)
-            week = read_week(request, entry.league)
         except services.PickemError as exc:
             return error_response(exc)
-        except ValueError as exc:
-            return bad_request(str(exc))
+        week = read_week(validate_query(WeekQuerySerializer, request), entry.league)
         league = entry.league
         body = {"entry_id": entry.pk, "league": league, "week": None, "weeks": [], "games": [], "tiebreaker": None}
         if week is not None:
@@ -295,12 +315,11 @@ class EntryPicksApi(APIView):
         except services.PickemError as exc:
             return error_response(exc)
         data = self.InputSerializer(data=request.data)
-        if not data.is_valid():
-            return bad_request("The request is not readable: see the fields.", data.errors)
+        data.is_valid(raise_exception=True)
         picks = data.validated_data.get("picks") or []
         tiebreaker = data.validated_data.get("tiebreaker")
         if not picks and tiebreaker is None:
-            return bad_request("Send at least one pick or a tiebreaker.")
+            raise exceptions.ValidationError("Send at least one pick or a tiebreaker.")
         try:
             result = services.submit_picks(
                 user=request.user,
@@ -346,27 +365,46 @@ class LeagueStandingsApi(APIView):
             name = serializers.CharField()
             total = serializers.IntegerField(allow_null=True)
 
+        @extend_schema_serializer(component_name="PickemLeagueStandingsOutputWinner")
+        class WinnerSerializer(serializers.Serializer):
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            points = serializers.IntegerField()
+
         league = LeagueSerializer()
         view = serializers.ChoiceField(choices=["week", "season"])
         week = WeekSerializer(allow_null=True)
         live_games = serializers.IntegerField()
         tiebreak = TiebreakSerializer(allow_null=True)
+        week_complete = serializers.BooleanField(
+            allow_null=True,
+            help_text="week view: every game of the week is final, postponed or cancelled and graded "
+            "(null in the season view)",
+        )
+        season_complete = serializers.BooleanField(
+            allow_null=True,
+            help_text="season view: the postseason is played, every game settled and graded (null in the week view)",
+        )
+        winners = WinnerSerializer(
+            many=True,
+            help_text="once complete: the members ranked first after the tiebreaker (several: co-winners); "
+            "empty before",
+        )
         rows = RowSerializer(many=True)
 
     @extend_schema(
         summary="Standings for the week or the season, with the live projection",
-        parameters=[WEEK_PARAM, OpenApiParameter("view", str, enum=["week", "season"])],
+        parameters=[StandingsQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, league_id: int) -> Response:
         try:
             league, entry = member_league(request, league_id)
-            week = read_week(request, league)
         except services.PickemError as exc:
             return error_response(exc)
-        except ValueError as exc:
-            return bad_request(str(exc))
-        season = request.query_params.get("view") == "season" or week is None
+        params = validate_query(StandingsQuerySerializer, request)
+        week = read_week(params, league)
+        season = params["view"] == "season" or week is None
         standings = season_standings(league) if season else week_standings(league, week)
         body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now())
         return Response(self.OutputSerializer(body).data)
@@ -394,6 +432,11 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
         "tiebreak": None
         if last is None
         else {"game_id": last.pk, "name": str(last), "total": standings.tiebreak_total},
+        "week_complete": standings.complete if standings.week else None,
+        "season_complete": None if standings.week else standings.complete,
+        "winners": [
+            {"entry_id": row.entry_id, "username": row.username, "points": row.points} for row in standings.winners
+        ],
         "rows": rows,
     }
 
@@ -432,17 +475,15 @@ class LeaguePicksApi(APIView):
 
     @extend_schema(
         summary="The league's picks grid, each game's picks revealed once it locks",
-        parameters=[WEEK_PARAM],
+        parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, league_id: int) -> Response:
         try:
             league, entry = member_league(request, league_id)
-            week = read_week(request, league)
         except services.PickemError as exc:
             return error_response(exc)
-        except ValueError as exc:
-            return bad_request(str(exc))
+        week = read_week(validate_query(WeekQuerySerializer, request), league)
         body: dict = {"league": league, "week": None, "games": [], "members": []}
         if week is not None:
             members = list(
@@ -498,8 +539,7 @@ class LeagueJoinApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
-        if not data.is_valid():
-            return bad_request("Send the league's invite code.", data.errors)
+        data.is_valid(raise_exception=True)
         try:
             entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         except services.PickemError as exc:

@@ -9,9 +9,12 @@
   concurrent call finds nothing to claim; an ESPN score correction is a new result and
   regrades; a postponed or cancelled game voids its picks.
 - Against the spread: graded on `GameLine`, the line frozen when the game locked (never
-  the line after). ESPN stops sending odds at kickoff and the ingest keeps the last line
-  it knew, so a game's spread once locked is its line at lock; `freeze_lines` copies it
-  into `GameLine` the first time the picks app sees the game locked and never moves it.
+  the line after). The ingest announces, inside its transaction and before writing, the
+  games it is locking with the spread each had while open (`freeze_last_open_lines`): a
+  poll that brings the kickoff and a moved line at once cannot slip the moved line in. A
+  game that locks by the clock between polls keeps its last open spread until a poll
+  changes it, so the sweep (`freeze_lines_at_lock`) and grading freeze that one. A
+  `GameLine` is written once and never moved.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,7 +35,16 @@ from games import metrics
 from games.models import Game
 
 from .locking import locked_q
-from .models import Entry, GameGrading, GameLine, GradingOutcome, Pick, PickResult
+from .models import (
+    CorrectedPick,
+    Entry,
+    GameGrading,
+    GameLine,
+    GradingOutcome,
+    Pick,
+    PickResult,
+    ScoreCorrection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +81,13 @@ def win_points() -> Coalesce:
     return Coalesce(F("confidence"), Value(1), output_field=IntegerField())
 
 
-def result_updates(game: Game, line: Decimal | None) -> dict:
-    """The column values of one UPDATE: a result and points per side, void for a team not in the game."""
-    home_result, away_result = side_results(game.home_score, game.away_score, line)
+def result_updates(game: Game, line: Decimal | None, score: tuple[int, int] | None = None) -> dict:
+    """The column values of one UPDATE: a result and points per side, void for a team not in the game.
+
+    `score` (home, away) replaces the game's own: what the picks were graded on before a correction.
+    """
+    home_score, away_score = score or (game.home_score, game.away_score)
+    home_result, away_result = side_results(home_score, away_score, line)
 
     def points(result: str):
         return win_points() if result == PickResult.WIN else Value(0)
@@ -101,6 +117,23 @@ def freeze_lines(game_ids: Iterable[int], *, now: datetime) -> None:
     ]
     if rows:
         GameLine.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def freeze_last_open_lines(last_open_spreads: dict[int, Decimal | None], *, now: datetime) -> int:
+    """Freeze, for games that are locking now, the spread each had while still open (unless frozen).
+
+    Called in the transaction that writes the locking games, before their new spread is written:
+    a poll that sees the kickoff and a moved line at once still freezes the line before the kickoff.
+    """
+    with_picks = (
+        Game.objects.filter(pk__in=list(last_open_spreads), pickem_line__isnull=True)
+        .filter(Exists(Pick.objects.filter(game_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    rows = [GameLine(game_id=pk, spread=last_open_spreads[pk], frozen_at=now) for pk in with_picks]
+    if rows:
+        GameLine.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
@@ -146,6 +179,7 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
             return GradingResult(game_id, skipped=f"game is {game.phase}")
         outcome, home_score, away_score = target
         GameGrading.objects.bulk_create([GameGrading(game_id=game_id)], ignore_conflicts=True)
+        before = GameGrading.objects.values_list("outcome", "home_score", "away_score").get(game_id=game_id)
         claim = GameGrading.objects.filter(game_id=game_id)
         if not force:
             claim = claim.exclude(outcome=outcome, home_score=home_score, away_score=away_score)
@@ -160,6 +194,8 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
         graded = void_picks(game_id, now=now) if outcome == GradingOutcome.VOID else grade_final_picks(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
+        if before[0] and tuple(before) != target:  # graded before on another result: a correction
+            record_correction(game, before=before, after=target, now=now)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
@@ -176,10 +212,62 @@ def grade_final_picks(game: Game, *, now: datetime) -> int:
     common = {"line_at_lock": line, "graded_at": now}
     if not line:  # no line (or a pick'em line): against the spread grades the same as straight up
         return picks.update(**result_updates(game, None), **common)
-    ats_entries = Entry.objects.filter(league__against_spread=True).values("pk")
-    graded = picks.exclude(entry_id__in=ats_entries).update(**result_updates(game, None), **common)
-    graded += picks.filter(entry_id__in=ats_entries).update(**result_updates(game, line), **common)
+    # (NOT) EXISTS, never NOT IN: PostgreSQL plans it as an anti-join, linear whatever the number of
+    # entries, where NOT IN turns into a subquery rescanned for every pick once it outgrows work_mem.
+    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
+    graded = picks.filter(~against_spread).update(**result_updates(game, None), **common)
+    graded += picks.filter(against_spread).update(**result_updates(game, line), **common)
     return graded
+
+
+def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
+    """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
+
+    Runs after the picks are regraded: a pick's result before is what the old score gives its side
+    (the line is frozen, so the same line), and INSERT ... SELECT copies the changed ones whatever
+    their number, in a constant number of queries.
+    """
+    (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
+    correction = ScoreCorrection.objects.create(
+        game_id=game.pk,
+        corrected_at=now,
+        old_outcome=old_outcome,
+        new_outcome=new_outcome,
+        old_home_score=old_home,
+        old_away_score=old_away,
+        new_home_score=new_home,
+        new_away_score=new_away,
+    )
+    picks = Pick.objects.filter(game_id=game.pk)
+    if old_outcome == GradingOutcome.VOID:
+        copy_changed_picks(correction, picks, {"result": Value(PickResult.VOID), "points": Value(0)})
+        return correction
+    line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
+    if not line:
+        copy_changed_picks(correction, picks, result_updates(game, None, (old_home, old_away)))
+        return correction
+    against_spread = Exists(Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True))
+    copy_changed_picks(correction, picks.filter(~against_spread), result_updates(game, None, (old_home, old_away)))
+    copy_changed_picks(correction, picks.filter(against_spread), result_updates(game, line, (old_home, old_away)))
+    return correction
+
+
+def copy_changed_picks(correction: ScoreCorrection, picks: QuerySet[Pick], old: dict) -> None:
+    """INSERT INTO corrected picks SELECT the picks whose result differs from their `old` one."""
+    changed = (
+        picks.annotate(old_result=old["result"], old_points=old["points"], correction_ref=Value(correction.pk))
+        .exclude(result=F("old_result"))
+        .values_list("correction_ref", "entry_id", "team_id", "old_result", "result", "old_points", "points")
+        .order_by()
+    )
+    select, params = changed.query.sql_with_params()
+    table = connection.ops.quote_name(CorrectedPick._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
+        for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
 def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list[GradingResult]:

@@ -236,3 +236,53 @@ class GameGrading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game}: {self.outcome or 'not graded'}"
+
+
+class ScoreCorrection(models.Model):
+    """A regrade of a game already graded: ESPN corrected its final score (or voided it after a final).
+
+    Kept for the leagues' audit trails, with the picks whose result it changed.
+    """
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+    old_outcome = models.CharField(max_length=8, choices=GradingOutcome.choices)
+    new_outcome = models.CharField(max_length=8, choices=GradingOutcome.choices)
+    old_home_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    old_away_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_home_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_away_score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.game}: {self.old_score} -> {self.new_score}"
+
+    @staticmethod
+    def _score(outcome: str, away: int | None, home: int | None) -> str:
+        return "void" if outcome == GradingOutcome.VOID else f"{away}\u2013{home}"
+
+    @property
+    def old_score(self) -> str:
+        """Away-home, as scoreboards write it."""
+        return self._score(self.old_outcome, self.old_away_score, self.old_home_score)
+
+    @property
+    def new_score(self) -> str:
+        return self._score(self.new_outcome, self.new_away_score, self.new_home_score)
+
+
+class CorrectedPick(models.Model):
+    """A pick whose result a score correction changed."""
+
+    correction = models.ForeignKey(ScoreCorrection, on_delete=models.CASCADE, related_name="picks")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
+    old_result = models.CharField(max_length=8, choices=PickResult.choices)
+    new_result = models.CharField(max_length=8, choices=PickResult.choices)
+    old_points = models.PositiveIntegerField(default=0)
+    new_points = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.old_result} -> {self.new_result}"

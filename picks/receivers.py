@@ -6,6 +6,7 @@ import logging
 
 from kombu.exceptions import OperationalError
 
+from .grading import freeze_last_open_lines
 from .tasks import grade_games, publish_live_standings
 
 log = logging.getLogger(__name__)
@@ -41,3 +42,8 @@ def project_live_standings(sender: object, *, espn_ids: list[str] = (), **kwargs
         publish_live_standings.delay(espn_ids=list(espn_ids))
     except OperationalError as exc:
         log.warning("live standings not queued games=%s error=%s", espn_ids, exc)
+
+
+def freeze_lines_of_locking_games(sender: object, *, last_open_spreads: dict, now, **kwargs: object) -> None:
+    """Inside the ingest transaction: the line at lock is committed with the write that locks the game."""
+    freeze_last_open_lines(last_open_spreads, now=now)

@@ -7,18 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results
 from .locking import is_locked, lock_reason
-from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
 
 VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
 UNSETTLED_PHASES = (Phase.SCHEDULED, Phase.LIVE, Phase.SUSPENDED)
+SETTLED_PHASES = (Phase.FINAL, *VOID_PHASES)  # nothing more to play: its picks are (or will be) graded
 # A game ESPN still calls scheduled days after its kickoff is stale data, not the current week.
 CURRENT_WEEK_LOOKBACK = timedelta(days=4)
 
@@ -241,3 +242,15 @@ def picks_grid(
         guess = guesses.get(entry_id) if (own or reveal_guesses) else None
         rows.append(GridRow(entry_id=entry_id, username=username, cells=cells, tiebreak_guess=guess))
     return PicksGrid(games=games, rows=rows, tiebreak=last)
+
+
+def league_score_corrections(league: PickemLeague) -> list[ScoreCorrection]:
+    """Regrades of games the league has picks on, newest first, each with the league's picks it changed."""
+    league_picks = Pick.objects.filter(game_id=OuterRef("game_id"), entry__league=league)
+    changed = CorrectedPick.objects.filter(entry__league=league).select_related("entry__user", "team")
+    return list(
+        ScoreCorrection.objects.filter(Exists(league_picks))
+        .select_related("game__home_team", "game__away_team")
+        .prefetch_related(Prefetch("picks", queryset=changed.order_by("entry__user__username"), to_attr="changed"))
+        .order_by("-corrected_at", "-pk")
+    )

@@ -8,6 +8,12 @@ current score (against the frozen line in a league against the spread).
 Ties: more points first, then the smaller tiebreaker distance (|guess - total points of the
 week's last game|; for the season, the sum over the weeks whose last game is final, a
 missing guess counting as a guess of 0), then the name. Equal points and distance share a rank.
+
+Winners: a week is complete once every one of its games is final, postponed or cancelled and
+every pick on them is graded; its winners are then the members ranked first (more than one:
+co-winners, the tiebreaker could not part them). The season is complete once its postseason
+has been played: it has postseason games, every game is settled and every pick graded. No
+winner is ever declared while a game is scheduled, live or waiting for its grading.
 """
 
 from __future__ import annotations
@@ -25,12 +31,13 @@ from espn.snapshots import Phase
 from games.models import Game
 
 from .grading import side_results, win_points
-from .models import Entry, GameGrading, Pick, PickemLeague, PickResult, WeeklyTiebreaker
-from .selectors import league_games, line_of, tiebreak_game, week_games, with_lines
+from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
 from .weeks import Week
 
 log = logging.getLogger(__name__)
 SEASON_CACHE_SECONDS = 600
+POSTSEASON = 3  # ESPN's season type of the playoffs and bowls: a season ends with it
 
 
 @dataclass
@@ -66,6 +73,14 @@ class Standings:
     tiebreak_total: int | None = None  # total points of the tiebreaker game, once final
     decided_weeks: int = 0  # season: weeks whose tiebreaker game is final
     games: list[Game] = field(default_factory=list)  # week: its games, in kickoff order
+    complete: bool = False  # every game settled and graded: the winners are known
+
+    @property
+    def winners(self) -> list[StandingRow]:
+        """The members ranked first once complete (several: co-winners); none before."""
+        if not self.complete:
+            return []
+        return [row for row in self.rows if row.rank == 1]
 
     def row_for(self, entry_id: int | None) -> StandingRow | None:
         return next((row for row in self.rows if row.entry_id == entry_id), None)
@@ -77,7 +92,7 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
     total = final_total(last)
     picks = Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
     live = [g for g in games if is_live_with_score(g)]
-    rows = standing_rows(league, picks, live)
+    rows, pending = standing_rows(league, picks, live)
     guesses = WeeklyTiebreaker.objects.filter(
         entry__league=league, season_type=week.season_type, week=week.number
     ).values_list("entry_id", "guess")
@@ -94,6 +109,7 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
         tiebreak=last,
         tiebreak_total=total,
         games=games,
+        complete=bool(games) and not pending and all(g.phase in SETTLED_PHASES for g in games),
     )
 
 
@@ -101,7 +117,8 @@ def season_standings(league: PickemLeague) -> Standings:
     """Season totals come from a cache keyed by the season's grading version: they only change
     when a game is graded, and summing a whole season of picks is the one costly query here."""
     rows = member_rows(league)
-    totals, distances, decided = season_totals(league)
+    progress = season_progress(league)
+    totals, distances, decided = season_totals(league, progress.grading_version)
     for entry_id, (points, wins, losses, pushes) in totals.items():
         row = rows.get(entry_id)
         if row is not None:
@@ -123,16 +140,42 @@ def season_standings(league: PickemLeague) -> Standings:
             if row is not None:
                 row.live_points = item["live_points"]
     return Standings(
-        league=league, week=None, rows=ranked(rows.values()), live_games=len(live), decided_weeks=len(decided)
+        league=league,
+        week=None,
+        rows=ranked(rows.values()),
+        live_games=len(live),
+        decided_weeks=len(decided),
+        complete=progress.played_out
+        and not Pick.objects.filter(entry__league=league, result=PickResult.PENDING).exists(),
+    )
+
+
+@dataclass(frozen=True)
+class SeasonProgress:
+    grading_version: str  # changes whenever a game of the season is graded, regraded or voided
+    played_out: bool  # its postseason played and every game settled (its picks may still wait for grading)
+
+
+def season_progress(league: PickemLeague) -> SeasonProgress:
+    """One aggregate over the season's games: the version of its gradings, and whether it is played out."""
+    found = league_games(league).aggregate(
+        games=Count("pickem_grading"),
+        gradings=Sum("pickem_grading__times_graded"),
+        postseason=Count("pk", filter=Q(season_type=POSTSEASON)),
+        unsettled=Count("pk", filter=~Q(phase__in=SETTLED_PHASES)),
+    )
+    return SeasonProgress(
+        grading_version=f"{found['games']}.{found['gradings'] or 0}",
+        played_out=bool(found["postseason"]) and not found["unsettled"],
     )
 
 
 SeasonTotals = tuple[dict[int, tuple[int, int, int, int]], dict[int, int], dict[Week, int]]
 
 
-def season_totals(league: PickemLeague) -> SeasonTotals:
+def season_totals(league: PickemLeague, grading_version: str) -> SeasonTotals:
     """(entry -> (points, wins, losses, pushes), entry -> season tiebreaker distance, decided weeks)."""
-    key = f"picks:season:{league.pk}:{league.scoring}:{int(league.against_spread)}:{grading_version(league)}"
+    key = f"picks:season:{league.pk}:{league.scoring}:{int(league.against_spread)}:{grading_version}"
     try:
         found = cache.get(key)
     except Exception:  # Redis is a cache: without it, compute
@@ -156,14 +199,6 @@ def season_totals(league: PickemLeague) -> SeasonTotals:
     return result
 
 
-def grading_version(league: PickemLeague) -> str:
-    """Changes whenever a game of the league's season is graded, regraded or voided."""
-    found = GameGrading.objects.filter(
-        game__espn_league=league.espn_league, game__season__year=league.season_year
-    ).aggregate(games=Count("pk"), gradings=Sum("times_graded"))
-    return f"{found['games']}.{found['gradings'] or 0}"
-
-
 def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
     members = Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username")
     return {entry_id: StandingRow(entry_id=entry_id, username=username) for entry_id, username in members}
@@ -178,18 +213,23 @@ def result_aggregates() -> dict:
     }
 
 
-def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game]) -> dict[int, StandingRow]:
+def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game]) -> tuple[dict[int, StandingRow], int]:
+    """The members' rows, and how many of the picks still wait for their grading."""
     rows = member_rows(league)
     aggregates = picks.values("entry_id").annotate(
-        **result_aggregates(), live_points=live_points_expression(live, against_spread=league.against_spread)
+        **result_aggregates(),
+        live_points=live_points_expression(live, against_spread=league.against_spread),
+        pending=Count("pk", filter=Q(result=PickResult.PENDING)),
     )
+    pending = 0
     for found in aggregates.order_by():
+        pending += found["pending"]
         row = rows.get(found["entry_id"])
         if row is None:  # a removed member
             continue
         row.points, row.wins, row.losses = found["total_points"], found["wins"], found["losses"]
         row.pushes, row.live_points = found["pushes"], found["live_points"]
-    return rows
+    return rows, pending
 
 
 def is_live_with_score(game: Game) -> bool:

@@ -5,6 +5,7 @@ The accounts URLs keep Django's plain names (settings.LOGIN_URL = "login").
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import conditional_page
 
 from config.ratelimit import login_rate_limited
 
@@ -21,22 +22,27 @@ page_patterns = [
     path("join/", views.join, name="join"),
     path("join/<str:code>/", views.join, name="join_code"),
     path("leagues/new/", views.league_create, name="league_create"),
-    path("leagues/<int:league_id>/", views.league_detail, name="league"),
-    path("leagues/<int:league_id>/settings/", views.league_settings, name="league_settings"),
-    path("leagues/<int:league_id>/settings/invite/", views.invite_reset, name="invite_reset"),
-    path("leagues/<int:league_id>/members/<int:entry_id>/remove/", views.member_remove, name="member_remove"),
-    path("leagues/<int:league_id>/audit/", views.league_audit, name="league_audit"),
+    path("leagues/<id:league_id>/", views.league_detail, name="league"),
+    path("leagues/<id:league_id>/settings/", views.league_settings, name="league_settings"),
+    path("leagues/<id:league_id>/settings/invite/", views.invite_reset, name="invite_reset"),
+    path("leagues/<id:league_id>/members/<id:entry_id>/remove/", views.member_remove, name="member_remove"),
+    path("leagues/<id:league_id>/audit/", views.league_audit, name="league_audit"),
 ]
 
 api_patterns = [
     path("entries/", api.EntryListApi.as_view(), name="entries"),
-    path("entries/<int:entry_id>/games/", api.EntryGamesApi.as_view(), name="entry_games"),
-    path("entries/<int:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
+    # The pages poll these two while games are on: an ETag lets an unchanged answer be a bodiless 304.
+    path("entries/<id:entry_id>/games/", conditional_page(api.EntryGamesApi.as_view()), name="entry_games"),
+    path("entries/<id:entry_id>/picks/", api.EntryPicksApi.as_view(), name="entry_picks"),
     path("leagues/join/", api.LeagueJoinApi.as_view(), name="league_join"),
-    path("leagues/<int:league_id>/standings/", api.LeagueStandingsApi.as_view(), name="league_standings"),
-    path("leagues/<int:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
     path(
-        "leagues/<int:league_id>/standings/stream/",
+        "leagues/<id:league_id>/standings/",
+        conditional_page(api.LeagueStandingsApi.as_view()),
+        name="league_standings",
+    ),
+    path("leagues/<id:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
+    path(
+        "leagues/<id:league_id>/standings/stream/",
         standings_stream.LeagueStandingsStreamApi.as_view(),
         name="league_standings_stream",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -30,7 +31,15 @@ from .forms import (
 )
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
-from .selectors import current_week, league_weeks, pick_status, picks_grid, user_entries, week_board
+from .selectors import (
+    current_week,
+    league_score_corrections,
+    league_weeks,
+    pick_status,
+    picks_grid,
+    user_entries,
+    week_board,
+)
 from .standings import season_standings, week_standings
 from .weeks import Week
 
@@ -61,7 +70,7 @@ class PicksLoginView(LoginView):
         return {**super().get_context_data(**kwargs), "base_template": base_template()}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -96,7 +105,7 @@ def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week |
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_picks(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
@@ -139,9 +148,17 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         form=form,
         rows=board_rows(board, form),
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
+        # Every game (and the tiebreaker) locked: nothing the button could save.
+        can_save=any(not field.disabled for field in form.fields.values()),
+        refresh_seconds=refresh_seconds(),
         **week_context(entry.league, week, board.weeks),
     )
     return page(request, "picks/my_picks.html", context, status=status)
+
+
+def refresh_seconds() -> int:
+    """How often the pages re-read a live game's state: as often as the poller can change it."""
+    return max(1, settings.POLL_LIVE_SECONDS)
 
 
 def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> dict:
@@ -240,6 +257,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
         "grid": grid,
+        "refresh_seconds": refresh_seconds(),
         "is_commissioner": league.commissioner_id == request.user.pk,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
@@ -263,7 +281,7 @@ def page_of(rows, entry_id: int) -> int:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_create(request: HttpRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -278,7 +296,7 @@ def league_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
@@ -351,14 +369,15 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
         .order_by("-changed_at", "-pk")
     )
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return page(request, "picks/audit.html", {"league": league, "audit_page": audit_page})
+    context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
+    return page(request, "picks/audit.html", context)
 
 
 # --------------------------------------------------------------------------- joining
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
@@ -366,7 +385,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         form = JoinForm(initial={"invite_code": code} if code else None)
     league = PickemLeague.objects.filter(invite_code=code).first() if code else None
     status, invalid_link = 200, False
-    if code and league is None and request.method == "GET":
+    if code and league is None and request.method != "POST":
         invalid_link, status = True, 404
     if request.method == "POST":
         if form.is_valid():

@@ -75,6 +75,12 @@ class Recording:
         return self.espn_league == "football/college-football"
 
     @property
+    def season_week(self) -> tuple[int, int, int]:
+        """(season year, season type, week) as the recording's header files it."""
+        header = self.summary["header"]
+        return int(header["season"]["year"]), int(header["season"]["type"]), int(header["week"])
+
+    @property
     def final_home_score(self) -> int:
         return int(self.competitor("home")["score"])
 

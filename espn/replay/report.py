@@ -19,11 +19,8 @@ def status_report_game(game: ScheduledGame, state: GameState) -> dict:
         "league": recording.espn_league,
         "name": f"{away['team']['displayName']} at {home['team']['displayName']}",
         "shortName": f"{away['team']['abbreviation']} @ {home['team']['abbreviation']}",
-        "season": {
-            "year": int(recording.summary["header"]["season"]["year"]),
-            "type": int(recording.summary["header"]["season"]["type"]),
-        },
-        "week": int(recording.summary["header"]["week"]),
+        "season": {"year": recording.season_week[0], "type": recording.season_week[1]},
+        "week": recording.season_week[2],
         "kickoff": espn_second(game.kickoff),
         "easternDate": game.eastern_date.strftime("%Y%m%d"),
         "finalAt": espn_second(game.final_at),

@@ -1,6 +1,7 @@
 """The replay HTTP server: answers ESPN's site-API URLs from recorded games.
 
 - GET /apis/site/v2/sports/football/{nfl|college-football}/scoreboard?dates=YYYYMMDD&groups=80&limit=N
+- GET .../scoreboard?dates=YYYY&seasontype=N&week=W (ESPN's week view: the games recorded in that week)
 - GET /apis/site/v2/sports/football/{nfl|college-football}/summary?event={id}
 - GET /replay/status (never faulted): what the replay is doing and the finals to expect
 """
@@ -11,6 +12,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ESPN_PATH = re.compile(r"^/apis/site/v2/sports/(?P<sport>[^/]+)/(?P<league>[^/]+)/(?P<endpoint>[^/]+)/?$")
 ESPN_DAY = re.compile(r"^\d{8}$")
+ESPN_YEAR = re.compile(r"^\d{4}$")
 ESPN_RANGE = re.compile(r"^\d{8}-\d{8}$")
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html; charset=UTF-8"
@@ -79,6 +82,8 @@ class Replay:
         return (self.clock.now() - self.origin).total_seconds()
 
     def scoreboard(self, espn_league: str, query: dict[str, str]) -> tuple[int, dict]:
+        if "week" in query:
+            return self.week_scoreboard(espn_league, query)
         now = self.clock.now()
         dates = query.get("dates", now.astimezone(EASTERN).strftime("%Y%m%d"))
         if not ESPN_DAY.match(dates):
@@ -88,14 +93,35 @@ class Replay:
             day = date(int(dates[:4]), int(dates[4:6]), int(dates[6:]))
         except ValueError:
             return 400, {"code": 400, "message": "Failed to get events endpoint."}
+        return 200, self.listing(espn_league, query, now, lambda game: game.eastern_date == day)
+
+    def week_scoreboard(self, espn_league: str, query: dict[str, str]) -> tuple[int, dict]:
+        """ESPN's week view (dates=YYYY&seasontype=N&week=W): the games recorded in that season, season
+        type and week (as their events say), with the top-level `season` and `week` ESPN sends."""
+        season, season_type, week = query.get("dates", ""), query.get("seasontype", "2"), query["week"]
+        if not (ESPN_YEAR.match(season) and season_type.isdigit() and week.isdigit()):
+            return 400, {"code": 400, "message": "Failed to get events endpoint."}
+        wanted = (int(season), int(season_type), int(week))
+        payload = self.listing(espn_league, query, self.clock.now(), lambda game: game.recording.season_week == wanted)
+        leagues = payload.pop("leagues")
+        return 200, {
+            "leagues": leagues,
+            "season": {"type": wanted[1], "year": wanted[0]},
+            "week": {"number": wanted[2]},
+            **payload,
+        }
+
+    def listing(
+        self, espn_league: str, query: dict[str, str], now: datetime, wanted: Callable[[ScheduledGame], bool]
+    ) -> dict:
+        """A scoreboard of the league's wanted games at `now`, with `groups` and `limit` applied."""
         groups = query.get("groups") or None
-        games = [g for g in self.games if g.espn_league == espn_league and g.eastern_date == day]
-        games = [g for g in games if self.listed(g, groups)]
+        games = [g for g in self.games if g.espn_league == espn_league and wanted(g) and self.listed(g, groups)]
         games.sort(key=lambda g: (g.kickoff, g.event_id))
         games = games[: event_limit(query.get("limit"))]
         events = [scoreboard_event(g, state_at(g, now)) for g in games]
         echoed_groups = groups if espn_league == "football/college-football" else None
-        return 200, scoreboard_payload(espn_league, events, echoed_groups)
+        return scoreboard_payload(espn_league, events, echoed_groups)
 
     @staticmethod
     def listed(game: ScheduledGame, groups: str | None) -> bool:

@@ -8,7 +8,7 @@
   var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(dataNode.textContent);
   var apiUrl = root.getAttribute("data-api-url");
-  var W = 640, H = 240, PAD = { left: 44, right: 12, top: 14, bottom: 26 };
+  var PAD = { left: 48, right: 12, top: 14, bottom: 26 };
 
   function svg(tag, attrs, text) {
     var node = document.createElementNS(SVG, tag);
@@ -28,42 +28,134 @@
   }
 
   // ---------------------------------------------------------------- the chart
+  // Drawn at the figure's real pixel size (no scaling), so its labels are as large on a phone as on a
+  // laptop; redrawn when that size changes. The x axis is game time when the sport's clock is known.
+
+  function clockSeconds(clock) {
+    if (!clock) return null;
+    var parts = String(clock).split(":");
+    var total = 0;
+    for (var i = 0; i < parts.length; i++) {
+      var value = parseFloat(parts[i]);
+      if (isNaN(value)) return null;
+      total = total * 60 + value;
+    }
+    return total;
+  }
+
+  // [regulation periods, seconds each, seconds of an overtime] from the page, or null: by play count.
+  function timeline(points) {
+    var clock = data.clock;
+    var last = 0;
+    points.forEach(function (p) { if (p.period) last = Math.max(last, p.period); });
+    if (!clock) return null;
+    var regulation = clock[0], length = clock[1], overtime = clock[2];
+    var periods = Math.max(regulation, last);
+    var starts = [];
+    for (var n = 1; n <= periods + 1; n++) {
+      starts.push(n <= regulation + 1 ? (n - 1) * length : regulation * length + (n - 1 - regulation) * overtime);
+    }
+    return {
+      periods: periods,
+      regulation: regulation,
+      start: function (period) { return starts[period - 1]; },
+      length: function (period) { return period <= regulation ? length : overtime; },
+      total: starts[periods]
+    };
+  }
+
+  function elapsed(line, point, index, points) {
+    if (!line) return index / Math.max(points.length - 1, 1);
+    if (!point.period) return 0;
+    var left = clockSeconds(point.clock);
+    var span = line.length(point.period);
+    var inPeriod = left === null ? 0 : Math.min(Math.max(span - left, 0), span);
+    return (line.start(point.period) + inPeriod) / line.total;
+  }
+
+  function periodName(n, regulation) {
+    if (n <= regulation) return (data.period_prefix || "") + n;
+    return n === regulation + 1 ? "OT" : "OT" + (n - regulation);
+  }
+
+  function captionText(points) {
+    var home = data.home, away = data.away;
+    if (data.phase === "final" && home.score !== null && away.score !== null) {
+      if (home.score === away.score) return "Final: tied " + away.score + "–" + home.score + ".";
+      var winner = home.score > away.score ? home : away, loser = winner === home ? away : home;
+      return "Final: " + winner.display_name + " won " + winner.score + "–" + loser.score + ".";
+    }
+    var last = points[points.length - 1];
+    if (!last) return "";
+    var pct = Math.round(last.home * 100);
+    return "After the latest play: " + home.abbreviation + " " + pct + "%, " + away.abbreviation + " " + (100 - pct) + "% to win.";
+  }
 
   function drawChart(points) {
     var chart = document.getElementById("wp-chart");
     if (!chart) return;
-    Array.prototype.slice.call(chart.querySelectorAll("g.plot")).forEach(function (g) { chart.removeChild(g); });
+    var W = Math.round(chart.clientWidth) || 640, H = Math.round(chart.clientHeight) || 240;
+    chart.setAttribute("viewBox", "0 0 " + W + " " + H);
+    Array.prototype.slice.call(chart.querySelectorAll("g.plot, defs")).forEach(function (g) { chart.removeChild(g); });
     var plot = svg("g", { "class": "plot", "aria-hidden": "true" });
     var x0 = PAD.left, x1 = W - PAD.right, y0 = PAD.top, y1 = H - PAD.bottom;
     var y = function (home) { return y0 + (1 - home) * (y1 - y0); };
-    plot.appendChild(svg("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0, fill: "none", "class": "grid" }));
-    plot.appendChild(svg("line", { x1: x0, x2: x1, y1: y(0.5), y2: y(0.5), "class": "mid" }));
-    plot.appendChild(svg("text", { x: 4, y: y0 + 10 }, data.home.abbreviation + " 100%"));
-    plot.appendChild(svg("text", { x: 4, y: y(0.5) + 4 }, "50%"));
-    plot.appendChild(svg("text", { x: 4, y: y1 }, data.away.abbreviation + " 100%"));
+    var mid = y(0.5);
+    plot.appendChild(svg("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0, fill: "none", "class": "grid frame" }));
+    // Which side is which: the team's colour and its abbreviation.
+    plot.appendChild(svg("rect", { x: 4, y: y0, width: 10, height: 10, fill: data.home.color, "class": "swatch" }));
+    plot.appendChild(svg("text", { x: 18, y: y0 + 10, "class": "team-label" }, data.home.abbreviation));
+    plot.appendChild(svg("text", { x: 4, y: mid + 4 }, "50%"));
+    plot.appendChild(svg("rect", { x: 4, y: y1 - 10, width: 10, height: 10, fill: data.away.color, "class": "swatch" }));
+    plot.appendChild(svg("text", { x: 18, y: y1, "class": "team-label" }, data.away.abbreviation));
+    var line = timeline(points);
+    if (line) {
+      for (var n = 1; n <= line.periods; n++) {
+        var left = x0 + (line.start(n) / line.total) * (x1 - x0);
+        var right = x0 + ((line.start(n) + line.length(n)) / line.total) * (x1 - x0);
+        if (n > 1) plot.appendChild(svg("line", { x1: left, x2: left, y1: y0, y2: y1, "class": "grid" }));
+        plot.appendChild(svg("text", { x: (left + right) / 2, y: H - 6, "text-anchor": "middle", "class": "period-label" }, periodName(n, line.regulation)));
+      }
+    }
     if (points.length) {
-      var step = points.length > 1 ? (x1 - x0) / (points.length - 1) : 0;
-      var coords = [], lastPeriod = null;
+      var coords = [];
       points.forEach(function (point, i) {
-        var x = x0 + i * step;
+        var x = x0 + elapsed(line, point, i, points) * (x1 - x0);
         coords.push(x.toFixed(1) + "," + y(point.home).toFixed(1));
-        if (point.period && point.period !== lastPeriod) {
-          if (lastPeriod !== null) plot.appendChild(svg("line", { x1: x, x2: x, y1: y0, y2: y1, "class": "grid" }));
-          plot.appendChild(svg("text", { x: x + 3, y: H - 8 }, (data.period_prefix || "") + point.period));
-          lastPeriod = point.period;
-        }
       });
+      if (!line) {
+        var lastPeriod = null;
+        points.forEach(function (point, i) {
+          if (!point.period || point.period === lastPeriod) return;
+          var x = parseFloat(coords[i]);
+          if (lastPeriod !== null) plot.appendChild(svg("line", { x1: x, x2: x, y1: y0, y2: y1, "class": "grid" }));
+          plot.appendChild(svg("text", { x: x + 3, y: H - 6, "class": "period-label" }, (data.period_prefix || "") + point.period));
+          lastPeriod = point.period;
+        });
+      }
+      // The area between the line and 50%: the home team's colour above, the away team's below.
+      var first = coords[0].split(","), lastX = coords[coords.length - 1].split(",")[0];
+      var area = first[0] + "," + mid + " " + coords.join(" ") + " " + lastX + "," + mid;
+      var defs = svg("defs", {});
+      var clipHome = svg("clipPath", { id: "wp-clip-home" }), clipAway = svg("clipPath", { id: "wp-clip-away" });
+      clipHome.appendChild(svg("rect", { x: x0, y: y0, width: x1 - x0, height: mid - y0 }));
+      clipAway.appendChild(svg("rect", { x: x0, y: mid, width: x1 - x0, height: y1 - mid }));
+      defs.appendChild(clipHome);
+      defs.appendChild(clipAway);
+      chart.appendChild(defs);
+      plot.appendChild(svg("polygon", { points: area, fill: data.home.color, "clip-path": "url(#wp-clip-home)", "class": "area home" }));
+      plot.appendChild(svg("polygon", { points: area, fill: data.away.color, "clip-path": "url(#wp-clip-away)", "class": "area away" }));
+      plot.appendChild(svg("line", { x1: x0, x2: x1, y1: mid, y2: mid, "class": "mid" }));
       plot.appendChild(svg("polyline", { points: coords.join(" "), "class": "line", "data-points": String(points.length) }));
     } else {
-      plot.appendChild(svg("text", { x: W / 2 - 60, y: H / 2 - 8 }, "No win probability yet"));
+      plot.appendChild(svg("line", { x1: x0, x2: x1, y1: mid, y2: mid, "class": "mid" }));
+      plot.appendChild(svg("text", { x: (x0 + x1) / 2, y: mid - 8, "text-anchor": "middle" }, "No win probability yet"));
     }
     chart.appendChild(plot);
-    var last = points[points.length - 1];
-    if (last) {
-      var home = Math.round(last.home * 100);
-      var words = "After the latest play: " + data.home.abbreviation + " " + home + "%, " + data.away.abbreviation + " " + (100 - home) + "%";
-      document.getElementById("wp-desc").textContent = words + ".";
-      document.getElementById("wp-caption").textContent = words + " to win.";
+    var words = captionText(points);
+    if (words) {
+      document.getElementById("wp-desc").textContent = words;
+      document.getElementById("wp-caption").textContent = words;
     }
   }
 
@@ -136,7 +228,8 @@
     var marker = phase === "live" ? (game.status.name === "STATUS_HALFTIME" ? "HALFTIME" : "LIVE") : phase === "scheduled" ? "" : phase.toUpperCase();
     var children = [];
     if (marker) children.push(el("strong", { "class": "marker marker-" + phase }, [marker]), " ");
-    children.push(el("span", { "class": "detail" }, [game.status.detail]));
+    var detail = game.status.detail || "";
+    children.push(el("span", { "class": "detail" }, [detail.toUpperCase() === marker ? "" : detail]));
     status.replaceChildren.apply(status, children);
     root.className = "game-detail phase-" + phase;
     root.setAttribute("data-phase", phase);
@@ -191,6 +284,8 @@
     fillList("scoring-plays", game.scoring_plays, "No scoring plays yet.");
     fillList("plays", game.plays, "No plays yet.");
     data.win_probability = game.win_probability;
+    data.phase = game.status.phase;
+    ["home", "away"].forEach(function (side) { data[side].score = game[side].score; });
     drawChart(game.win_probability);
   }
 
@@ -215,6 +310,11 @@
   window.Scores = window.Scores || {};
   window.Scores.pollGameNow = poll;
   drawChart(data.win_probability || []);
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { drawChart(data.win_probability || []); }, 100);
+  });
   updatePlaysToggle();
   schedule();
 

@@ -1,8 +1,11 @@
-// Pick'em pages: small conveniences, and live pick status while games are on. Kickoff times are
-// localised by the site's js/localtime.js (<time data-localtime>). Plain JavaScript, no build step;
-// every page works without it.
+// Pick'em pages: small conveniences, and live pick status and standings while games are on.
+// Kickoff times are localised by the site's js/localtime.js (<time data-localtime>). Plain
+// JavaScript, no build step; every page works without it.
 (function () {
   "use strict";
+
+  var SETTLED = { final: true, postponed: true, canceled: true };
+  var LONGEST_WAIT = 5 * 60 * 1000; // a game may start before its kickoff time: look at least this often
 
   function wireConveniences(root) {
     root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
@@ -13,101 +16,212 @@
     });
   }
 
+  // A wide table scrolls inside its box; its hint shows only while there is something to scroll to.
+  function wireScrollHints(root) {
+    var boxes = root.querySelectorAll("[data-scroll-hint]");
+    if (!boxes.length) return;
+    function update() {
+      boxes.forEach(function (box) {
+        var hint = document.getElementById(box.getAttribute("data-scroll-hint"));
+        if (hint) hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+      });
+    }
+    update();
+    window.addEventListener("resize", update);
+  }
+
+  // GET a JSON document again only when it changed (ETag / If-None-Match); null when it did not.
+  function fetcher(url) {
+    var etag = null;
+    return function () {
+      var headers = { Accept: "application/json" };
+      if (etag) headers["If-None-Match"] = etag;
+      return fetch(url, { credentials: "same-origin", headers: headers, cache: "no-cache" }).then(function (response) {
+        if (response.status === 304 || !response.ok) return null;
+        etag = response.headers.get("ETag");
+        return response.json();
+      });
+    };
+  }
+
+  function seconds(node) {
+    return Math.max(1, parseInt(node.getAttribute("data-refresh-seconds"), 10) || 30) * 1000;
+  }
+
+  // ------------------------------------------------------------------ my picks
+
   function scoreText(game) {
-    if (game.home.score === null || game.away.score === null) return "";
+    // A scheduled game's 0-0 and ESPN's Eastern kickoff would only repeat the local kickoff time.
+    if (game.phase === "scheduled" || game.home.score === null || game.away.score === null) return "";
     var text = game.away.abbreviation + " " + game.away.score + " – " + game.home.score + " " + game.home.abbreviation;
     return game.status_detail ? text + " · " + game.status_detail : text;
   }
 
-  function applyStatus(form, games) {
-    games.forEach(function (game) {
-      var item = form.querySelector('[data-game-id="' + game.game_id + '"]');
-      if (!item) return;
-      var score = item.querySelector("[data-score]");
-      var status = item.querySelector("[data-status]");
-      if (score) score.textContent = scoreText(game);
-      if (status) {
-        var words = game.status.text;
-        if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
-        status.lastChild.textContent = words;
+  function applyGame(item, game) {
+    var score = item.querySelector("[data-score]");
+    var status = item.querySelector("[data-status]");
+    var lock = item.querySelector("[data-lock]");
+    if (score) score.textContent = scoreText(game);
+    if (status) {
+      var words = game.status.text;
+      if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
+      status.lastChild.textContent = words;
+    }
+    if (game.locked) {
+      item.querySelectorAll("input, select").forEach(function (field) { field.disabled = true; });
+      item.classList.add("is-locked");
+      if (lock) {
+        lock.textContent = "Locked: " + game.lock_reason;
+        lock.hidden = false;
       }
-      item.className = item.className.replace(/\bstatus-[\w-]+/, "status-" + game.status.code);
-    });
+    }
+    item.setAttribute("data-phase", game.phase);
+    item.className = item.className.replace(/\bstatus-[\w-]+/, "status-" + game.status.code);
   }
 
-  // While games are on: refreshed when the live stream says one of the form's games changed;
-  // every 30 s instead while the stream is down (or the browser has no EventSource).
-  function followLiveGames(form) {
-    var url = form.getAttribute("data-status-url");
-    if (!url || !form.hasAttribute("data-live")) return;
-    var timer = null, stream = null, pending = null;
+  function updateSaveButton(form) {
+    var button = form.querySelector("button[type=submit]");
+    var open = form.querySelectorAll("input:not([type=hidden]):not(:disabled), select:not(:disabled)");
+    if (!button || open.length || button.disabled) return;
+    var note = document.createElement("p");
+    note.className = "hint";
+    note.id = "all-locked";
+    note.textContent = "Every game this week has locked: there is nothing left to save.";
+    button.parentNode.insertBefore(note, button);
+    button.disabled = true;
+    button.setAttribute("aria-describedby", note.id);
+  }
 
-    function refresh() {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : null; })
+  // Polling: while a game is on, every few seconds; before, at the next kickoff; after the last, never.
+  // Streaming: only at the next kickoff (a pick locks at its kickoff time, which no feed change
+  // announces); the stream tells when a game starts or its score moves.
+  function nextPollIn(form, streaming) {
+    var items = form.querySelectorAll("[data-game-id]");
+    var live = false, nextKickoff = Infinity, now = Date.now();
+    items.forEach(function (item) {
+      var phase = item.getAttribute("data-phase");
+      if (phase === "live" || phase === "suspended") live = true;
+      else if (phase === "scheduled") nextKickoff = Math.min(nextKickoff, Date.parse(item.getAttribute("data-kickoff")));
+    });
+    if (streaming) return nextKickoff > now && nextKickoff !== Infinity ? Math.min(nextKickoff - now + 1000, LONGEST_WAIT) : null;
+    if (nextKickoff === Infinity) return live ? seconds(form) : null;
+    // Past its kickoff but not started yet (a late start): look as often as for a live game.
+    if (live || nextKickoff <= now) return seconds(form);
+    return Math.min(nextKickoff - now + 1000, LONGEST_WAIT);
+  }
+
+  // One mechanism at a time: the live stream while it is up (a refresh when it says one of the
+  // form's games changed), ETag polling while it is down or the browser has no EventSource.
+  function followGames(form) {
+    var url = form.getAttribute("data-status-url");
+    if (!url || nextPollIn(form, false) === null) return; // every game settled: nothing will change
+    var read = fetcher(url);
+    var timer = null, pending = null, stream = null, streaming = false;
+    function schedule() {
+      clearTimeout(timer);
+      var wait = nextPollIn(form, streaming);
+      if (wait !== null) timer = setTimeout(tick, wait);
+      else if (!streaming && stream) { stream.close(); stream = null; } // every game settled
+    }
+    function tick() {
+      if (document.hidden && !streaming) { schedule(); return; }
+      read()
         .then(function (body) {
           if (!body) return;
-          applyStatus(form, body.games);
-          var stillLive = body.games.some(function (g) { return g.phase === "live"; });
-          if (!stillLive) { clearInterval(timer); timer = null; if (stream) stream.close(); }
+          body.games.forEach(function (game) {
+            var item = form.querySelector('[data-game-id="' + game.game_id + '"]');
+            if (item) applyGame(item, game);
+          });
+          if (body.tiebreaker && body.tiebreaker.locked) {
+            form.querySelectorAll(".tiebreaker input").forEach(function (field) { field.disabled = true; });
+          }
+          updateSaveButton(form);
+          if (streaming && nextPollIn(form, false) === null && stream) { stream.close(); stream = null; }
         })
-        .catch(function () { /* the next change or tick tries again */ });
-    }
-
-    function poll() {
-      if (!timer) timer = setInterval(function () { if (!document.hidden) refresh(); }, 30000);
+        .catch(function () { /* the next tick or change tries again */ })
+        .then(schedule);
     }
 
     var streamUrl = form.getAttribute("data-stream-url");
-    if (!streamUrl || !window.Scores || !window.Scores.openStream) { poll(); return; }
+    if (!streamUrl || !window.Scores || !window.Scores.openStream) { schedule(); return; }
     stream = window.Scores.openStream(streamUrl, {
       events: {
-        snapshot: function () { refresh(); },
+        snapshot: function () { tick(); }, // (re)connected: catch up on what happened meanwhile
         games: function (delta) {
           var mine = delta.games.some(function (game) {
             return form.querySelector('[data-game-id="' + game.id + '"]') !== null;
           });
           // One refresh for a burst of changes: the status comes from this member's own picks.
-          if (mine && !pending) pending = setTimeout(function () { pending = null; refresh(); }, 500);
+          if (mine && !pending) pending = setTimeout(function () { pending = null; tick(); }, 500);
+        }
+      },
+      up: function () { streaming = true; schedule(); },
+      down: function () {
+        if (streaming || !timer) { streaming = false; schedule(); }
+      }
+    });
+    if (!stream) schedule(); // no EventSource: `down` already scheduled the poll
+  }
+
+  // ------------------------------------------------------------------ standings
+
+  function applyStandings(table, rows) {
+    rows.forEach(function (row) {
+      var tr = table.querySelector('tr[data-entry-id="' + row.entry_id + '"]');
+      if (!tr) return;
+      var rank = tr.querySelector("td");
+      var points = tr.querySelector("[data-points]");
+      var live = tr.querySelector("[data-live-points]");
+      var record = tr.querySelector(".record");
+      if (rank) rank.textContent = String(row.rank);
+      if (points) points.textContent = String(row.points);
+      if (record && row.record !== undefined) record.textContent = row.record;
+      if (live) live.firstChild.textContent = row.projected_points + " ";
+      if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+    });
+  }
+
+  // While games are on: the league's standings stream (the worker's projection after each poll);
+  // polling the standings API with ETags while the stream is down.
+  function followStandings(table) {
+    var url = table.getAttribute("data-standings-url");
+    if (!url || !table.hasAttribute("data-live")) return;
+    var read = fetcher(url);
+    var timer = null, stream = null;
+    function stop() { clearInterval(timer); timer = null; if (stream) { stream.close(); stream = null; } }
+    function poll() {
+      if (timer) return;
+      timer = setInterval(function () {
+        if (document.hidden) return;
+        read()
+          .then(function (body) {
+            if (!body) return;
+            applyStandings(table, body.rows);
+            if (!body.live_games) stop();
+          })
+          .catch(function () { /* the next tick tries again */ });
+      }, seconds(table));
+    }
+
+    var streamUrl = table.getAttribute("data-stream-url");
+    if (!streamUrl || !window.Scores || !window.Scores.openStream) { poll(); return; }
+    var week = table.getAttribute("data-week");
+    stream = window.Scores.openStream(streamUrl, {
+      events: {
+        standings: function (doc) {
+          if (doc.week && doc.week.slug === week) applyStandings(table, doc.rows);
         }
       },
       up: function () { clearInterval(timer); timer = null; },
       down: poll
     });
-  }
-
-  // A league's standings table: the live projection pushed by the worker after each poll.
-  function followStandings(table) {
-    var url = table.getAttribute("data-stream-url");
-    if (!url || !window.Scores || !window.Scores.openStream) return;
-    var week = table.getAttribute("data-week");
-
-    function put(row, selector, value) {
-      var node = row.querySelector(selector);
-      if (node) node.textContent = String(value);
-    }
-
-    window.Scores.openStream(url, {
-      events: {
-        standings: function (doc) {
-          if (!doc.week || doc.week.slug !== week) return;
-          doc.rows.forEach(function (found) {
-            var row = table.querySelector('tr[data-entry-id="' + found.entry_id + '"]');
-            if (!row) return;
-            put(row, '[data-cell="rank"]', found.rank);
-            put(row, '[data-cell="points"]', found.points);
-            put(row, '[data-cell="record"]', found.record);
-            put(row, '[data-cell="live"] [data-value]', found.projected_points);
-            put(row, '[data-cell="live"] [data-live-rank]', found.live_rank);
-          });
-        }
-      }
-    });
+    if (!stream) poll();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     wireConveniences(document);
-    document.querySelectorAll("form.pick-form").forEach(followLiveGames);
-    document.querySelectorAll("table.standings[data-stream-url]").forEach(followStandings);
+    wireScrollHints(document);
+    document.querySelectorAll("form.pick-form").forEach(followGames);
+    document.querySelectorAll("table#standings").forEach(followStandings);
   });
 })();

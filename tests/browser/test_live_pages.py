@@ -99,7 +99,7 @@ def test_game_page_draws_the_win_probability_chart(live_server, browser_page, sc
     points = line.get_attribute("points").split()
     assert len(points) == 187
     assert float(points[-1].split(",")[1]) < 30  # ATL won: the line ends near the top (home 100%)
-    expect(page.locator("#wp-caption")).to_contain_text("ATL")
+    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
     expect(page.locator("#scoring-plays li")).to_have_count(10)
     expect(page.locator("#plays li").first).to_contain_text("END GAME")
     plays = page.locator("#plays li")
@@ -113,3 +113,58 @@ def test_game_page_draws_the_win_probability_chart(live_server, browser_page, sc
     expect(page.get_by_role("button", name="Show the latest 25 plays")).to_have_attribute("aria-expanded", "true")
     assert page.js_errors == []
     screenshot(page, "game", full_page=False)  # 186 plays: the top of the page is the picture
+
+
+def final_game_page(page, live_server) -> Game:
+    final = summary()
+    ingest([final.game], now=final.game.kickoff)
+    summary_cache.store_summary(cache_redis(), final.game.espn_id, final, now=timezone.now())
+    game = Game.objects.get(espn_id=final.game.espn_id)
+    page.goto(f"{live_server.url}/games/{game.pk}/")
+    expect(page.locator("#wp-chart polyline.line")).to_have_attribute("data-points", "187")
+    return game
+
+
+def test_win_probability_chart_reads_on_a_phone_in_game_time_and_team_colours(live_server, browser_page, screenshot):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    final_game_page(page, live_server)
+
+    # Labels are drawn at their real size: at least 11 px on screen, however narrow the phone.
+    sizes = page.locator("#wp-chart text").evaluate_all(
+        "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize) * n.getScreenCTM().a)"
+    )
+    assert len(sizes) >= 7 and min(sizes) >= 11, sizes  # ATL, 50%, GB, Q1-Q4
+    expect(page.locator("#wp-chart text.period-label")).to_have_text(["Q1", "Q2", "Q3", "Q4"])
+    # The teams' colours: ATL (home, a71930) above the 50% line, GB (away, 204e32) below.
+    expect(page.locator("#wp-chart polygon.area.home")).to_have_attribute("fill", "#a71930")
+    expect(page.locator("#wp-chart polygon.area.away")).to_have_attribute("fill", "#204e32")
+    # Game time, not play count: the second half's kickoff sits at the middle of the plot.
+    where = page.evaluate(
+        """() => {
+          const data = JSON.parse(document.getElementById('game-data').textContent);
+          const frame = document.querySelector('#wp-chart rect.frame');
+          const x0 = +frame.getAttribute('x'), width = +frame.getAttribute('width');
+          const line = document.querySelector('#wp-chart polyline.line');
+          const xs = line.getAttribute('points').split(' ').map(p => +p.split(',')[0]);
+          const third = data.win_probability.findIndex(p => p.period === 3);
+          return {third, share: (xs[third] - x0) / width, lastShare: (xs[xs.length - 1] - x0) / width};
+        }"""
+    )
+    assert where["third"] > 0 and abs(where["share"] - 0.5) < 0.01, where
+    assert abs(where["lastShare"] - 1) < 0.01, where  # the last play at 0:00 of the 4th
+    # A final game says so once, and who won, not "ATL 100%".
+    status = page.locator("#game-status").inner_text()
+    assert status.lower().count("final") == 1, status
+    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
+    assert "100%" not in page.locator("#wp-desc").text_content()
+    assert page.js_errors == []
+    page.locator("#wp-heading").scroll_into_view_if_needed()
+    screenshot(page, "game-chart-phone", full_page=False)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_timeout(300)  # redrawn at the new width
+    sizes = page.locator("#wp-chart text").evaluate_all(
+        "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize) * n.getScreenCTM().a)"
+    )
+    assert min(sizes) >= 11 and max(sizes) < 16, sizes
+    screenshot(page, "game-chart-laptop", full_page=False)

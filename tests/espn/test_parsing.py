@@ -393,6 +393,31 @@ def test_nfl_final_summary():
     assert summary.win_probability[-1].home_win_pct == 1.0
 
 
+def test_a_final_summary_takes_its_period_and_clock_from_the_last_play():
+    # A final summary's header status carries only its type: no period, no clock.
+    payload = load_fixture(SUMMARY_NFL_FINAL)
+    assert "period" not in payload["header"]["competitions"][0]["status"]
+
+    status = parse_summary(payload, NFL).game.status
+
+    assert (status.phase, status.period, status.display_clock) == (Phase.FINAL, 4, "0:00")
+
+
+def test_a_final_hockey_summary_takes_its_period_from_its_flat_plays():
+    status = parse_summary_bytes(fixture_bytes(SUMMARY_NHL_FINAL), "hockey/nhl").game.status
+
+    assert (status.phase, status.period, status.display_clock) == (Phase.FINAL, 3, "20:00")
+
+
+def test_a_summary_without_plays_says_no_period_rather_than_guess():
+    payload = load_fixture(SUMMARY_NFL_FINAL)
+    payload["drives"] = {}
+
+    status = parse_summary(payload, NFL).game.status
+
+    assert (status.period, status.display_clock) == (0, "")
+
+
 def test_nfl_pregame_summary_has_no_score_but_odds():
     summary = parse_summary(load_fixture(SUMMARY_NFL_PRE), NFL)
     g = summary.game

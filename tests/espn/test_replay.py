@@ -347,6 +347,39 @@ def test_a_date_range_is_refused_like_espn_does(serve):
     assert response.json() == {"code": 400, "message": "Failed to get events endpoint."}
 
 
+def test_the_week_view_lists_the_games_recorded_in_that_week_like_espn(serve):
+    base, _, _, _ = serve()
+
+    def week(league: str = NFL, **params: str) -> dict:
+        response = scoreboard(base, league, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    dal_at_pit = week(dates="2024", seasontype="2", week="5", limit="300")
+    assert [e["id"] for e in dal_at_pit["events"]] == ["401671784"]
+    assert (dal_at_pit["season"], dal_at_pit["week"]) == ({"type": 2, "year": 2024}, {"number": 5})
+    assert [e["id"] for e in week(dates="2025", seasontype="3", week="5")["events"]] == ["401772988"]
+    assert [e["id"] for e in week(CFB, dates="2017", seasontype="2", week="1", groups="80")["events"]] == [
+        "400935250",
+        "400935257",
+    ]
+    # A week with no recorded game is an empty week, as ESPN answers one without games.
+    assert week(dates="2025", seasontype="2", week="3")["events"] == []
+    # The same events as the dated scoreboard: rebased kickoffs, the state of the moment.
+    dated = scoreboard(base, dates="20260912").json()["events"]
+    assert dal_at_pit["events"][0] == next(e for e in dated if e["id"] == "401671784")
+
+
+@pytest.mark.parametrize(
+    "params", [{"dates": "20240915", "week": "5"}, {"dates": "2024", "week": "five"}, {"week": "5"}]
+)
+def test_a_week_view_without_a_season_year_is_refused(serve, params):
+    base, _, _, _ = serve()
+    response = scoreboard(base, **params)
+    assert response.status_code == 400
+    assert response.json() == {"code": 400, "message": "Failed to get events endpoint."}
+
+
 def test_college_groups_are_honoured(serve):
     base, _, _, _ = serve()
 

@@ -118,18 +118,22 @@ def test_bad_parameters_answer_400_naming_the_parameter_and_why(client, both_lea
 
     assert response.status_code == 400
     body = response.json()
-    assert list(body) == [parameter]
+    assert (body["code"], set(body) - {"code", "detail"}) == ("invalid", {parameter})
+    assert parameter in body["detail"]
     assert words in body[parameter][0]
 
 
 def test_several_bad_parameters_are_all_named(client, db):
     body = client.get(LIST, {"date": "2024-02-30", "live": "maybe", "x": "1"}).json()
 
-    assert set(body) == {"date", "live", "x"}
+    assert set(body) == {"code", "detail", "date", "live", "x"}
 
 
 def test_a_page_past_the_end_is_not_found(client, both_leagues):
-    assert client.get(LIST, {"page": 99}).status_code == 404
+    response = client.get(LIST, {"page": 99})
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "page 99 is past the last page, 1."}
 
 
 # --------------------------------------------------------------------------- one game
@@ -200,7 +204,7 @@ def test_plays_parameter_limits_the_latest_plays(client, gb_at_atl, fake_summary
     assert len(client.get(detail_url(gb_at_atl), {"plays": 5}).json()["plays"]) == 5
     assert client.get(detail_url(gb_at_atl), {"plays": 0}).json()["plays"] == []
     bad = client.get(detail_url(gb_at_atl), {"plays": "all"})
-    assert bad.status_code == 400 and list(bad.json()) == ["plays"]
+    assert bad.status_code == 400 and set(bad.json()) == {"code", "detail", "plays"}
 
 
 def test_espn_failure_still_answers_with_the_game(client, gb_at_atl, fake_summary):

@@ -67,7 +67,7 @@ def test_status_is_unhealthy_without_polls_or_with_an_open_breaker(client, db):
     body = client.get(STATUS).json()
 
     assert body["healthy"] is False
-    assert "no poll in the last 5 minutes" in body["problems"]
+    assert "no successful poll recorded" in body["problems"]
     assert "ESPN circuit breaker open" in body["problems"]
     assert body["breaker"]["consecutive_failures"] == 5
 
@@ -80,7 +80,8 @@ def test_status_flags_a_late_poll(client, db):
         body = client.get(STATUS).json()
 
     assert body["healthy"] is False
-    assert body["problems"] == ["last poll 120s ago, interval 4s"]
+    # the rule of /health/: twice the 4 s live interval plus a minute
+    assert body["problems"] == ["the last successful poll was 120s ago (limit 68s)"]
 
 
 def test_schema_describes_every_games_endpoint(client, db):

@@ -1,6 +1,7 @@
 """Operators' commands: poll_espn_now and sync_games."""
 
 import logging
+import threading
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -8,6 +9,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from espn.replay import ManualClock, ReplayConfig, make_server
+from games import polling
 from games.models import Game
 
 from .conftest import NFL_FINAL_DAY, NFL_LIVE_DAY, fixture_copy
@@ -92,3 +95,42 @@ def test_sync_games_rejects_bad_arguments_clearly(fake_espn, args, message):
     with pytest.raises(CommandError, match=message):
         run("sync_games", *args)
     assert Game.objects.count() == 0
+
+
+def test_sync_games_names_the_url_espn_refused(fake_espn, espn_settings):
+    espn_settings.ESPN_MAX_RETRIES = 0
+    fake_espn.board("football/nfl", "2025", (400, {"Content-Type": "application/json"}, '{"code":400}'))
+
+    with pytest.raises(CommandError) as raised:
+        run("sync_games", "--league", "football/nfl", "--season", "2025", "--week", "3")
+
+    asked = "https://espn.test/apis/site/v2/sports/football/nfl/scoreboard?dates=2025&seasontype=2&week=3&limit=300"
+    assert str(raised.value) == f"ESPN failed: ESPN answered HTTP 400 (asked {asked})"
+
+
+@pytest.fixture
+def replay(settings, redis_client):
+    """The ESPN replay on a free port, its games kicking off on 2026-09-12."""
+    start = datetime(2026, 9, 12, 16, 0, tzinfo=UTC)
+    server = make_server("127.0.0.1", 0, ReplayConfig(start=start), ManualClock(start))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    settings.ESPN_BASE_URL = server.url
+    settings.ESPN_LEAGUES = ["football/nfl", "football/college-football?groups=80"]
+    settings.ESPN_MAX_RETRIES = 0
+    polling.espn_client.cache_clear()
+    yield server
+    server.shutdown()
+    server.server_close()
+    polling.espn_client.cache_clear()
+
+
+def test_sync_games_loads_weeks_from_the_replay(replay):
+    # The README's example: the replay answers ESPN's week view (no game of its recordings is in that week).
+    readme = run("sync_games", "--league", "football/nfl", "--season", "2025", "--week", "3")
+    dal_at_pit = run("sync_games", "--league", "football/nfl", "--season", "2024", "--week", "5")
+    college = run("sync_games", "--league", "football/college-football", "--season", "2017", "--week", "1")
+
+    assert "2025 regular season week 3: 0 games, 0 changed" in readme
+    assert "2024 regular season week 5: 1 games, 1 changed" in dal_at_pit
+    assert "2017 regular season week 1: 2 games, 2 changed" in college  # the configured groups=80 asked
+    assert sorted(Game.objects.values_list("short_name", flat=True)) == ["DAL @ PIT", "STAN VS RICE", "WASH @ RUTG"]

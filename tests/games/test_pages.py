@@ -130,7 +130,10 @@ def test_game_page_shows_score_by_period_scoring_plays_and_plays_newest_first(cl
     plays = html.split('id="plays"')[1].split("</ol>")[0]
     assert plays.count('<li class="play') == 186
     assert plays.index("END GAME") < plays.index("Q1")  # newest first
-    assert "After the latest play: ATL" in html
+    # Without the script too: who won rather than "ATL 100%", and "Final" said once.
+    assert '<figcaption id="wp-caption">Final: Atlanta Falcons won 25\N{EN DASH}24.</figcaption>' in html
+    status = html.split('id="game-status">')[1].split("</p>")[0]
+    assert re.sub(r"<[^>]+>", "", status).lower().count("final") == 1, status
     assert '<script id="game-data" type="application/json">' in html and "js/game.js" in html
     assert 'role="img"' in html
 

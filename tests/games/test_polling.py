@@ -254,7 +254,30 @@ def test_live_game_off_the_scoreboard_is_followed_to_final(fake_espn):
 
     assert ("summary", {"event": "401437650"}) in fake_espn.requests
     assert result.ingest.went_final == ["401437650"]
-    assert Game.objects.get(espn_id="401437650").phase == Phase.FINAL
+    game = Game.objects.get(espn_id="401437650")
+    assert game.phase == Phase.FINAL
+    # The final summary's header has no period or clock: the game ends at its last play's, not at 0 and "".
+    assert (game.period, game.display_clock) == (4, "0:00")
+
+
+def test_a_game_finished_from_a_summary_without_plays_keeps_its_last_known_period_and_clock(fake_espn):
+    board = fixture_copy(NFL_LIVE_DAY)
+    board["events"] = [e for e in board["events"] if e["id"] == "401437650"]
+    fake_espn.board("football/nfl", "20220911", board)
+    poll(SUNDAY_2022)
+    live = Game.objects.get(espn_id="401437650")
+    assert live.period > 0 and live.display_clock
+
+    fake_espn.board("football/nfl", "20220911", {"events": []})
+    summary = fixture_copy("nfl/summary-401547417-2023-wk02-GB-at-ATL-final.json")
+    summary["header"]["id"] = summary["header"]["competitions"][0]["id"] = "401437650"
+    summary["drives"] = {}  # a summary that lists no plays
+    fake_espn.summaries["401437650"] = summary
+    poll(SUNDAY_2022.replace(minute=10))
+
+    game = Game.objects.get(espn_id="401437650")
+    assert game.phase == Phase.FINAL
+    assert (game.period, game.display_clock) == (live.period, live.display_clock)
 
 
 def test_poll_asks_for_eastern_days_with_groups_and_an_honest_user_agent(fake_espn):
@@ -325,12 +348,12 @@ def test_two_polls_never_run_at_once(fake_espn, redis_client):
     assert fake_espn.requests == []
 
 
-def test_poll_lock_expires_so_a_killed_poll_does_not_block_forever(redis_client):
-    from games.polling import POLL_LOCK_TIMEOUT
+def test_a_killed_polls_lock_blocks_polling_for_at_most_two_live_intervals(settings):
+    from games.polling import POLL_LOCK_RENEW_SECONDS, POLL_LOCK_TTL
 
-    dead_poll = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TIMEOUT)
-    assert dead_poll.acquire(blocking=False)
-    assert 0 < redis_client.ttl(live_state.POLL_LOCK_KEY) <= POLL_LOCK_TIMEOUT <= 60
+    # Its lock lapses, then beat's next tick polls: within two live intervals of the kill.
+    assert POLL_LOCK_TTL + settings.POLL_TICK_SECONDS <= 2 * settings.POLL_LIVE_SECONDS
+    assert POLL_LOCK_RENEW_SECONDS <= POLL_LOCK_TTL / 2  # a late renewal still finds it held
 
 
 def test_html_error_page_writes_nothing_and_is_reported(fake_espn):

@@ -81,8 +81,9 @@ def test_procfile_serves_the_web_with_gunicorn_and_its_config():
     processes = dict(line.split(": ", 1) for line in (REPO / "Procfile").read_text().splitlines() if line.strip())
 
     assert processes["web"].startswith("gunicorn -c config/gunicorn.conf.py config.asgi")
-    assert processes["worker"].startswith("celery -A config worker")
-    assert processes["beat"].startswith("celery -A config beat")
+    # honcho stops everything when one process exits: the worker and beat are started again instead.
+    assert processes["worker"].startswith("python -m config.keep_running -- celery -A config worker")
+    assert processes["beat"].startswith("python -m config.keep_running -- celery -A config beat")
 
 
 @pytest.fixture(scope="module")

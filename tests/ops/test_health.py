@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
+import responses
 import time_machine
 from django.db import OperationalError, connection
 
 from espn.breaker import BREAKER_KEY
 from games.polling import poll_scoreboards
-from tests.games.conftest import NFL_LIVE_DAY, fixture_copy
+from tests.games.conftest import NFL_LIVE_DAY, SCOREBOARD_URL, fixture_copy
 
 from .conftest import espn_client
 
@@ -137,3 +139,47 @@ def test_offseason_allows_an_hour_between_polls(client, fake_espn):
 
     assert health(client, quiet_day + timedelta(minutes=50)).status_code == 200
     assert health(client, quiet_day + timedelta(hours=2, minutes=2)).status_code == 503
+
+
+# --------------------------------------------------------------------------- one rule, everywhere
+
+
+def verdicts(staff_client, at: datetime) -> dict[str, bool | None]:
+    """Is the poller healthy, according to /health/, /api/status/, the admin's panel and /metrics."""
+    with time_machine.travel(at, tick=False):
+        health_ok = staff_client.get("/health/?checks=poll,espn").status_code == 200
+        status = staff_client.get("/api/status/").json()["healthy"]
+        panel = staff_client.get("/admin/games/game/").content.decode()
+        metrics = staff_client.get("/metrics").content.decode().splitlines()
+    admin = {
+        '<p id="poller-health"><strong>Healthy</strong>': True,
+        '<p id="poller-health"><strong>Unhealthy</strong>': False,
+    }
+    gauges = [line.split()[1] for line in metrics if line.startswith("scores_poller_healthy ")]
+    return {
+        "health": health_ok,
+        "status": status,
+        "admin": next((verdict for marker, verdict in admin.items() if marker in panel), None),
+        "metrics": float(gauges[0]) == 1 if gauges else None,
+    }
+
+
+def test_seventy_seconds_after_a_live_poll_every_view_says_healthy(staff_client, polled):
+    # Was: /health/ 200 (limit 2 x 10 + 60 s) but /api/status/ unhealthy (3 x 10 + 30 s).
+    assert verdicts(staff_client, SUNDAY_2022 + timedelta(seconds=70)) == dict.fromkeys(
+        ("health", "status", "admin", "metrics"), True
+    )
+    assert verdicts(staff_client, SUNDAY_2022 + timedelta(seconds=81)) == dict.fromkeys(
+        ("health", "status", "admin", "metrics"), False
+    )
+
+
+def test_a_fresh_deploy_whose_first_poll_failed_is_unhealthy_everywhere(staff_client, espn_settings):
+    # Was: /health/ 503 (no successful poll) but /api/status/ healthy (a poll ran, the breaker closed).
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as no_network:
+        no_network.add(responses.GET, SCOREBOARD_URL, body=requests.ConnectionError("Network is unreachable"))
+        assert poll_at(SUNDAY_2022).errors
+
+    assert verdicts(staff_client, SUNDAY_2022 + timedelta(seconds=5)) == dict.fromkeys(
+        ("health", "status", "admin", "metrics"), False
+    )

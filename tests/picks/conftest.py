@@ -1,5 +1,7 @@
 import pytest
 
+from tests.games.conftest import fake_espn  # noqa: F401 - a fixture, re-exported (ESPN at the HTTP boundary)
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

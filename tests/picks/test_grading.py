@@ -15,7 +15,7 @@ from picks.grading import (
     grade_missed_games,
     side_results,
 )
-from picks.models import Entry, GameGrading, GameLine, Pick, PickResult, ScoringMode
+from picks.models import CorrectedPick, Entry, GameGrading, GameLine, Pick, PickResult, ScoringMode
 from tests.celery_queue import run_queued_grading
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user, set_result
@@ -266,6 +266,15 @@ def test_grading_takes_as_many_queries_for_500_picks_as_for_10():
 
     assert queries_to_grade(small) == queries_to_grade(large)
     assert Pick.objects.filter(game=large, result=PickResult.PENDING).count() == 0
+
+    # ESPN corrects both scores: the regrade and its audit record cost the same at both sizes.
+    set_result(small, home_score=17, away_score=20)
+    set_result(large, home_score=17, away_score=20)
+    assert queries_to_grade(small) == queries_to_grade(large)
+    # Straight up every result flips; against the home -3 line, a 1-point win and a 3-point loss both lose.
+    straight_up = Pick.objects.filter(game=large, entry__league__against_spread=False).count()
+    assert 0 < straight_up < 500
+    assert CorrectedPick.objects.filter(correction__game=large).count() == straight_up
 
 
 def test_signal_from_ingest_queues_one_grading_task_for_final_corrected_and_voided_games():

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         except EspnError as exc:
-            raise CommandError(f"ESPN failed: {exc}") from None
+            raise CommandError(f"ESPN failed: {exc} (asked {exc.url})") from None
         total_seen = sum(s.seen for s in steps)
         total_changed = sum(s.changed for s in steps)
         self.stdout.write(self.style.SUCCESS(f"done: {total_seen} games seen, {total_changed} changed"))

@@ -1,0 +1,124 @@
+"""What clients, proxies and load balancers rely on: HEAD, CORS for the ETag path, gzip by q-value."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from config.compression import accepts_gzip
+from tests.picks.factories import NOW, entry_of, make_game, make_league, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member():
+    with time_machine.travel(NOW, tick=False):
+        alice = make_user("alice")
+        league = make_league(alice, name="Alice's league")
+        entry = entry_of(league, alice)
+        game = make_game(kickoff=NOW + timedelta(hours=3))
+        client = Client()
+        client.force_login(alice)
+        yield client, league, entry, game
+
+
+def page_urls(league, entry, game) -> list[str]:
+    return [
+        "/live/",
+        f"/games/{game.pk}/",
+        "/api/docs/",
+        "/health/",
+        "/metrics",
+        "/accounts/login/",
+        "/picks/",
+        "/picks/join/",
+        f"/picks/join/{league.invite_code}/",
+        "/picks/leagues/new/",
+        f"/picks/leagues/{league.pk}/",
+        f"/picks/leagues/{league.pk}/settings/",
+        f"/picks/leagues/{league.pk}/audit/",
+        "/api/games/",
+        "/api/games/live/",
+        f"/api/games/{game.pk}/",
+        "/api/status/",
+        "/api/schema/",
+        f"/api/picks/entries/{entry.pk}/games/",
+        f"/api/picks/leagues/{league.pk}/standings/",
+    ]
+
+
+def test_head_answers_like_get_without_a_body_on_every_page(member, redis_client):
+    client, league, entry, game = member
+    for url in page_urls(league, entry, game):
+        got, head = client.get(url), client.head(url)
+
+        assert head.status_code == got.status_code != 405, url
+        assert head["Content-Type"] == got["Content-Type"], url
+        assert head.content == b"", url
+
+
+def test_head_on_sign_up_and_health_for_an_anonymous_probe(client, redis_client):
+    for url in ("/accounts/signup/", "/health/", "/metrics", "/live/"):
+        assert client.head(url).status_code == client.get(url).status_code != 405, url
+
+
+def test_cors_lets_other_origins_revalidate_the_live_feed(client, db, settings, redis_client):
+    settings.CORS_ALLOWED_ORIGINS = ["https://scores.example"]
+
+    preflight = client.options(
+        "/api/games/live/",
+        HTTP_ORIGIN="https://scores.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match",
+    )
+    answer = client.get("/api/games/live/", HTTP_ORIGIN="https://scores.example")
+
+    assert "if-none-match" in preflight["Access-Control-Allow-Headers"].lower()
+    exposed = {name.strip().lower() for name in answer["Access-Control-Expose-Headers"].split(",")}
+    assert {"etag", "x-scores-stale"} <= exposed
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("GZIP;Q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("deflate, gzip;q=0, *;q=1", False),  # named beats the wildcard
+        ("*", True),
+        ("*;q=0", False),
+        ("br", False),
+        ("", False),
+        ("identity", False),
+        ("x-gzip", True),
+        ("gzip;q=nonsense", False),
+    ],
+)
+def test_accept_encoding_is_read_with_its_weights(header, expected):
+    assert accepts_gzip(header) is expected
+
+
+@pytest.mark.parametrize("url", ["/api/games/live/", "/api/schema/", "/live/"])
+def test_gzip_refused_with_q_zero_gets_a_plain_body(client, db, redis_client, url):
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0")
+
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response
+    assert "accept-encoding" in response["Vary"].lower()
+
+
+def test_pages_are_served_gzipped_like_the_api(member, redis_client):
+    client, league, _entry, game = member
+    for url in ("/live/", f"/games/{game.pk}/", "/picks/", f"/picks/leagues/{league.pk}/", "/api/games/"):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+        assert response.status_code == 200, url
+        assert response["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(response.content).lstrip()[:1] in (b"<", b"{"), url
