@@ -414,7 +414,8 @@ def test_asgi_response_headers_and_a_client_disconnect_frees_its_place_in_the_hu
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
             "path": "/api/games/live/stream/", "raw_path": b"/api/games/live/stream/", "query_string": b"",
-            "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"127.0.0.1"), (b"accept-encoding", b"gzip")],
+            "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
         }  # fmt: skip
         handler = asyncio.ensure_future(application(scope, receive, send))
         await asyncio.wait_for(got_body.wait(), 10)
@@ -430,6 +431,7 @@ def test_asgi_response_headers_and_a_client_disconnect_frees_its_place_in_the_hu
     assert headers[b"Content-Type"] == b"text/event-stream"
     assert headers[b"Cache-Control"] == b"no-cache"
     assert headers[b"X-Accel-Buffering"] == b"no"
+    assert b"Content-Encoding" not in headers  # a browser accepting gzip still gets each event as sent
     assert (while_open, after) == (1, 0)
 
 
