@@ -365,6 +365,9 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "WEB_MAX_OPEN_FILES": str(open_files),
+        # Every client of the benchmark comes from 127.0.0.1: no per-address limit on streams.
+        "STREAM_CONNECT_RATE": "",
+        "STREAM_MAX_PER_ADDRESS": "0",
     }
     env.pop("POLL_LIVE_SECONDS", None)
     web = None

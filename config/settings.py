@@ -292,6 +292,10 @@ LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
 STREAM_HEARTBEAT_SECONDS = env_float("STREAM_HEARTBEAT_SECONDS", 15.0)
 STREAM_QUEUE_SIZE = env_int("STREAM_QUEUE_SIZE", 32)
 STREAM_RETRY_MILLISECONDS = env_int("STREAM_RETRY_MILLISECONDS", 2000)
+# Per client address: new stream connections (counted in Redis, every process), and streams open at
+# once in one web process; past either a stream answers 429 and the page polls. "" / 0: no limit.
+STREAM_CONNECT_RATE = env_str("STREAM_CONNECT_RATE", "60/min")
+STREAM_MAX_PER_ADDRESS = env_int("STREAM_MAX_PER_ADDRESS", 20)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

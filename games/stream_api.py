@@ -14,6 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config.ratelimit import client_address
+
 from . import streams
 
 LAST_EVENT_ID_PARAMS = [
@@ -37,6 +39,11 @@ def sse_response(body: AsyncIterator[bytes]) -> StreamingHttpResponse:
     return response
 
 
+def too_many_streams(wait: int) -> JsonResponse:
+    detail = f"Too many streams from this address. Try again in {wait} seconds; meanwhile poll the JSON endpoints."
+    return JsonResponse({"code": "throttled", "detail": detail}, status=429, headers={"Retry-After": str(wait)})
+
+
 def last_event_id(request: HttpRequest) -> int | None:
     return streams.parse_last_event_id(request.headers.get("Last-Event-ID") or request.GET.get("last_event_id"))
 
@@ -53,7 +60,21 @@ class StreamApiView(APIView):
                 # Under WSGI (runserver, the test server) Django would buffer the endless stream in a
                 # thread; refuse at once, and pages poll instead.
                 return JsonResponse({"detail": "Streams need the ASGI server (see the README)."}, status=503)
-            return await cls.serve(request, *args, **kwargs)
+            address = client_address(request)
+            wait = await streams.admission_wait(address)
+            release = streams.hub().hold_place(address) if not wait else None
+            if release is None:
+                return too_many_streams(wait or streams.REFUSED_RETRY_SECONDS)
+            try:
+                response = await cls.serve(request, *args, **kwargs)
+            except BaseException:
+                release()
+                raise
+            if not response.streaming:  # refused (not a member, no such league): no stream held
+                release()
+                return response
+            response.streaming_content = streams.counted(response.streaming_content, release)
+            return response
 
         view.cls = cls  # what drf-spectacular reads
         view.initkwargs = initkwargs

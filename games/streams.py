@@ -22,9 +22,11 @@ hub. Dropping a slow client cancels that same task.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +36,8 @@ from django.conf import settings
 from prometheus_client import Counter, Gauge
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+
+from config.ratelimit import ahit, parse_rate
 
 from .live_feed import LIVE_FEED_KEY
 from .stream_publisher import LIVE_CHANNEL, STANDINGS_PATTERN, parse_stream_message
@@ -111,6 +115,7 @@ class Hub:
     _snapshot: tuple[float, tuple[int | None, bytes] | None] | None = None
     _snapshot_read: asyncio.Future | None = None
     latest_version: int = 0  # the newest live version this process has seen on the channel
+    open_by_address: collections.Counter = field(default_factory=collections.Counter)
 
     # ------------------------------------------------------------------ clients
 
@@ -121,6 +126,27 @@ class Hub:
         if self.listener is None or self.listener.done():
             self.listener = asyncio.get_running_loop().create_task(self.listen(), name="stream-hub")
         return client
+
+    def hold_place(self, address: str) -> Callable[[], None] | None:
+        """A place among the address's streams in this process, or None past STREAM_MAX_PER_ADDRESS.
+
+        The release it returns may be called more than once (by the stream's end and by its collection).
+        """
+        limit = settings.STREAM_MAX_PER_ADDRESS
+        if limit > 0 and self.open_by_address[address] >= limit:
+            return None
+        self.open_by_address[address] += 1
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self.open_by_address[address] -= 1
+                if self.open_by_address[address] <= 0:
+                    del self.open_by_address[address]
+
+        return release
 
     def leave(self, client: Client) -> None:
         members = self.clients.get(client.channel)
@@ -334,3 +360,38 @@ def live_events(last_event_id: int | None, *, heartbeat_seconds: float | None = 
         snapshot=lambda: live_snapshot(the_hub),
         heartbeat_seconds=heartbeat_seconds or settings.STREAM_HEARTBEAT_SECONDS,
     )
+
+
+# --------------------------------------------------------------------------- admission
+
+REFUSED_RETRY_SECONDS = 30  # what a client over its open-streams limit is told (stream.js retries then)
+
+
+async def admission_wait(address: str) -> int:
+    """0 when the address may open another stream now, else the seconds to wait (STREAM_CONNECT_RATE).
+
+    Counted in Redis, so every web process shares the count; an unreachable Redis does not refuse.
+    """
+    if not settings.STREAM_CONNECT_RATE:
+        return 0
+    limit, window = parse_rate(settings.STREAM_CONNECT_RATE)
+    try:
+        return await ahit(hub().reader(), "stream", "ip", address, limit=limit, window=window)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("stream connection rate not applied: Redis unavailable error=%s", exc)
+        return 0
+
+
+def counted(body: AsyncIterator[bytes], release: Callable[[], None]) -> AsyncIterator[bytes]:
+    """The stream's bytes, giving its place back when it ends, however it ends."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in body:
+                yield chunk
+        finally:
+            release()
+
+    wrapped = stream()
+    weakref.finalize(wrapped, release)  # a response dropped before its first byte never runs `finally`
+    return wrapped

@@ -7,12 +7,13 @@ only thing faked (a loop that jumps to its next timer when it has nothing else t
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import timedelta
 
 import orjson
 import pytest
 import time_machine
-from django.urls import reverse
+from django.urls import resolve, reverse
 from prometheus_client import REGISTRY
 
 from config.redis_client import cache_redis
@@ -459,3 +460,63 @@ def test_under_wsgi_the_stream_is_refused_at_once_so_pages_poll(client):
 
     assert response.status_code == 503
     assert "ASGI" in response.json()["detail"]
+
+
+# --------------------------------------------------------------------------- per-address limits
+
+
+def stream_request(rf, address: str):
+    request = rf.get(reverse("api-games-live-stream"), REMOTE_ADDR=address)
+    request.scope = {"type": "http"}  # what the ASGI handler's request has; without it the view answers 503
+    return request
+
+
+def test_an_address_holds_at_most_its_share_of_open_streams_in_a_process(rf, settings):
+    settings.STREAM_MAX_PER_ADDRESS, settings.STREAM_CONNECT_RATE = 2, ""
+    view = resolve(reverse("api-games-live-stream")).func
+
+    async def scenario():
+        first, second = [await view(stream_request(rf, "10.1.1.1")) for _ in range(2)]
+        refused = await view(stream_request(rf, "10.1.1.1"))
+        elsewhere = await view(stream_request(rf, "10.1.1.2"))
+        started = asyncio.Event()
+
+        async def read(response):
+            async for _chunk in response:
+                started.set()
+
+        reader = asyncio.ensure_future(read(first))
+        await asyncio.wait_for(started.wait(), 5)
+        reader.cancel()  # its client went away (Django cancels the response's task): the place is free again
+        await asyncio.gather(reader, return_exceptions=True)
+        again = await view(stream_request(rf, "10.1.1.1"))
+        statuses = [r.status_code for r in (first, second, refused, elsewhere, again)]
+        held_before_collection = dict(streams.hub().open_by_address)
+        del first, second, elsewhere, again
+        gc.collect()  # responses never read give their places back when collected
+        return statuses, refused, held_before_collection, dict(streams.hub().open_by_address)
+
+    statuses, refused, held, after = run(scenario())
+
+    assert statuses == [200, 200, 429, 200, 200]
+    assert orjson.loads(refused.content)["code"] == "throttled" and int(refused["Retry-After"]) == 30
+    assert held == {"10.1.1.1": 2, "10.1.1.2": 1}
+    assert after == {}
+
+
+def test_new_streams_per_address_are_rate_limited_across_processes(rf, settings):
+    settings.STREAM_MAX_PER_ADDRESS, settings.STREAM_CONNECT_RATE = 0, "3/min"
+    cache_redis().delete("scores:ratelimit:stream:ip:10.2.2.1")
+    view = resolve(reverse("api-games-live-stream")).func
+
+    async def scenario():
+        answers = [await view(stream_request(rf, "10.2.2.1")) for _ in range(4)]
+        other = await view(stream_request(rf, "10.2.2.2"))
+        return answers, other
+
+    answers, other = run(scenario())
+
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert 0 < int(answers[-1]["Retry-After"]) <= 60
+    assert "Too many streams" in orjson.loads(answers[-1].content)["detail"]
+    assert other.status_code == 200
