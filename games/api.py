@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import timezone
@@ -267,24 +268,31 @@ class LiveGamesApi(APIView):
         parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
         responses={200: OutputSerializer, 304: OpenApiResponse(description="not modified"), 429: None},
     )
-    def get(self, request):
-        return self.serve(request)
+    def get(self, request):  # pragma: no cover - documentation only; `as_view`'s async view answers GET
+        raise NotImplementedError
 
-    def dispatch(self, request, *args, **kwargs):
-        # The hot path: a GET goes straight to serve(), without DRF's request wrapping, content
-        # negotiation and response finalisation (a third of the cost of a cached answer).
-        if request.method != "GET":
-            return super().dispatch(request, *args, **kwargs)
-        try:
-            return self.serve(request)
-        except exceptions.Throttled as exc:
-            return JsonResponse(
-                {"code": "throttled", "detail": f"Request was throttled. Expected available in {exc.wait} seconds."},
-                status=429,
-                headers={"Retry-After": str(exc.wait)},
-            )
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """GET and HEAD by the async `serve`; other methods (OPTIONS, the 405s) by DRF as usual.
 
-    def serve(self, request) -> HttpResponse:
+        Under ASGI Django hands a synchronous view to a thread and back on every request, which
+        cost this endpoint most of its throughput; `serve` needs no database and stays on the loop.
+        """
+        drf_view = sync_to_async(super().as_view(**initkwargs))
+
+        async def view(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return await cls.serve(request)
+            return await drf_view(request, *args, **kwargs)
+
+        view.cls = cls  # what drf-spectacular reads
+        view.initkwargs = initkwargs
+        view.csrf_exempt = True
+        view.__doc__ = cls.__doc__
+        return view
+
+    @classmethod
+    async def serve(cls, request) -> HttpResponse:
         meta = request.META
         tags = live_feed.parse_if_none_match(meta.get("HTTP_IF_NONE_MATCH", ""))
         gzip_ok = accepts_gzip(meta.get("HTTP_ACCEPT_ENCODING", ""))
@@ -292,16 +300,19 @@ class LiveGamesApi(APIView):
         try:
             throttle_live(request, now)
         except live_feed.Throttled as exc:
-            raise exceptions.Throttled(wait=exc.wait_seconds) from None
-        client = live_feed.feed_redis()
+            wait = exc.wait_seconds
+            detail = f"Request was throttled. Expected available in {wait} seconds."
+            return JsonResponse({"code": "throttled", "detail": detail}, status=429, headers={"Retry-After": str(wait)})
+        stale = False
         try:
-            read = live_feed.read_feed(client, known_etags=tags, gzip_ok=gzip_ok, now_epoch=now)
-        except redis.RedisError:
+            read = await live_feed.aread_feed(
+                live_feed.async_feed_redis(), known_etags=tags, gzip_ok=gzip_ok, now_epoch=now
+            )
+        except (redis.RedisError, OSError):
             log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
-            client, read = None, None
-        stale = client is None
-        if read is None:
-            read = self.rebuilt(client, tags, gzip_ok)
+            stale, read = True, None
+        if read is None:  # the cold path: the database, in Django's thread for sync code
+            read = await sync_to_async(cls.rebuilt)(None if stale else live_feed.feed_redis(), tags, gzip_ok)
         headers = {
             "ETag": live_feed.etag_header(read.etag, gzipped=gzip_ok),
             "Cache-Control": f"public, max-age={read.max_age}",

@@ -46,6 +46,7 @@ def own_redis(settings):
     settings.CELERY_BROKER_URL = settings.REDIS_BROKER_URL
     cache_redis.cache_clear()
     live_feed.feed_redis.cache_clear()
+    live_feed.forget_async_clients()
     holder = {"process": process, "port": port}
 
     def restart() -> None:
@@ -59,6 +60,7 @@ def own_redis(settings):
     holder["process"].wait(timeout=10)
     cache_redis.cache_clear()
     live_feed.feed_redis.cache_clear()
+    live_feed.forget_async_clients()
 
 
 def start_web(env: dict[str, str], port: int, log_path) -> Process:
