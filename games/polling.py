@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # The poll lock lives this long unless its holder renews it (every third of it, while the poll runs):
 # a poll killed outright (kill -9, Celery's hard time limit) blocks polling this long at most, so the
 # next live poll comes within about two live intervals.
-POLL_LOCK_TTL = 10
+POLL_LOCK_TTL = 6  # with the 4 s live interval and the 2 s tick: the next poll within 8 s of a kill
 POLL_LOCK_RENEW_SECONDS = POLL_LOCK_TTL / 3
 
 

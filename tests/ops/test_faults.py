@@ -374,7 +374,7 @@ import time
 import django
 django.setup()
 from games import polling
-polling.POLL_LOCK_TTL, polling.POLL_LOCK_RENEW_SECONDS = 2, 0.5  # production's 10 s and 3.3 s, scaled down
+polling.POLL_LOCK_TTL, polling.POLL_LOCK_RENEW_SECONDS = 2, 0.5  # production's 6 s and 2 s, scaled down
 
 
 def stuck(*args, **kwargs):
