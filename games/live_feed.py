@@ -205,14 +205,19 @@ _async_scripts: dict[aioredis.Redis, object] = {}
 
 
 def async_feed_redis() -> aioredis.Redis:
-    """feed_redis for async views: this event loop's client, with the same fail-fast timeouts."""
+    """feed_redis for async views: this event loop's client.
+
+    A longer timeout than the sync client's: waiting on the loop holds no thread, while a busy loop
+    (thousands of streams, a burst of requests) can delay reading a reply past 0.25 s, and each
+    timeout would send a request to the database instead.
+    """
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
         for old in [other for other in _async_clients if other.is_closed()]:
             _async_scripts.pop(_async_clients.pop(old), None)
         client = _async_clients[loop] = aioredis.Redis.from_url(
-            settings.REDIS_CACHE_URL, socket_timeout=0.25, socket_connect_timeout=0.25, health_check_interval=30
+            settings.REDIS_CACHE_URL, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=30
         )
         _async_scripts[client] = client.register_script(_READ_SCRIPT)
     return client
