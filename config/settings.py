@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files, pre-compressed, before the rest
+    "config.static_files.WhiteNoiseMiddleware",  # whitenoise's, async-capable; static files before the rest
     "config.compression.GZipMiddleware",  # pages and API answers; honours Accept-Encoding's q-values
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,7 +196,7 @@ ESPN_BREAKER_FAIL_MAX = env_int("ESPN_BREAKER_FAIL_MAX", 5)
 ESPN_BREAKER_RESET_SECONDS = env_int("ESPN_BREAKER_RESET_SECONDS", 300)
 
 # Polling regimes, in seconds.
-POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 10)
+POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 4)
 POLL_IDLE_SECONDS = env_int("POLL_IDLE_SECONDS", 300)
 POLL_OFFSEASON_SECONDS = env_int("POLL_OFFSEASON_SECONDS", 3600)
 # Beat fires the poll this often; the poll itself runs only when the Redis gate says it is due.
@@ -326,6 +326,15 @@ SPECTACULAR_SETTINGS = {
 }
 # How long a web process reuses the live feed's metadata before asking Redis again (0: every request).
 LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
+# Server-Sent Events (games/streams.py): a comment line this often keeps proxies from closing idle
+# streams; events a client may fall behind by before it is dropped; the browser's reconnect delay.
+STREAM_HEARTBEAT_SECONDS = env_float("STREAM_HEARTBEAT_SECONDS", 15.0)
+STREAM_QUEUE_SIZE = env_int("STREAM_QUEUE_SIZE", 32)
+STREAM_RETRY_MILLISECONDS = env_int("STREAM_RETRY_MILLISECONDS", 2000)
+# Per client address: new stream connections (counted in Redis, every process), and streams open at
+# once in one web process; past either a stream answers 429 and the page polls. "" / 0: no limit.
+STREAM_CONNECT_RATE = env_str("STREAM_CONNECT_RATE", "60/min")
+STREAM_MAX_PER_ADDRESS = env_int("STREAM_MAX_PER_ADDRESS", 20)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

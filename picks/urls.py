@@ -9,7 +9,7 @@ from django.views.decorators.http import conditional_page
 
 from config.ratelimit import login_rate_limited
 
-from . import api, views
+from . import api, standings_stream, views
 
 account_patterns = [
     path("login/", login_rate_limited(views.PicksLoginView.as_view()), name="login"),
@@ -52,6 +52,11 @@ api_patterns = [
     path("leagues/<id:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
     path("leagues/<id:league_id>/what-if/", api.LeagueWhatIfApi.as_view(), name="league_what_if"),
     path("leagues/<id:league_id>/reminders/", api.LeagueRemindersApi.as_view(), name="league_reminders"),
+    path(
+        "leagues/<id:league_id>/standings/stream/",
+        standings_stream.LeagueStandingsStreamApi.as_view(),
+        name="league_standings_stream",
+    ),
 ]
 
 urlpatterns = [

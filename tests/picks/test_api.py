@@ -264,6 +264,7 @@ def test_the_api_schema_documents_every_pickem_endpoint():
         "/api/picks/leagues/{league_id}/",
         "/api/picks/leagues/{league_id}/entries/",
         "/api/picks/leagues/{league_id}/standings/",
+        "/api/picks/leagues/{league_id}/standings/stream/",
         "/api/picks/leagues/{league_id}/picks/",
         "/api/picks/leagues/{league_id}/what-if/",
         "/api/picks/leagues/{league_id}/reminders/",
