@@ -209,22 +209,25 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         )
         if not claimed:
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
+        lines = None
         if outcome == GradingOutcome.VOID:
             graded = void_picks(game_id, now=now, phase=game.phase)
         else:
-            graded = grade_final_picks(game, now=now)
+            lines = grading_lines(game, now=now)
+            graded = grade_picks(game, lines, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
         if before[0] and tuple(before) != target:  # graded before on another result: a correction
-            record_correction(game, before=before, after=target, now=now)
+            record_correction(game, before=before, after=target, now=now, lines=lines)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
 
 
-def grade_final_picks(game: Game, *, now: datetime) -> int:
+def grading_lines(game: Game, *, now: datetime) -> Lines:
+    """Freeze the game's line and make the picks its leagues' rules make, then what grading needs of the rules."""
     freeze_lines([game.pk], now=now)
     auto_pick_favourites([game.pk], now=now)  # a game is never graded without the picks its rules make
-    return grade_picks(game, line_groups(game), now=now)
+    return Lines(line_groups(game), keeping_leagues_exist(game))
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,15 @@ class LineGroup:
     params: tuple
     line: Decimal | None  # graded against (None: straight up)
     stored: Decimal | None  # kept on the pick as its line_at_lock
+
+
+@dataclass(frozen=True)
+class Lines:
+    """What of its leagues' rules grading a game needs: the lines its picks are graded on, and whether
+    a kept postponed pick may have to be voided (its league keeps such picks in their week only)."""
+
+    groups: list[LineGroup]
+    keeping: bool
 
 
 def line_groups(game: Game) -> list[LineGroup]:
@@ -261,12 +273,13 @@ class PickSQL:
     per line group and the SQL only chooses one per row with a CASE: a fixed number of branches.
     """
 
-    def __init__(self, game: Game, groups: list[LineGroup] | None, score: tuple[int, int] | None = None) -> None:
-        """`groups` None: the game is void. `score` (home, away): another than the game's (a correction's)."""
-        self.game, self.groups = game, groups
+    def __init__(self, game: Game, lines: Lines | None, score: tuple[int, int] | None = None) -> None:
+        """`lines` None: the game is void. `score` (home, away): another than the game's (a correction's)."""
+        self.game = game
+        self.groups = lines.groups if lines is not None else None
+        self.keeping = lines is not None and lines.keeping
         home, away = score or (game.home_score, game.away_score)
-        self.sides = [side_results(home, away, g.line) for g in groups] if groups is not None else None
-        self.keeping = groups is not None and keeping_leagues_exist(game)
+        self.sides = [side_results(home, away, g.line) for g in self.groups] if lines is not None else None
         self.pick = connection.ops.quote_name(Pick._meta.db_table)
 
     def by_group(self, values: list, params: list) -> str:
@@ -343,7 +356,7 @@ def set_grading_work_mem() -> None:
             cursor.execute(f"SET LOCAL work_mem = '{GRADING_WORK_MEM}'")
 
 
-def grade_picks(game: Game, groups: list[LineGroup], *, now: datetime) -> int:
+def grade_picks(game: Game, lines: Lines, *, now: datetime) -> int:
     """Grade every pick on the game in one UPDATE; returns how many picks the game has.
 
     One pass with the league's rules joined in (never a pass per rule or per line), and only the
@@ -351,7 +364,7 @@ def grade_picks(game: Game, groups: list[LineGroup], *, now: datetime) -> int:
     unchanged pick keeps the `graded_at` of its grade. None of the columns written is indexed:
     with the free space the table keeps in each page, the updates are HOT (no index entry added).
     """
-    sql = PickSQL(game, groups)
+    sql = PickSQL(game, lines)
     params: list = []
     assignments = (
         f"result = {sql.result(params)}, points = {sql.points(params)}, line_at_lock = {sql.line(params)}, "
@@ -406,12 +419,14 @@ def void_picks_moved_out_of_their_week(*, now: datetime) -> int:
     return picks.update(result=PickResult.VOID, points=0, graded_at=now)
 
 
-def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
+def record_correction(
+    game: Game, *, before: tuple, after: tuple, now: datetime, lines: Lines | None = None
+) -> ScoreCorrection:
     """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
 
     Runs after the picks are regraded: a pick's result before is what the old score gives it under
     its league's line (the lines are frozen, so the same lines), and one INSERT ... SELECT copies the
-    changed ones whatever their number.
+    changed ones whatever their number. `lines`: the ones the regrade used, when it graded a final.
     """
     (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
     correction = ScoreCorrection.objects.create(
@@ -424,8 +439,11 @@ def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime)
         new_home_score=new_home,
         new_away_score=new_away,
     )
-    groups = line_groups(game) if old_outcome == GradingOutcome.FINAL else None
-    sql = PickSQL(game, groups, (old_home, old_away))
+    if old_outcome != GradingOutcome.FINAL:
+        lines = None
+    elif lines is None:  # voided now: the lines it was graded on (frozen, so the same)
+        lines = Lines(line_groups(game), keeping_leagues_exist(game))
+    sql = PickSQL(game, lines, (old_home, old_away))
     params: list = [correction.pk]
     old_result, old_points = sql.result(params), sql.points(params)
     league = sql.league()
