@@ -476,17 +476,21 @@ def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list
     return results
 
 
-def games_needing_grading() -> list[int]:
-    """Settled games with picks whose grading is missing or stale (a missed announcement, a crash)."""
+def games_needing_grading(among: Iterable[int] | None = None) -> list[int]:
+    """Settled games with picks whose grading is missing or stale (a missed announcement, a crash).
+
+    `among`: only these games (the stuck-game alert asks about the finals it follows).
+    """
     has_picks = Exists(Pick.objects.filter(game_id=OuterRef("pk")))
+    games = Game.objects.all() if among is None else Game.objects.filter(pk__in=list(among))
     graded_final = Q(
         pickem_grading__outcome=GradingOutcome.FINAL,
         pickem_grading__home_score=F("home_score"),
         pickem_grading__away_score=F("away_score"),
     )
-    finals = Game.objects.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
+    finals = games.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
     finals = finals.exclude(graded_final)
-    voids = Game.objects.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
+    voids = games.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
     return sorted({*finals.values_list("pk", flat=True), *voids.values_list("pk", flat=True)})
 
 

@@ -137,7 +137,7 @@ def test_league_page_live_standings_move_when_a_score_changes(asgi_server, brows
         name="Sunday friends", espn_league=game.espn_league, season_year=game.season.year, commissioner=ann
     )
     for user, team in ((ann, game.home_team), (bob, game.away_team)):
-        entry = Entry.objects.create(league=league, user=user, joined_at=now - timedelta(days=1))
+        entry = Entry.objects.create(league=league, user=user, name=user.username, joined_at=now - timedelta(days=1))
         Pick.objects.create(entry=entry, game=game, team=team, season_type=game.season_type, week=game.week)
     bob_entry = Entry.objects.get(league=league, user=bob)
     picks_tasks.publish_live_standings(espn_ids=[NO_AT_ATL])  # what the worker did after the last poll
