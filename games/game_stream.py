@@ -100,13 +100,12 @@ async def read_new_plays(hub: streams.Hub, game_id: int, watched: WatchedGame) -
             log.exception("game stream: new plays unreadable", extra={"game_id": game_id})
             return
         PLAYS_READS.inc()
-        watermark = page["watermark"]
-        if watermark is None or watermark <= watched.sent_upto:
+        if not page["plays"]:
             return
-        watched.sent_upto = watermark
-        if page["plays"]:
-            data = orjson.dumps({"plays": page["plays"], "watermark": watermark})
-            hub.deliver(channel_of(game_id), streams.Event(watermark, streams.sse_frame("plays", watermark, data)))
+        # A page holds at most 500 plays: the id is the last one sent, and the loop reads on from it.
+        cursor = watched.sent_upto = page["cursor"]
+        data = orjson.dumps({"plays": page["plays"], "watermark": page["watermark"]})
+        hub.deliver(channel_of(game_id), streams.Event(cursor, streams.sse_frame("plays", cursor, data)))
 
 
 def live_changed(hub: streams.Hub, kind: str, data: bytes) -> None:
@@ -142,6 +141,8 @@ async def read_snapshot(
     if game is None:
         return None
     page = await sync_to_async(plays.new_since)(game_id, after_seq)
+    if after_seq is not None and page["plays"] and page["cursor"] < page["watermark"]:
+        page = await sync_to_async(plays.new_since)(game_id, None)  # away too long to catch up: the last 50
     watermark = page["watermark"]
     if game_id not in hub.games:
         stored = NOTHING_STORED if watermark is None else watermark

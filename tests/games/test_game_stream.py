@@ -192,3 +192,26 @@ def test_the_url_and_its_schema(client):
     assert reverse("api-game-stream", args=[7]) == "/api/games/7/stream/"
     schema = client.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
     assert "/api/games/{id}/stream/" in schema["paths"]
+
+
+def test_more_new_plays_than_one_page_arrive_in_pages_each_with_its_last_sequence_as_id(
+    game, game_summary, hub, monkeypatch
+):
+    from games import plays
+
+    read = plays.new_since
+    monkeypatch.setattr(plays, "new_since", lambda game_id, after_seq: read(game_id, after_seq, limit=2))
+
+    async def scenario():
+        stream, _ = await open_stream(game.pk, last_event_id=game_summary.plays[117].sequence)
+        watermark = await sync_to_async(store_up_to)(game, game_summary, 125)
+        hub.on_message(game_stream.channel_of(game.pk), str(watermark).encode())
+        got = [await anext(stream) for _ in range(3)]
+        await stream.aclose()
+        return got
+
+    events = [parse_frames([chunk])[0] for chunk in async_to_sync(scenario)()]
+    new = [p.sequence for p in game_summary.plays[120:125]]
+    assert [(e["id"], sequences(e)) for e in events] == [
+        (str(new[1]), new[:2]), (str(new[3]), new[2:4]), (str(new[4]), new[4:]),
+    ]  # fmt: skip
