@@ -8,7 +8,8 @@ Events:
   with `id: W`, W the highest play sequence stored. The plays are the last 50, or with
   Last-Event-ID only those after it. The game comes from the stored live feed when it has it,
   else from one read of the database.
-- `plays`: `{"plays": [new plays in game order], "watermark": W}`, `id: W`, after the worker stored
+- `plays`: `{"plays": [new plays in game order], "watermark": W}`, `id:` its last play (W, unless more
+  than 500 came at once: then several events, each read on from the last), after the worker stored
   plays and published the new watermark on `scores:plays:{game_id}`.
 - `game`: the game (live feed shape) whenever a poll changed it (score, status, situation); no id.
 

@@ -123,7 +123,8 @@ class GameStreamApi(StreamApiView):
             "An SSE stream (`text/event-stream`). First `event: snapshot` with `id:` the plays watermark (the "
             'highest play sequence stored) and `data: {"game": <game>, "plays": [...], "watermark": n}`: the game '
             "in the shape of GET /api/games/live/, and its last 50 plays in game order (the shape of GET "
-            "/api/games/<id>/plays/). Then `event: plays` (`id:` the new watermark, "
+            "/api/games/<id>/plays/). Then `event: plays` (`id:` its last play, the new "
+            "watermark unless more than 500 came at once, "
             '`data: {"plays": [new plays], "watermark": n}`) each time the worker stores new plays (with their '
             "win probability), and `event: game` (no id, `data:` the game) each time a poll changes its score, "
             "status or situation. A heartbeat comment every 15 s. Reconnect with Last-Event-ID: the snapshot "
