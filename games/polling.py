@@ -208,7 +208,6 @@ def run_poll(result: PollResult, client: EspnClient, redis_client: redis.Redis, 
                     log.warning("skipped unreadable event", extra={"game": skipped.espn_id, "reason": skipped.reason})
                 snapshots.extend(scoreboard.games)
             result.league_outcomes[feed.espn_league] = outcome
-    snapshots.extend(follow_games_off_the_scoreboard(client, feeds, {s.espn_id for s in snapshots}, result))
     result.ingest = ingest_snapshots(snapshots, now=now)
     count_leagues_and_finals(result, snapshots)
     result.requests = client.requests_made - requests_before
@@ -238,22 +237,6 @@ def count_leagues_and_finals(result: PollResult, snapshots: list[GameSnapshot]) 
     league_of = {s.espn_id: s.espn_league for s in snapshots}
     for espn_id in result.ingest.went_final:
         metrics.GAMES_FINAL.labels(league_of.get(espn_id, "unknown")).inc()
-
-
-def follow_games_off_the_scoreboard(
-    client: EspnClient, feeds: list[LeagueFeed], seen: set[str], result: PollResult
-) -> list[GameSnapshot]:
-    """A game once seen live is followed through its summary until final, even off the scoreboard window."""
-    feed_by_league = {feed.espn_league: feed for feed in feeds}
-    orphans = Game.objects.filter(phase=Phase.LIVE, espn_league__in=feed_by_league).exclude(espn_id__in=seen)
-    snapshots = []
-    for espn_id, espn_league in orphans.values_list("espn_id", "espn_league"):
-        try:
-            snapshots.append(client.summary(feed_by_league[espn_league], espn_id).game)
-        except EspnError as exc:
-            result.errors.append(f"{espn_league} game {espn_id}: {exc}")
-            log.warning("espn summary failed", extra={"game": espn_id, "league": espn_league, "error": str(exc)})
-    return snapshots
 
 
 def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datetime) -> None:

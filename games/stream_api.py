@@ -1,4 +1,4 @@
-"""GET /api/games/live/stream/: the live games as Server-Sent Events (games/streams.py does the work).
+"""GET /api/games/live/stream/ and GET /api/games/<id>/stream/ as Server-Sent Events (games/streams.py does the work).
 
 DRF views are synchronous, and a stream must not hold a thread: each endpoint is a DRF class only
 so that drf-spectacular documents it; the URL is served by the class's async `serve`.
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from config.ratelimit import client_address
 
-from . import streams
+from . import game_stream, streams
 
 LAST_EVENT_ID_PARAMS = [
     OpenApiParameter(
@@ -110,3 +110,40 @@ class LiveGamesStreamApi(StreamApiView):
     @staticmethod
     async def serve(request: HttpRequest) -> StreamingHttpResponse:
         return sse_response(streams.live_events(last_event_id(request)))
+
+
+class GameStreamApi(StreamApiView):
+    """One game's state and plays pushed as they are stored (games/game_stream.py)."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        summary="One game's state and plays as Server-Sent Events",
+        description=(
+            "An SSE stream (`text/event-stream`). First `event: snapshot` with `id:` the plays watermark (the "
+            'highest play sequence stored) and `data: {"game": <game>, "plays": [...], "watermark": n}`: the game '
+            "in the shape of GET /api/games/live/, and its last 50 plays in game order (the shape of GET "
+            "/api/games/<id>/plays/). Then `event: plays` (`id:` its last play, the new "
+            "watermark unless more than 500 came at once, "
+            '`data: {"plays": [new plays], "watermark": n}`) each time the worker stores new plays (with their '
+            "win probability), and `event: game` (no id, `data:` the game) each time a poll changes its score, "
+            "status or situation. A heartbeat comment every 15 s. Reconnect with Last-Event-ID: the snapshot "
+            "then carries only the plays after it. While connected the game counts as watched, so the worker "
+            "fetches its plays at the live cadence. A play ESPN corrects under the same watermark is not pushed. "
+            "404 for no such game."
+        ),
+        parameters=LAST_EVENT_ID_PARAMS,
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="SSE events"),
+            404: OpenApiResponse(description="No such game"),
+        },
+    )
+    def get(self, request, pk):  # pragma: no cover - documentation only; `serve` answers
+        raise NotImplementedError
+
+    @staticmethod
+    async def serve(request: HttpRequest, pk: int):
+        body = await game_stream.game_events(pk, last_event_id(request))
+        if body is None:
+            return JsonResponse({"detail": "No such game."}, status=404)
+        return sse_response(body)

@@ -40,9 +40,12 @@ from redis.backoff import NoBackoff
 from config.ratelimit import ahit, parse_rate
 
 from .live_feed import LIVE_FEED_KEY
+from .live_state import PLAYS_CHANNEL
 from .stream_publisher import LIVE_CHANNEL, STANDINGS_PATTERN, parse_stream_message
 
 log = logging.getLogger(__name__)
+
+PLAYS_PATTERN = PLAYS_CHANNEL.format(game_id="*")
 
 STREAM_CLIENTS = Gauge(
     "scores_stream_clients", "Stream clients connected now, by stream.", ["stream"], multiprocess_mode="livesum"
@@ -69,7 +72,7 @@ SUBSCRIBE_WAIT_SECONDS = 2.0
 class Event:
     """One message as every client of its channel will send it."""
 
-    version: int
+    version: int | None  # None: sent to every client of the channel whatever it has seen (a game's state)
     frame: bytes
 
 
@@ -116,6 +119,7 @@ class Hub:
     _snapshot_read: asyncio.Future | None = None
     latest_version: int = 0  # the newest live version this process has seen on the channel
     open_by_address: collections.Counter = field(default_factory=collections.Counter)
+    games: dict = field(default_factory=dict)  # game id -> games.game_stream.WatchedGame, while it has clients
 
     # ------------------------------------------------------------------ clients
 
@@ -179,10 +183,17 @@ class Hub:
     # ------------------------------------------------------------------ the subscription
 
     def on_message(self, channel: str, raw: bytes) -> None:
+        from . import game_stream
+
+        if channel.startswith(game_stream.PLAYS_CHANNEL_PREFIX):
+            game_stream.plays_announced(self, channel, raw)
+            return
         kind, version, data = parse_stream_message(raw)
         if channel == LIVE_CHANNEL:
             self.latest_version = max(self.latest_version, version)
             self._snapshot = None  # the stored feed moved on
+            if self.games:
+                game_stream.live_changed(self, kind, data)
         self.deliver(channel, Event(version, sse_frame(kind, version, data)))
 
     async def listen(self) -> None:
@@ -195,7 +206,7 @@ class Hub:
             pubsub = connection.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(LIVE_CHANNEL)
-                await pubsub.psubscribe(STANDINGS_PATTERN)
+                await pubsub.psubscribe(STANDINGS_PATTERN, PLAYS_PATTERN)
                 self.subscribed.set()
                 if lost:
                     STREAM_RESUBSCRIBES.inc()
@@ -300,10 +311,12 @@ async def events(
     last_event_id: int | None,
     snapshot: Snapshot,
     heartbeat_seconds: float,
+    resend_current: bool = False,
 ) -> AsyncIterator[bytes]:
     """The bytes of one client's stream: a snapshot unless Last-Event-ID is current, then deltas.
 
     `snapshot()` gives (version, data, event name) of what is stored now, or None.
+    `resend_current`: send the snapshot even at the client's version (it knows that it was resumed).
     """
     client = the_hub.join(channel, stream)  # before reading the snapshot: nothing published meanwhile is missed
     sent = last_event_id
@@ -320,7 +333,7 @@ async def events(
             if found is None:
                 return
             version, data, kind = found
-            if version is not None and version == sent:
+            if version is not None and version == sent and not resend_current:
                 return  # the client already has it
             sent = version if version is not None else sent
             STREAM_EVENTS.labels(stream).inc()
@@ -337,6 +350,9 @@ async def events(
             if item is RESYNC:
                 async for frame in resync():
                     yield frame
+            elif item.version is None:
+                STREAM_EVENTS.labels(stream).inc()
+                yield item.frame
             elif sent is None or item.version > sent:
                 sent = item.version
                 STREAM_EVENTS.labels(stream).inc()

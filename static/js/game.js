@@ -1,7 +1,7 @@
 // /games/<id>/: draws the win-probability chart as SVG and, while the game is live, polls
 // /api/games/<id>/?plays=0 to update the score, situation, score by period, scoring plays and the
-// chart, and /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) for the
-// plays stored since the last one shown.
+// chart. New plays come by push from /api/games/<id>/stream/; while that stream is down the page
+// polls /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) instead.
 (function () {
   "use strict";
   var root = document.getElementById("game");
@@ -301,7 +301,12 @@
   }
 
   function addPlays(page) {
-    if (!page.plays.length) return;
+    // Only plays after the last one shown: a stream's snapshot repeats the latest 50.
+    var shown = playsCursor === "" ? -1 : Number(playsCursor);
+    var fresh = page.plays.filter(function (play) { return play.sequence > shown; });
+    if (!fresh.length) return;
+    playsCursor = String(fresh[fresh.length - 1].sequence);
+    page = { plays: fresh };
     var list = document.getElementById("plays");
     var empty = list.querySelector("li.empty");
     if (empty) list.removeChild(empty);
@@ -309,7 +314,9 @@
     updatePlaysToggle();
   }
 
+  var streamUp = false;
   function pollPlays() {
+    if (streamUp) return Promise.resolve();  // pushed by the game's stream
     var url = playsUrl + "?limit=500" + (playsCursor !== "" ? "&after_seq=" + encodeURIComponent(playsCursor) : "");
     var headers = playsEtag ? { "If-None-Match": playsEtag } : {};
     return fetch(url, { headers: headers, credentials: "same-origin" })
@@ -349,8 +356,8 @@
   updatePlaysToggle();
   schedule();
 
-  // Score, status, line score and situation pushed by the live stream as soon as the server has
-  // them; the plays and the chart still come with the polls above.
+  // Score, status, line score, situation and new plays pushed by the game's stream as soon as the
+  // server has them; the scoring plays and the chart still come with the polls above.
   var streamUrl = root.getAttribute("data-stream-url");
   var gameId = root.getAttribute("data-game-id");
   function pushed(games) {
@@ -367,9 +374,12 @@
   if (streamUrl && window.Scores.openStream) {
     window.Scores.openStream(streamUrl, {
       events: {
-        snapshot: function (doc) { pushed(doc.games); },
-        games: function (delta) { pushed(delta.games); }
-      }
+        snapshot: function (doc) { pushed([doc.game]); addPlays(doc); },
+        plays: function (page) { addPlays(page); },
+        game: function (game) { pushed([game]); }
+      },
+      up: function () { streamUp = true; },
+      down: function () { streamUp = false; }
     });
   }
 })();

@@ -23,7 +23,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from config import embedded_redis
+from config.redis_client import cache_redis
+from games.ingest import ingest_snapshots
+from games.live_state import STREAM_SUBSCRIBERS_KEY
 from games.models import Game
+from games.plays import store_plays
+from games.summary_fetch import announce_plays
 from picks import tasks as picks_tasks
 from picks.models import Entry, Pick, PickemLeague
 from tests.celery_queue import take_queued
@@ -176,7 +181,7 @@ def test_game_page_shows_a_pushed_score_before_its_next_poll(asgi_server, browse
     page = browser_page
     details = requests_to(page, f"/api/games/{game.pk}/")
 
-    with page.expect_response(lambda response: "/api/games/live/stream/" in response.url):
+    with page.expect_response(lambda response: f"/api/games/{game.pk}/stream/" in response.url):
         page.goto(f"{asgi_server}/games/{game.pk}/")
     away_score = page.locator("#game-teams .team").first.locator(".score")
     expect(away_score).to_have_text("24")
@@ -187,3 +192,52 @@ def test_game_page_shows_a_pushed_score_before_its_next_poll(asgi_server, browse
     expect(away_score).to_have_text("31", timeout=8_000)  # the page's own poll comes every 15 s
     assert details == []
     assert page.js_errors == []
+
+
+def test_game_page_shows_a_newly_stored_play_by_push_without_asking_for_plays(asgi_server, browser_page):
+    from espn.parsing import parse_summary
+    from espn.replay import ManualClock, ReplayConfig
+    from espn.replay.server import Replay
+
+    start = timezone.now() - timedelta(hours=1)
+    clock = ManualClock(start)
+    replay = Replay(ReplayConfig(start=start, game_ids=("401547417",)), clock=clock)
+    game_replayed = replay.games[0]
+
+    def store_as_of(moment) -> tuple[Game, int]:
+        """What the worker does for a followed game: store its summary's plays, publish the watermark."""
+        clock.set(moment)
+        _, document = replay.summary("football/nfl", {"event": "401547417"})
+        moment_summary = parse_summary(document, "football/nfl")
+        ingest_snapshots([moment_summary.game], now=moment)
+        game = Game.objects.get(espn_id="401547417")
+        stored = store_plays(game.pk, moment_summary, now=moment)
+        announce_plays(cache_redis(), game.pk, stored.watermark)
+        return game, stored.watermark
+
+    game, _ = store_as_of(game_replayed.moment_of_play(40))
+    page = browser_page
+    plays_polls = requests_to(page, f"/api/games/{game.pk}/plays/")
+    with page.expect_response(lambda response: f"/api/games/{game.pk}/stream/" in response.url):
+        page.goto(f"{asgi_server}/games/{game.pk}/")
+    expect(page.locator("#plays li")).to_have_count(41)
+    key = STREAM_SUBSCRIBERS_KEY.format(game_id=game.pk)
+    deadline = time.monotonic() + 10
+    while cache_redis().get(key) != b"1" and time.monotonic() < deadline:
+        time.sleep(0.05)  # the stream's first bytes reach the page after the count
+    assert cache_redis().get(key) == b"1"  # the worker now fetches this game at the live cadence
+
+    store_as_of(game_replayed.moment_of_play(44))
+
+    expect(page.locator("#plays li")).to_have_count(45, timeout=10_000)
+    newest = game_replayed.recording.plays[44]["text"]
+    expect(page.locator("#plays li").first).to_contain_text(newest[:40])
+    page.evaluate("window.Scores.pollGameNow()")  # the page's own 15 s poll: state only while pushed
+    page.wait_for_timeout(500)
+    assert plays_polls == []
+    assert page.js_errors == []
+    page.close()
+    deadline = time.monotonic() + 10
+    while cache_redis().get(key) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server sees the disconnect
+    assert cache_redis().get(key) is None

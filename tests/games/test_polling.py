@@ -50,6 +50,14 @@ def logical_statements(queries) -> list[str]:
     return statements
 
 
+def follow(now: datetime):
+    """The worker's follower of live games (its summaries), as beat runs it."""
+    from games.summary_fetch import follow_games
+
+    with time_machine.travel(now, tick=False):
+        return follow_games(now=now)
+
+
 def poll(now: datetime, django_capture_on_commit_callbacks=None):
     with time_machine.travel(now, tick=False):
         if django_capture_on_commit_callbacks is None:
@@ -237,7 +245,7 @@ def test_postponed_game_reported_as_post_is_recorded_postponed(fake_espn):
     assert Game.objects.get(espn_id=pre_game).phase == Phase.POSTPONED
 
 
-def test_live_game_off_the_scoreboard_is_followed_to_final(fake_espn):
+def test_live_game_off_the_scoreboard_is_followed_to_final_by_the_worker(fake_espn):
     board = fixture_copy(NFL_LIVE_DAY)
     board["events"] = [e for e in board["events"] if e["id"] == "401437650"]
     fake_espn.board("football/nfl", "20220911", board)
@@ -251,9 +259,13 @@ def test_live_game_off_the_scoreboard_is_followed_to_final(fake_espn):
     summary["header"]["competitions"][0]["id"] = "401437650"
     fake_espn.summaries["401437650"] = summary
     result = poll(SUNDAY_2022.replace(minute=10))
+    # The poll leaves it to the worker's follower (games.summary_fetch), which follows every live game.
+    assert ("summary", {"event": "401437650"}) not in fake_espn.requests
+    assert result.ingest.went_final == []
+    followed = follow(SUNDAY_2022.replace(minute=10, second=2))
 
     assert ("summary", {"event": "401437650"}) in fake_espn.requests
-    assert result.ingest.went_final == ["401437650"]
+    assert followed.went_final == ["401437650"]
     game = Game.objects.get(espn_id="401437650")
     assert game.phase == Phase.FINAL
     # The final summary's header has no period or clock: the game ends at its last play's, not at 0 and "".
@@ -274,6 +286,7 @@ def test_a_game_finished_from_a_summary_without_plays_keeps_its_last_known_perio
     summary["drives"] = {}  # a summary that lists no plays
     fake_espn.summaries["401437650"] = summary
     poll(SUNDAY_2022.replace(minute=10))
+    follow(SUNDAY_2022.replace(minute=10, second=2))
 
     game = Game.objects.get(espn_id="401437650")
     assert game.phase == Phase.FINAL
