@@ -47,6 +47,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_poll.py
 	$(BIN)/python benchmarks/bench_live_api.py
 	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_grading.py
+	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_pools.py
 	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_chance.py
 	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_plays.py
 	$(BIN)/python benchmarks/bench_streams.py

@@ -41,6 +41,7 @@ from .models import (
 )
 from .selectors import (
     current_week,
+    own_entry_ids,
     pick_status,
     picks_grid,
     straight_up_for_want_of_a_line,
@@ -493,6 +494,11 @@ class LeagueStandingsApi(APIView):
             chance_week = serializers.FloatField(
                 allow_null=True, help_text="week view: the chance (0-1) to win the week, from the games left"
             )
+            chance_survive = serializers.FloatField(
+                allow_null=True,
+                help_text="survivor, week view: the chance (0-1) the entry survives the week (its pick wins); "
+                "null when eliminated, in the season view, or while another's pick is hidden",
+            )
             chance_season = serializers.FloatField(
                 allow_null=True,
                 help_text="the chance (0-1) to win the season; only in the season's last week with games left",
@@ -542,7 +548,7 @@ class LeagueStandingsApi(APIView):
     )
     def get(self, request: Request, league_id: int) -> Response:
         try:
-            league, entry = member_league(request, league_id)
+            league, _ = member_league(request, league_id)
         except services.PickemError as exc:
             return error_response(exc)
         params = validate_query(StandingsQuerySerializer, request)
@@ -550,19 +556,23 @@ class LeagueStandingsApi(APIView):
         season = params["view"] == "season" or week is None
         standings = season_standings(league) if season else week_standings(league, week)
         chances = week_chances(league, week) if week is not None and not league.is_survivor else None
-        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now(), chances=chances)
+        body = standings_data(
+            standings, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now(), chances=chances
+        )
         return Response(self.OutputSerializer(body).data)
 
 
-def standings_data(standings: Standings, *, viewer_entry_id: int, now, chances: WeekChances | None = None) -> dict:
+def standings_data(
+    standings: Standings, *, viewer_entry_ids: set[int], now, chances: WeekChances | None = None
+) -> dict:
     league = standings.league
     reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     last = standings.tiebreak
     chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
     rows = []
     for row in standings.rows:
-        shown = reveal or row.entry_id == viewer_entry_id
-        own = row.entry_id == viewer_entry_id
+        own = row.entry_id in viewer_entry_ids
+        shown = reveal or own
         chance = chance_of.get(row.entry_id)
         rows.append(
             {
@@ -573,6 +583,7 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now, chances: 
                 "dropped_weeks": [week.slug for week in row.dropped_weeks],
                 "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
                 "chance_week": chance.week if chance and standings.week else None,
+                "chance_survive": row.chance_survive if (own or row.week_pick_locked or not row.week_pick) else None,
                 "chance_season": chance.season if chance else None,
             }
         )
@@ -790,7 +801,7 @@ class LeaguePicksApi(APIView):
     )
     def get(self, request: Request, league_id: int) -> Response:
         try:
-            league, entry = member_league(request, league_id)
+            league, _ = member_league(request, league_id)
         except services.PickemError as exc:
             return error_response(exc)
         week = read_week(validate_query(WeekQuerySerializer, request), league)
@@ -801,7 +812,9 @@ class LeaguePicksApi(APIView):
                 .order_by("name")
                 .values_list("pk", "user__username", "name")
             )
-            grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=timezone.now())
+            grid = picks_grid(
+                league, week, members, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now()
+            )
             body.update(
                 week=week_data(week, league),
                 games=[{"game_id": g.pk, "name": str(g)} for g in grid.games],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -74,6 +74,11 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
     """The week's last game (latest kickoff) that will be played: its total points break ties."""
     candidates = [g for g in games if g.phase not in VOID_PHASES]
     return max(candidates, key=lambda g: (g.kickoff, g.espn_id)) if candidates else None
+
+
+def own_entry_ids(league: PickemLeague, user) -> set[int]:
+    """Every entry of `user` in `league`: with several entries, each one's own picks are the viewer's."""
+    return set(Entry.objects.filter(league=league, user=user, removed_at=None).values_list("pk", flat=True))
 
 
 def user_entries(user) -> list[Entry]:
@@ -236,7 +241,7 @@ def picks_grid(
     week: Week,
     members: Sequence[tuple[int, str, str]],
     *,
-    viewer_entry_id: int | None,
+    viewer_entry_ids: Collection[int],
     now: datetime,
     games: Sequence[Game] | None = None,
 ) -> PicksGrid:
@@ -259,7 +264,7 @@ def picks_grid(
     )
     rows = []
     for entry_id, username, entry_name in members:
-        own = entry_id == viewer_entry_id
+        own = entry_id in viewer_entry_ids
         cells = []
         for game in games:
             found = picks.get((entry_id, game.pk))

@@ -34,6 +34,7 @@ from django.utils import timezone
 from espn.snapshots import Phase
 from games.models import Game
 
+from .chance import live_home_win_probabilities, survival_chances, survivor_game
 from .grading import side_results, win_points
 from .lines import published_spreads
 from .models import Entry, LineLock, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
@@ -71,6 +72,7 @@ class StandingRow:
     fell_in: Week | None = None
     week_pick: str = ""  # the week's team (and result), week view
     week_pick_locked: bool = False  # others see a pick once its game has locked
+    chance_survive: float | None = None  # week view, alive entries: the chance the week's pick wins
 
     @property
     def projected_points(self) -> int:
@@ -460,6 +462,7 @@ def survivor_standings(league: PickemLeague, week: Week | None, *, now: datetime
     if week is None:
         return Standings(league=league, week=None, rows=rows, complete=table.complete, winner_ids=table.winners or None)
     games = list(week_games(league, week))
+    survive_chances(rows, table, week, games)
     decided, came_through = week_outcome(table, week)
     return Standings(
         league=league,
@@ -470,6 +473,25 @@ def survivor_standings(league: PickemLeague, week: Week | None, *, now: datetime
         complete=decided,
         winner_ids=came_through,
     )
+
+
+def survive_chances(rows: list[StandingRow], table, week: Week, games: list[Game]) -> None:
+    """Each alive entry's chance to survive `week`: its team's chance to win (a final game: 0 or 1, a void
+    one: 1, no pick: 0). One query (the live win probabilities) whatever the number of entries."""
+    probabilities = live_home_win_probabilities(games)
+    forecasts = [survivor_game(g, home_win_probability=probabilities.get(g.pk)) for g in games]
+    team_ids = {}
+    for game in games:
+        team_ids[game.home_team.abbreviation] = game.home_team_id
+        team_ids[game.away_team.abbreviation] = game.away_team_id
+    picks = {}
+    for entry_id, state in table.entries.items():
+        if state.alive:
+            pick = state.picks.get(week)
+            picks[entry_id] = team_ids.get(pick.team) if pick else None
+    chances = survival_chances(picks, forecasts)
+    for row in rows:
+        row.chance_survive = chances.get(row.entry_id)
 
 
 def survivor_strength(row: StandingRow) -> tuple[int, ...]:

@@ -265,6 +265,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     if not my_entries:
         return not_a_member(request, league)
     entry = my_entries[0]
+    my_entry_ids = {e.pk for e in my_entries}
     view = "season" if request.GET.get("view") == "season" else "week"
     week, week_error = chosen_week(request, league, now)
     if week_error:
@@ -277,7 +278,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     weeks = league_weeks(league)
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
-        row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
+        row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
     chances = week_chances(league, week) if week is not None else None
     what_if = what_if_chances(request, league, week, chances) if chances and not season else None
     if chances:
@@ -289,7 +290,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     grid = None
     if week is not None and not season:
         members = [(row.entry_id, row.username, row.entry_name) for row in standings_page.object_list]
-        grid = picks_grid(league, week, members, viewer_entry_id=entry.pk, now=now, games=standings.games)
+        grid = picks_grid(league, week, members, viewer_entry_ids=my_entry_ids, now=now, games=standings.games)
     context = {
         "league": league,
         "entry": entry,
@@ -300,7 +301,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         **week_context(league, week, weeks),
         "standings_page": standings_page,
         "my_row": standings.row_for(entry.pk),
-        "my_entry_ids": {e.pk for e in my_entries},
+        "my_entry_ids": my_entry_ids,
         "my_entries": my_entries,
         "can_add_entry": len(my_entries) < league.entries_per_member,
         "buyback_entries": buyback_entries(league, my_entries, standings, now),

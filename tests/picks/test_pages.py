@@ -5,6 +5,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from espn.snapshots import Phase
 from picks.models import Entry, Pick, PickemLeague, ScoringMode, WeeklyTiebreaker
@@ -282,3 +283,25 @@ def test_pages_of_a_league_whose_season_has_no_games_yet(client, ann):
     assert "No NFL games of the 2024 season are known yet" in page
     assert client.get(f"/picks/leagues/{league.pk}/").status_code == 200
     assert client.get(f"/picks/?league={league.pk}&week=nonsense").status_code == 200
+
+
+def test_every_entry_of_mine_shows_its_own_open_picks_on_the_page_and_in_the_api(client, ann, games):
+    _, later = games
+    league = make_league(ann)
+    second = Entry.objects.create(league=league, user=ann, joined_at=NOW, name="ann 2")
+    make_pick(second, later, "home")  # not locked: mine, so shown to me; hidden from others
+    bob = entry_of(league, make_user("bob"))
+    make_pick(bob, later, "away")
+
+    page = text(client.get(f"/picks/leagues/{league.pk}/?week=regular-1"))
+    api = APIClient()
+    api.force_authenticate(ann)
+    grid = {
+        m["entry_name"]: m for m in api.get(f"/api/picks/leagues/{league.pk}/picks/?week=regular-1").json()["members"]
+    }
+
+    assert "LH</td>" in page and "LA</td>" not in page  # my second entry's pick shows, bob's stays hidden
+    second_cell = next(p for p in grid["ann 2"]["picks"] if p["game_id"] == later.pk)
+    bob_cell = next(p for p in grid["bob"]["picks"] if p["game_id"] == later.pk)
+    assert (second_cell["hidden"], second_cell["team"]) == (False, "LH")
+    assert (bob_cell["hidden"], bob_cell["team"]) == (True, None)

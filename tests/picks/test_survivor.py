@@ -1,9 +1,11 @@
 """Survivor pools: one team a week, each team once, lives, ties, missed weeks, buy-backs and the last survivors."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -11,7 +13,7 @@ from rest_framework.test import APIClient
 from espn.snapshots import Phase
 from picks import services
 from picks.grading import grade_game
-from picks.models import Pick, PickChange, PickResult
+from picks.models import Pick, PickChange, PickemLeague, PickResult
 from picks.services import PickInput, PicksRejected
 from picks.standings import season_standings, week_standings
 from picks.survivor import auto_pick_missed_weeks, survivor_table
@@ -353,3 +355,93 @@ def test_a_survivor_week_of_real_espn_finals_through_ingest(django_capture_on_co
     rows = {r.entry_name: r for r in season.rows}
     assert rows["ann"].alive and (rows["bob"].fell_in, rows["cat"].fell_in) == (Week(2, 15), Week(2, 15))
     assert season.complete and [r.entry_name for r in season.winners] == ["ann"]
+
+
+# --------------------------------------------------------------------------- chance to survive
+
+
+def test_each_alive_entrys_chance_to_survive_a_real_week_then_its_result(django_capture_on_commit_callbacks):
+    from espn.parsing import parse_scoreboard
+    from games.ingest import ingest_snapshots
+    from games.models import Game
+    from picks.chance import forecast
+    from tests.celery_queue import run_queued_grading
+    from tests.espn_fixtures import load_fixture
+
+    from .test_ingest_grading import FINAL_DAY, as_scheduled
+
+    final_payload = load_fixture(FINAL_DAY)  # 13 real finals of 2024 week 15
+    before = parse_scoreboard(as_scheduled(final_payload), "football/nfl")
+    first_kickoff = min(g.kickoff for g in before.games)
+    ingest_snapshots(before.games, now=first_kickoff - timedelta(hours=2))
+    ann_user = make_user("ann")
+    league = services.league_create(
+        commissioner=ann_user, name="Real week", espn_league="football/nfl", season_year=2024,
+        pool_type="survivor", entries_per_member=2, now=first_kickoff - timedelta(days=3),
+    )  # fmt: skip
+    league.entries.all().delete()
+    ann, bob = entry_of(league, ann_user), entry_of(league, make_user("bob"))
+    ann2 = services.entry_add(user=ann_user, league=league, name="ann 2", now=first_kickoff - timedelta(days=2))
+    entry_of(league, make_user("cat"))  # no pick
+    games = list(Game.objects.filter(season__year=2024, week=15).order_by("kickoff", "espn_id"))
+    lined = games[0]
+    Game.objects.filter(pk=lined.pk).update(spread=Decimal("-6.5"))  # a line before kickoff: a win probability
+    lined.refresh_from_db()
+    other = next(g for g in games if g.pk != lined.pk and g.kickoff == lined.kickoff)
+    with time_machine.travel(first_kickoff - timedelta(hours=1), tick=False):
+        services.submit_picks(user=ann_user, entry=ann, picks=[PickInput(lined.pk, lined.home_team_id)])
+        services.submit_picks(user=bob.user, entry=bob, picks=[PickInput(lined.pk, lined.away_team_id)])
+        services.submit_picks(user=ann_user, entry=ann2, picks=[PickInput(other.pk, other.home_team_id)])
+        rows = {r.entry_name: r for r in week_standings(league, Week(2, 15)).rows}
+        mine, theirs = APIClient(), APIClient()
+        mine.force_authenticate(ann_user), theirs.force_authenticate(bob.user)
+        url = f"/api/picks/leagues/{league.pk}/standings/?week=regular-15"
+        as_ann = {r["entry_name"]: r for r in mine.get(url).json()["rows"]}
+        as_bob = {r["entry_name"]: r for r in theirs.get(url).json()["rows"]}
+
+    home = forecast(lined).home_pick_wins()
+    assert home != 0.5  # the line moves it off a coin flip
+    assert rows["ann"].chance_survive == pytest.approx(home) and rows["bob"].chance_survive == pytest.approx(1 - home)
+    assert rows["cat"].chance_survive == 0.0  # no pick: a missed week is a loss
+    # Both of ann's entries are hers: their open picks and chances show to her, not to bob.
+    assert as_ann["ann 2"]["week_pick"] == other.home_team.abbreviation
+    assert as_ann["ann 2"]["chance_survive"] == pytest.approx(rows["ann 2"].chance_survive)
+    assert as_ann["ann"]["chance_survive"] == pytest.approx(home)
+    assert (as_bob["ann 2"]["week_pick"], as_bob["ann 2"]["chance_survive"]) == (None, None)
+    assert as_bob["bob"]["chance_survive"] == pytest.approx(1 - home)
+
+    final = parse_scoreboard(final_payload, "football/nfl").games
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_snapshots(final, now=first_kickoff + timedelta(hours=12))
+    run_queued_grading()
+    result = next(g for g in final if g.espn_id == lined.espn_id)
+    home_won = result.home.score > result.away.score
+    after = {r.entry_name: r for r in week_standings(league, Week(2, 15)).rows}
+    winner, loser = ("ann", "bob") if home_won else ("bob", "ann")
+    assert (after[winner].chance_survive, after[loser].chance_survive) == (1.0, None)  # the fallen: none
+    assert after["cat"].chance_survive is None
+
+
+def test_the_chance_to_survive_costs_no_query_per_entry_and_shows_on_the_page(client):
+    def standings_queries(members: int) -> int:
+        week = Week(2, members)
+        games = week_of_games(week, [(f"H{members}{n}", f"A{members}{n}", "-3") for n in range(3)], start=NOW)
+        set_result(games[0], phase=Phase.LIVE, home_score=7, away_score=0)
+        league = survivor_league(make_user(f"c{members}"))
+        for i in range(members):
+            make_pick(entry_of(league, make_user(f"m{members}-{i}")), games[i % 3], "home" if i % 2 else "away")
+        with CaptureQueriesContext(connection) as standing:
+            rows = week_standings(league, week).rows
+        picked = [row.chance_survive for row in rows if row.week_pick]
+        assert len(picked) == members and all(0 < chance < 1 for chance in picked)
+        return len(standing)
+
+    assert standings_queries(3) == standings_queries(15)
+
+    week = Week(2, 15)
+    commish = get_user_model().objects.get(username="c15")
+    league = PickemLeague.objects.get(commissioner=commish)
+    client.force_login(commish)
+    entry_of(league, commish)
+    page = client.get(f"/picks/leagues/{league.pk}/?week={week.slug}").content.decode()
+    assert "Survive</abbr>" in page and "data-chance-survive" in page
