@@ -19,4 +19,4 @@ RUN SECRET_KEY="build-only-$(python -c 'import secrets; print(secrets.token_urls
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"]
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.asgi"]

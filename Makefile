@@ -41,12 +41,15 @@ test: venv
 	$(WITH_REDIS) --port 0 -- $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks print their figures; the pick'em one needs PostgreSQL (DATABASE_URL) and says so otherwise.
+# The streams one starts its own Redis, web, worker and beat, and raises the open-files limit itself.
 bench: venv
 	mkdir -p var
 	$(BIN)/python benchmarks/bench_poll.py
 	$(BIN)/python benchmarks/bench_live_api.py
 	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_grading.py
+	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_chance.py
 	$(WITH_REDIS) --port 0 -- $(BIN)/python benchmarks/bench_plays.py
+	$(BIN)/python benchmarks/bench_streams.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -4,13 +4,14 @@ What it does:
 1. a throwaway SQLite database and its own embedded Redis (nothing of the developer's is touched);
 2. seeds 16 games (NFL week 1 2022, recorded ESPN JSON), then 150 (copies of that and a college
    Saturday), all on today's Eastern date, and publishes them as a poll does;
-3. runs the app under gunicorn (gthread, like the Procfile) on a free loopback port, with
+3. runs the app as the Procfile does (gunicorn -c config/gunicorn.conf.py config.asgi: uvicorn
+   workers; --wsgi: gthread and config.wsgi instead) on a free loopback port, with
    BENCHMARK_VIEWS=true for /api/bench/fixed/ (a plain Django view returning as many fixed bytes
    as the live body, so both answers cost the same on the wire);
 4. loads each URL from loopback with wrk when installed, otherwise with a small multi-process
    Python load generator, and prints requests per second for live and fixed, the ratio, and the
    same for the 304 path (If-None-Match), as the median of alternating rounds;
-5. also times each view in-process through Django's WSGI handler and middleware (CPU microseconds
+5. also times each view in-process through Django's ASGI handler and middleware (CPU microseconds
    per request), a figure that stays put on a busy machine where requests per second do not.
 
     .venv/bin/python benchmarks/bench_live_api.py [--duration 5] [--connections 16] [--workers 2]
@@ -170,13 +171,20 @@ def load(url: str, *, duration: int, connections: int, headers: dict[str, str] |
 # --------------------------------------------------------------------------- gunicorn
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, *, wsgi: bool) -> subprocess.Popen:
+    """The Procfile's web (gunicorn -c config/gunicorn.conf.py config.asgi: uvicorn workers), or with
+    --wsgi the gthread WSGI server it replaced, for comparison."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    command = [
-        gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-        "--workers", str(workers), "--threads", str(threads), "--keep-alive", "5", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO, env=env)  # noqa: S603
+    if wsgi:
+        command = [
+            gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+            "--workers", str(workers), "--threads", str(threads), "--keep-alive", "5", "--log-level", "warning",
+        ]  # fmt: skip
+    else:
+        command = [gunicorn, "-c", "config/gunicorn.conf.py", "config.asgi", "--log-level", "warning"]
+    env = {**env, "WEB_HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    # The access log stays on as in production; its lines are thrown away here.
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -191,33 +199,41 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -
 
 
 def cpu_per_request(path: str, query: str = "", headers: dict[str, str] | None = None, n: int = 3000) -> float:
-    """Microseconds of CPU per request through Django's WSGI handler and middleware, in this process.
+    """Microseconds of CPU per request through the web's ASGI handler and middleware, in this process.
 
     No sockets and no load generator: unlike requests per second on a shared machine, this figure
-    barely moves with whatever else the machine is doing.
+    barely moves with whatever else the machine is doing. Sequential requests on one event loop, so
+    it counts the thread hops a synchronous view or middleware costs, not the waiting for that thread.
     """
-    import io
+    import asyncio
 
-    from django.core.handlers.wsgi import WSGIHandler
+    from config.asgi import Handler
 
-    handler = WSGIHandler()
-    extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()}
+    handler = Handler()  # the production web's handler, with its middleware
+    raw_headers = [(b"host", b"127.0.0.1")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": raw_headers,
+        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
 
-    def environ() -> dict:
-        return {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, **extra,
-        }  # fmt: skip
-
-    def start_response(status, response_headers):
+    async def send(message):
         return None
 
-    for _ in range(300):
-        b"".join(handler(environ(), start_response))
+    async def many(count: int) -> None:
+        for _ in range(count):
+            messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+            async def receive(messages=messages):
+                if messages:
+                    return messages.pop()
+                await asyncio.Future()  # no disconnect: Django cancels this wait once it has answered
+
+            await handler(dict(scope), receive, send)
+
+    asyncio.run(many(300))
     started = time.process_time()
-    for _ in range(n):
-        b"".join(handler(environ(), start_response))
+    asyncio.run(many(n))
     return (time.process_time() - started) / n * 1e6
 
 
@@ -270,7 +286,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (--wsgi only)")
+    parser.add_argument("--wsgi", action="store_true", help="gthread and config.wsgi, not the Procfile's")
     parser.add_argument("--games", default="16,150", help="comma-separated game counts")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per URL; the median counts")
     args = parser.parse_args()
@@ -295,11 +312,14 @@ def main() -> None:
     try:
         setup_django(env)
         port = free_port()
-        gunicorn = start_gunicorn(env, port, args.workers, args.threads)
+        gunicorn = start_gunicorn(env, port, args.workers, args.threads, wsgi=args.wsgi)
         base = f"http://127.0.0.1:{port}"
         tool = "wrk" if shutil.which("wrk") else "python load generator"
+        server = f"{args.workers} uvicorn workers"
+        if args.wsgi:
+            server = f"gthread {args.workers} workers x {args.threads} threads"
         print(
-            f"gunicorn gthread {args.workers} workers x {args.threads} threads, {args.connections} connections, "
+            f"gunicorn {server}, {args.connections} connections, "
             f"{args.duration}s per run, {tool}, {os.cpu_count()} CPUs (load generator on the same machine)"
         )
         lines = []

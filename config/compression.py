@@ -4,6 +4,10 @@ Django's GZipMiddleware looks for the word "gzip" anywhere in Accept-Encoding, s
 `gzip;q=0` ("never gzip") still gets gzip. `accepts_gzip` reads the header as RFC 9110 says, and
 the middleware and the live feed (which keeps a gzipped copy of its own) both ask it.
 
+Streaming responses (the event streams) pass through as they are: Django's gzip would hold a
+synchronous stream's events in zlib's buffer until it fills, and cut an asynchronous one into one
+gzip member per event; either way an event would no longer reach the browser when it is sent.
+
 BREACH: pages carrying a CSRF token are compressed too; Django masks the token afresh on each
 response, which is the mitigation Django relies on for its own GZipMiddleware.
 """
@@ -43,6 +47,8 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 class GZipMiddleware(gzip.GZipMiddleware):
     def process_response(self, request, response):
+        if response.streaming or response.get("Content-Type", "").startswith("text/event-stream"):
+            return response  # each event must leave as it is written (see above)
         if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return super().process_response(request, response)
         if not response.has_header("Content-Encoding"):

@@ -17,7 +17,7 @@ embedded Redis runner running the demo beside a private Redis (on a free port), 
    demo), then a line whenever the poller changes cadence or a game kicks off, reaches halftime or
    ends. Ctrl-C (or SIGTERM) stops everything and waits for it, without a traceback.
 
-The poller runs with a 5 s live cadence and a 30 s idle one, so that the switch from idle (before
+The poller runs with a 4 s live cadence (the default) and a 30 s idle one, so that the switch from idle (before
 the first kickoff, and again after the last final) to live shows in the admin and /api/status/.
 """
 
@@ -49,7 +49,7 @@ ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - a local demo's account on 127.0.0.1, printed on screen
 MEMBER_PASSWORD = "pickem-demo"  # noqa: S105 - picks.demo.DEMO_PASSWORD: the seeded members' password
 MEMBERS = ("demo_ann", "demo_bob", "demo_cat", "demo_dan")
-POLL_LIVE_SECONDS, POLL_IDLE_SECONDS = 5, 30
+POLL_LIVE_SECONDS, POLL_IDLE_SECONDS = 4, 30
 WATCH_EVERY = 3.0  # seconds between looks at the app's API (well under the anonymous throttle)
 STOP_WAIT = 20
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
@@ -45,6 +46,17 @@ def hit(scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
     pipe.incr(key)
     pipe.ttl(key)
     _, count, ttl = pipe.execute()
+    return 0 if count <= limit else max(1, ttl)
+
+
+async def ahit(client: aioredis.Redis, scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
+    """`hit` for async views, on the caller's async client."""
+    key = KEY.format(scope=scope, kind=kind, ident=ident)
+    async with client.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=window, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+        _, count, ttl = await pipe.execute()
     return 0 if count <= limit else max(1, ttl)
 
 

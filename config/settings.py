@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files, pre-compressed, before the rest
+    "config.static_files.WhiteNoiseMiddleware",  # whitenoise's, async-capable; static files before the rest
     "config.compression.GZipMiddleware",  # pages and API answers; honours Accept-Encoding's q-values
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,11 +196,26 @@ ESPN_BREAKER_FAIL_MAX = env_int("ESPN_BREAKER_FAIL_MAX", 5)
 ESPN_BREAKER_RESET_SECONDS = env_int("ESPN_BREAKER_RESET_SECONDS", 300)
 
 # Polling regimes, in seconds.
-POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 10)
+POLL_LIVE_SECONDS = env_int("POLL_LIVE_SECONDS", 4)
 POLL_IDLE_SECONDS = env_int("POLL_IDLE_SECONDS", 300)
 POLL_OFFSEASON_SECONDS = env_int("POLL_OFFSEASON_SECONDS", 3600)
 # Beat fires the poll this often; the poll itself runs only when the Redis gate says it is due.
 POLL_TICK_SECONDS = env_int("POLL_TICK_SECONDS", 2)
+
+# Email (pick reminders): Django's email framework. The console backend prints each message in the
+# worker's output; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST... to send.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pick'em <picks@localhost>")
+# Links in emails (unsubscribe) need the site's address: scheme and host, no trailing slash.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# A member with picks missing is reminded this long before the week's first game locks.
+PICK_REMINDER_LEAD_MINUTES = env_int("PICK_REMINDER_LEAD_MINUTES", 120)
 
 # Followed games: summaries (plays) of live games, fetched by the worker.
 SUMMARY_WATCHED_SECONDS = env_int("SUMMARY_WATCHED_SECONDS", POLL_LIVE_SECONDS)  # someone has the game open
@@ -247,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     # Freezes the line of games that just locked, and grades any game a lost announcement left behind.
     "picks-housekeeping": {
         "task": "picks.tasks.picks_housekeeping",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    # Emails members who still have picks to make, once per member and week, before the week's first lock.
+    "pick-reminders": {
+        "task": "picks.tasks.send_pick_reminders",
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
@@ -305,6 +326,15 @@ SPECTACULAR_SETTINGS = {
 }
 # How long a web process reuses the live feed's metadata before asking Redis again (0: every request).
 LIVE_FEED_LOCAL_SECONDS = env_float("LIVE_FEED_LOCAL_SECONDS", 0.5)
+# Server-Sent Events (games/streams.py): a comment line this often keeps proxies from closing idle
+# streams; events a client may fall behind by before it is dropped; the browser's reconnect delay.
+STREAM_HEARTBEAT_SECONDS = env_float("STREAM_HEARTBEAT_SECONDS", 15.0)
+STREAM_QUEUE_SIZE = env_int("STREAM_QUEUE_SIZE", 32)
+STREAM_RETRY_MILLISECONDS = env_int("STREAM_RETRY_MILLISECONDS", 2000)
+# Per client address: new stream connections (counted in Redis, every process), and streams open at
+# once in one web process; past either a stream answers 429 and the page polls. "" / 0: no limit.
+STREAM_CONNECT_RATE = env_str("STREAM_CONNECT_RATE", "60/min")
+STREAM_MAX_PER_ADDRESS = env_int("STREAM_MAX_PER_ADDRESS", 20)
 # The fixed-bytes view the benchmark (`make bench`) compares the live endpoint with.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

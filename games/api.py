@@ -14,6 +14,7 @@ from datetime import datetime
 
 import orjson
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import timezone
@@ -274,18 +275,63 @@ class LiveGamesApi(APIView):
     def dispatch(self, request, *args, **kwargs):
         # The hot path: a GET goes straight to serve(), without DRF's request wrapping, content
         # negotiation and response finalisation (a third of the cost of a cached answer).
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
-        try:
-            return self.serve(request)
-        except exceptions.Throttled as exc:
-            return JsonResponse(
-                {"code": "throttled", "detail": f"Request was throttled. Expected available in {exc.wait} seconds."},
-                status=429,
-                headers={"Retry-After": str(exc.wait)},
-            )
+        return self.serve(request)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """DRF's view for WSGI; its `asgi_view` is what the web's ASGI handler calls (config/asgi.py).
+
+        Under ASGI Django hands a synchronous view to a thread and back on every request, which cost
+        this endpoint most of its throughput; `aserve` needs no database and stays on the event loop.
+        Under WSGI an async view would cost an event loop and a thread per request instead.
+        """
+        view = super().as_view(**initkwargs)
+        drf_view = sync_to_async(view)
+
+        async def asgi_view(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return await cls.aserve(request)
+            return await drf_view(request, *args, **kwargs)
+
+        view.asgi_view = asgi_view
+        return view
 
     def serve(self, request) -> HttpResponse:
+        tags, gzip_ok, now, refused = self.read_request(request)
+        if refused is not None:
+            return refused
+        client = live_feed.feed_redis()
+        try:
+            read = live_feed.read_feed(client, known_etags=tags, gzip_ok=gzip_ok, now_epoch=now)
+        except redis.RedisError:
+            log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
+            client, read = None, None
+        if read is None:
+            read = self.rebuilt(client, tags, gzip_ok)
+        return self.answer(read, gzip_ok=gzip_ok, stale=client is None)
+
+    @classmethod
+    async def aserve(cls, request) -> HttpResponse:
+        tags, gzip_ok, now, refused = cls.read_request(request)
+        if refused is not None:
+            return refused
+        stale = False
+        try:
+            read = await live_feed.aread_feed(
+                live_feed.async_feed_redis(), known_etags=tags, gzip_ok=gzip_ok, now_epoch=now
+            )
+        except (redis.RedisError, OSError):
+            log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
+            stale, read = True, None
+        if read is None:  # the cold path: the database, in Django's thread for sync code
+            read = await sync_to_async(cls.rebuilt)(None if stale else live_feed.feed_redis(), tags, gzip_ok)
+        return cls.answer(read, gzip_ok=gzip_ok, stale=stale)
+
+    @staticmethod
+    def read_request(request) -> tuple[list[str], bool, float, HttpResponse | None]:
+        """The client's ETags, whether it takes gzip, now, and the 429 when it is over its rate."""
         meta = request.META
         tags = live_feed.parse_if_none_match(meta.get("HTTP_IF_NONE_MATCH", ""))
         gzip_ok = accepts_gzip(meta.get("HTTP_ACCEPT_ENCODING", ""))
@@ -293,16 +339,16 @@ class LiveGamesApi(APIView):
         try:
             throttle_live(request, now)
         except live_feed.Throttled as exc:
-            raise exceptions.Throttled(wait=exc.wait_seconds) from None
-        client = live_feed.feed_redis()
-        try:
-            read = live_feed.read_feed(client, known_etags=tags, gzip_ok=gzip_ok, now_epoch=now)
-        except redis.RedisError:
-            log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
-            client, read = None, None
-        stale = client is None
-        if read is None:
-            read = self.rebuilt(client, tags, gzip_ok)
+            wait = exc.wait_seconds
+            detail = f"Request was throttled. Expected available in {wait} seconds."
+            refused = JsonResponse(
+                {"code": "throttled", "detail": detail}, status=429, headers={"Retry-After": str(wait)}
+            )
+            return tags, gzip_ok, now, refused
+        return tags, gzip_ok, now, None
+
+    @staticmethod
+    def answer(read: live_feed.FeedRead, *, gzip_ok: bool, stale: bool) -> HttpResponse:
         headers = {
             "ETag": live_feed.etag_header(read.etag, gzipped=gzip_ok),
             "Cache-Control": f"public, max-age={read.max_age}",

@@ -9,6 +9,8 @@ the next poll, and the body only when neither the client's If-None-Match nor thi
 already holds it). Each web process keeps the metadata it read for LIVE_FEED_LOCAL_SECONDS
 (0.5 s) and the last body of each encoding, so most requests need no round trip at all: a
 change reaches clients at most that much later, against a poll every 10 s while games are live.
+Under ASGI the view reads it on the event loop (`aread_feed`, one async client per process), so a
+request never waits for the thread that Django gives synchronous code.
 
 When the hash is missing (Redis flushed, TTL passed) or belongs to an earlier Eastern day, the
 first request rebuilds it from the database and stores it with a compare-and-set, so it never
@@ -18,6 +20,7 @@ is down, requests are served from the database.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import hashlib
@@ -31,11 +34,13 @@ from functools import lru_cache
 
 import orjson
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 from django.utils import timezone
 
 from . import live_state, selectors
 from .snapshot_cache import game_payload
+from .stream_publisher import LIVE_CHANNEL, feed_change
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +109,20 @@ def _mapping(feed: LiveFeed) -> dict[str, bytes | str | int]:
 
 
 def publish_live_feed(client: redis.Redis, *, now: datetime) -> LiveFeed:
-    """Build and store the feed (called after every poll's commit): one query, one round trip."""
+    """Build and store the feed (called after every poll's commit): one query, two round trips.
+
+    The feed's version and the streams' message (games/stream_publisher.py) go in the same
+    transaction as the body, so that a stream's snapshot and its deltas always agree.
+    """
     feed = build_live_feed(now)
+    previous_body, previous_version = client.hmget(LIVE_FEED_KEY, "body", "version")
+    change = feed_change(previous_body, int(previous_version) if previous_version else None, feed.body)
     pipe = client.pipeline(transaction=True)
     pipe.delete(LIVE_FEED_KEY)
-    pipe.hset(LIVE_FEED_KEY, mapping=_mapping(feed))
+    pipe.hset(LIVE_FEED_KEY, mapping={**_mapping(feed), "version": change.version})
     pipe.expire(LIVE_FEED_KEY, LIVE_FEED_TTL)
+    if change.message is not None:
+        pipe.publish(LIVE_CHANNEL, change.message)
     pipe.execute()
     forget_local_copy()  # a web process publishing (tests, a manual poll) sees its own feed at once
     return feed
@@ -186,6 +199,35 @@ def feed_redis() -> redis.Redis:
 
 _scripts: dict[int, tuple] = {}
 
+# Under uvicorn one event loop per process, so one async client per process; tests run several loops.
+_async_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
+_async_scripts: dict[aioredis.Redis, object] = {}
+
+
+def async_feed_redis() -> aioredis.Redis:
+    """feed_redis for async views: this event loop's client.
+
+    A longer timeout than the sync client's: waiting on the loop holds no thread, while a busy loop
+    (thousands of streams, a burst of requests) can delay reading a reply past 0.25 s, and each
+    timeout would send a request to the database instead.
+    """
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        for old in [other for other in _async_clients if other.is_closed()]:
+            _async_scripts.pop(_async_clients.pop(old), None)
+        client = _async_clients[loop] = aioredis.Redis.from_url(
+            settings.REDIS_CACHE_URL, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=30
+        )
+        _async_scripts[client] = client.register_script(_READ_SCRIPT)
+    return client
+
+
+def forget_async_clients() -> None:
+    """After the Redis URL changed (tests): the next request opens a new client."""
+    _async_clients.clear()
+    _async_scripts.clear()
+
 
 def _scripts_for(client: redis.Redis) -> tuple:
     # register_script keeps the SHA and falls back to EVAL once after a SCRIPT FLUSH or a restart.
@@ -199,7 +241,7 @@ def _scripts_for(client: redis.Redis) -> tuple:
 
 
 def max_age_for(next_poll_pttl_ms: int, live_count: int) -> int:
-    cap = MAX_AGE_LIVE if live_count else MAX_AGE_IDLE
+    cap = min(MAX_AGE_LIVE, max(MAX_AGE_MIN, settings.POLL_LIVE_SECONDS)) if live_count else MAX_AGE_IDLE
     remaining = math.ceil(max(0, next_poll_pttl_ms) / 1000) + POLL_SLACK_SECONDS
     return max(MAX_AGE_MIN, min(cap, remaining))
 
@@ -230,6 +272,33 @@ def forget_local_copy() -> None:
 def read_feed(client: redis.Redis, *, known_etags: list[str], gzip_ok: bool, now_epoch: float) -> FeedRead | None:
     """At most one round trip. None when the feed is missing or outdated (the caller rebuilds it)."""
     field = "gz" if gzip_ok else "body"
+    held = read_held(field, known_etags, now_epoch)
+    if held is not None:
+        return held
+    read_script, _ = _scripts_for(client)
+    held_before = _held.get(field, ("", b""))
+    reply = read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=[field, held_before[0], *known_etags])
+    return _from_reply(reply, field, held_before, now_epoch)
+
+
+async def aread_feed(
+    client: aioredis.Redis, *, known_etags: list[str], gzip_ok: bool, now_epoch: float
+) -> FeedRead | None:
+    """read_feed for an async view: the same script on this event loop's client (async_feed_redis)."""
+    field = "gz" if gzip_ok else "body"
+    held = read_held(field, known_etags, now_epoch)
+    if held is not None:
+        return held
+    read_script = _async_scripts[client]
+    # What this process held when it asked: another request may replace it while this one waits.
+    held_before = _held.get(field, ("", b""))
+    args = [field, held_before[0], *known_etags]
+    reply = await read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=args)
+    return _from_reply(reply, field, held_before, now_epoch)
+
+
+def read_held(field: str, known_etags: list[str], now_epoch: float) -> FeedRead | None:
+    """The answer from what this process read lately, without a round trip; None when it must ask Redis."""
     seen = _seen
     if (
         seen is not None
@@ -243,14 +312,11 @@ def read_feed(client: redis.Redis, *, known_etags: list[str], gzip_ok: bool, now
         held = _held.get(field)
         if held is not None and held[0] == seen.etag:
             return FeedRead(etag=seen.etag, live_count=seen.live_count, max_age=max_age, body=held[1])
-    return _read_from_redis(client, field, known_etags, now_epoch)
+    return None
 
 
-def _read_from_redis(client: redis.Redis, field: str, known_etags: list[str], now_epoch: float) -> FeedRead | None:
+def _from_reply(reply: list, field: str, held_before: tuple[str, bytes], now_epoch: float) -> FeedRead | None:
     global _seen
-    read_script, _ = _scripts_for(client)
-    held_etag, held_body = _held.get(field, ("", b""))
-    reply = read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=[field, held_etag, *known_etags])
     if len(reply) < 2:
         return None
     pttl_ms, etag, live_count, valid_until = int(reply[0]), reply[1].decode(), int(reply[2]), int(reply[3])
@@ -260,7 +326,7 @@ def _read_from_redis(client: redis.Redis, field: str, known_etags: list[str], no
     if how == b"match":
         body = None
     elif how == b"local":
-        body = held_body
+        body = held_before[1]
     else:
         body = reply[5]
         _held[field] = (etag, body)

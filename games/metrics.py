@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import redis
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -139,14 +140,31 @@ def endpoint_label(request: HttpRequest) -> str:
 class RequestMetricsMiddleware:
     """First in MIDDLEWARE: times everything below it, whitenoise and the views included."""
 
+    # Both: under ASGI a sync-only middleware would send every request through one thread.
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self._timers: dict[tuple[str, str], Histogram] = {}
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
         started = time.perf_counter()
         response = self.get_response(request)
-        elapsed = time.perf_counter() - started
+        self.observe(request, response, time.perf_counter() - started)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        self.observe(request, response, time.perf_counter() - started)
+        return response
+
+    def observe(self, request: HttpRequest, response: HttpResponse, elapsed: float) -> None:
         method = request.method if request.method in METHODS else "other"
         endpoint = endpoint_label(request)
         timer = self._timers.get((endpoint, method))
@@ -154,7 +172,6 @@ class RequestMetricsMiddleware:
             timer = self._timers.setdefault((endpoint, method), HTTP_SECONDS.labels(endpoint, method))
         timer.observe(elapsed)
         HTTP_REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
-        return response
 
 
 # --------------------------------------------------------------------------- shared state, read at scrape time

@@ -25,6 +25,7 @@ from . import live_state, metrics
 from .ingest import IngestResult, ingest_snapshots
 from .live_feed import publish_live_feed
 from .models import Game
+from .signals import games_changed
 from .snapshot_cache import publish_game_snapshots
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 # The poll lock lives this long unless its holder renews it (every third of it, while the poll runs):
 # a poll killed outright (kill -9, Celery's hard time limit) blocks polling this long at most, so the
 # next live poll comes within about two live intervals.
-POLL_LOCK_TTL = 10
+POLL_LOCK_TTL = 6  # with the 4 s live interval and the 2 s tick: the next poll within 8 s of a kill
 POLL_LOCK_RENEW_SECONDS = POLL_LOCK_TTL / 3
 
 
@@ -266,6 +267,8 @@ def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datet
     result.state = state
     live_state.publish_live_state(redis_client, state, now=now)
     publish_live_feed(redis_client, now=now)
+    if result.ingest.changed:
+        games_changed.send(sender=Game, espn_ids=list(result.ingest.changed))
     live_state.record_last_poll(redis_client, result.summary())
     if result.ok:
         live_state.record_successful_poll(redis_client, at=result.started_at, interval_seconds=state.interval_seconds)

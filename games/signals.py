@@ -8,6 +8,10 @@ from django.dispatch import Signal
 #   voided_ids:    games just postponed or cancelled
 game_results_changed = Signal()
 
+# Sent after a poll's commit and the live feed's publication, with `espn_ids`: the games whose
+# score, status or situation changed in that poll.
+games_changed = Signal()
+
 # Sent inside the ingest transaction, before the games' rows are written, with keyword arguments:
 #   last_open_spreads: {Game primary key: spread (Decimal or None)} for the games this write locks
 #                      (stored as scheduled, now under way or past kickoff), each with the spread it

@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from . import api, views
+from . import api, stream_api, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="live", permanent=False)),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("games/<id:pk>/", views.game_page, name="game-detail"),
     path("api/games/", api.GameListApi.as_view(), name="api-games"),
     path("api/games/live/", api.LiveGamesApi.as_view(), name="api-games-live"),
+    path("api/games/live/stream/", stream_api.LiveGamesStreamApi.as_view(), name="api-games-live-stream"),
     path("api/games/<id:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
     path("api/games/<id:pk>/plays/", api.PlaysApi.as_view(), name="api-game-plays"),
     path("api/status/", api.StatusApi.as_view(), name="api-status"),

@@ -21,7 +21,8 @@ from rest_framework.views import APIView
 
 from games.api import validate_query
 
-from . import services
+from . import reminders, services
+from .chance import ChoiceError, WeekChances, week_chances
 from .locking import is_locked
 from .models import (
     MAX_DROPPED_WEEKS,
@@ -563,6 +564,13 @@ class LeagueStandingsApi(APIView):
             week_pick = serializers.CharField(
                 allow_null=True, help_text="survivor, week view: the week's team (another's once its game locked)"
             )
+            chance_week = serializers.FloatField(
+                allow_null=True, help_text="week view: the chance (0-1) to win the week, from the games left"
+            )
+            chance_season = serializers.FloatField(
+                allow_null=True,
+                help_text="the chance (0-1) to win the season; only in the season's last week with games left",
+            )
 
         @extend_schema_serializer(component_name="PickemLeagueStandingsOutputTiebreak")
         class TiebreakSerializer(serializers.Serializer):
@@ -596,10 +604,13 @@ class LeagueStandingsApi(APIView):
             help_text="once complete: the members ranked first after the tiebreaker (several: co-winners); "
             "empty before",
         )
+        chance_method = serializers.CharField(
+            allow_null=True, help_text='"exact" (every outcome counted) or "sampled" (10,000 seeded samples)'
+        )
         rows = RowSerializer(many=True)
 
     @extend_schema(
-        summary="Standings for the week or the season, with the live projection",
+        summary="Standings for the week or the season, with the live projection and each member's chance to win",
         parameters=[StandingsQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
@@ -612,18 +623,21 @@ class LeagueStandingsApi(APIView):
         week = read_week(params, league)
         season = params["view"] == "season" or week is None
         standings = season_standings(league) if season else week_standings(league, week)
-        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now())
+        chances = week_chances(league, week) if week is not None and not league.is_survivor else None
+        body = standings_data(standings, viewer_entry_id=entry.pk, now=timezone.now(), chances=chances)
         return Response(self.OutputSerializer(body).data)
 
 
-def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
+def standings_data(standings: Standings, *, viewer_entry_id: int, now, chances: WeekChances | None = None) -> dict:
     league = standings.league
     reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     last = standings.tiebreak
+    chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
     rows = []
     for row in standings.rows:
         shown = reveal or row.entry_id == viewer_entry_id
         own = row.entry_id == viewer_entry_id
+        chance = chance_of.get(row.entry_id)
         rows.append(
             {
                 **row.__dict__,
@@ -632,6 +646,8 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
                 "fell_in": row.fell_in.slug if row.fell_in else None,
                 "dropped_weeks": [week.slug for week in row.dropped_weeks],
                 "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
+                "chance_week": chance.week if chance and standings.week else None,
+                "chance_season": chance.season if chance else None,
             }
         )
     return {
@@ -648,8 +664,164 @@ def standings_data(standings: Standings, *, viewer_entry_id: int, now) -> dict:
             {"entry_id": row.entry_id, "entry_name": row.entry_name, "username": row.username, "points": row.points}
             for row in standings.winners
         ],
+        "chance_method": chances.method if chances else None,
         "rows": rows,
     }
+
+
+class LeagueWhatIfApi(APIView):
+    """The standings that would follow chosen outcomes of the week's games not yet final, and the chances then."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemWhatIfInput")
+    class InputSerializer(serializers.Serializer):
+        week = serializers.CharField(required=False, help_text="e.g. regular-3; default: the current week")
+        outcomes = serializers.DictField(
+            child=serializers.CharField(),
+            help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
+        )
+
+    @extend_schema_serializer(component_name="PickemWhatIfOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemWhatIfOutputGame")
+        class GameSerializer(serializers.Serializer):
+            game_id = serializers.IntegerField()
+            name = serializers.CharField()
+            home = serializers.CharField()
+            away = serializers.CharField()
+            chosen = serializers.CharField(allow_null=True)
+            home_pick_wins = serializers.FloatField(help_text="the chance a pick on the home side wins")
+
+        @extend_schema_serializer(component_name="PickemWhatIfOutputRow")
+        class RowSerializer(serializers.Serializer):
+            rank = serializers.IntegerField()
+            entry_id = serializers.IntegerField()
+            username = serializers.CharField()
+            points = serializers.IntegerField(help_text="points already certain plus what the chosen outcomes add")
+            chance_week = serializers.FloatField()
+            chance_season = serializers.FloatField(allow_null=True)
+
+        week = WeekSerializer()
+        chance_method = serializers.CharField()
+        games = GameSerializer(many=True, help_text="the week's games not yet final")
+        rows = RowSerializer(many=True)
+
+    @extend_schema(
+        summary="What if: standings and chances after chosen outcomes of games not yet final",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, league_id: int) -> Response:
+        try:
+            league, _ = member_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        slug = given.validated_data.get("week", "")
+        try:
+            week = Week.parse(slug) if slug else current_week(league, timezone.now())
+        except ValueError as exc:
+            raise exceptions.ValidationError({"week": [str(exc)]}) from None
+        if week is None:
+            raise exceptions.ValidationError({"week": ["This league has no games yet."]})
+        try:
+            chances = week_chances(league, week, chosen=given.validated_data["outcomes"])
+        except ChoiceError as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        return Response(self.OutputSerializer(what_if_data(league, chances)).data)
+
+
+def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
+    rows, rank, previous = [], 0, None
+    for position, row in enumerate(chances.rows, start=1):
+        if row.if_chosen != previous:
+            rank, previous = position, row.if_chosen
+        rows.append(
+            {
+                "rank": rank,
+                "entry_id": row.entry_id,
+                "username": row.username,
+                "points": row.if_chosen,
+                "chance_week": row.week,
+                "chance_season": row.season,
+            }
+        )
+    games = [
+        {
+            "game_id": game.pk,
+            "name": str(game),
+            "home": game.home_team.abbreviation,
+            "away": game.away_team.abbreviation,
+            "chosen": chances.chosen.get(game.pk),
+            "home_pick_wins": chances.home_pick_wins[game.pk],
+        }
+        for game in chances.open_games
+    ]
+    return {"week": week_data(chances.week, league), "chance_method": chances.method, "games": games, "rows": rows}
+
+
+class LeagueRemindersApi(APIView):
+    """The commissioner's view of who has not picked the current week, and "send the reminder now"."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PickemRemindersOutput")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="PickemRemindersOutputMember")
+        class MemberSerializer(serializers.Serializer):
+            user_id = serializers.IntegerField()
+            username = serializers.CharField()
+            missing = serializers.IntegerField(help_text="picks still to make on the week's open games")
+            reminded_at = serializers.DateTimeField(allow_null=True, help_text="this week's reminder, if any")
+            reminders_off = serializers.BooleanField(source="opted_out")
+            has_email = serializers.BooleanField()
+
+        week = WeekSerializer(allow_null=True)
+        members = MemberSerializer(many=True, help_text="members with picks missing on games still open")
+        sent = serializers.IntegerField(required=False, help_text="POST: reminders sent now")
+        already_reminded = serializers.IntegerField(required=False, help_text="POST: reminded earlier this week")
+        failed = serializers.IntegerField(required=False)
+
+    def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
+        league = get_object_or_404(PickemLeague, pk=league_id)
+        if league.commissioner_id != request.user.pk:
+            raise services.NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
+        return league
+
+    def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
+        members = reminders.missing_pickers(league, week, now) if week else []
+        for member in members:
+            member.has_email = bool(member.email)
+        return {"week": week_data(week, league), "members": members, **extra}
+
+    @extend_schema(
+        summary="Who has not picked the current week (commissioner)", responses={200: OutputSerializer, **ERRORS}
+    )
+    def get(self, request: Request, league_id: int) -> Response:
+        try:
+            league = self.commissioner_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        now = timezone.now()
+        return Response(self.OutputSerializer(self.body(league, current_week(league, now), now)).data)
+
+    @extend_schema(
+        summary="Send the current week's pick reminder now (commissioner; at most once per member and week)",
+        request=None,
+        responses={200: OutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, league_id: int) -> Response:
+        try:
+            league = self.commissioner_league(request, league_id)
+        except services.PickemError as exc:
+            return error_response(exc)
+        now = timezone.now()
+        week = current_week(league, now)
+        result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
+        body = self.body(league, week, now, **result.__dict__)
+        return Response(self.OutputSerializer(body).data)
 
 
 class LeaguePicksApi(APIView):

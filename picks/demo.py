@@ -40,6 +40,8 @@ from .weeks import Week
 
 SETTLED_PHASES = (Phase.FINAL, Phase.POSTPONED, Phase.CANCELED)
 DEMO_MEMBERS = ("demo_ann", "demo_bob", "demo_cat", "demo_dan")
+# Leaves each league's last game still to play unpicked, so the pick reminder has someone to email.
+LATE_PICKER = "demo_dan"
 DEMO_PASSWORD = "pickem-demo"  # noqa: S105 - printed by the command: demo accounts, not a secret
 RULE_SETS = (  # (scoring, against the spread), one per demo league in turn
     (ScoringMode.STRAIGHT_UP, False),
@@ -167,7 +169,7 @@ def demo_users(password: str, result: DemoResult) -> list:
     User = get_user_model()
     users = []
     for username in DEMO_MEMBERS:
-        user, created = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.invalid"})
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -217,10 +219,14 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
             if weight:
                 used_weights[(entry_id, Week(season_type, week))].add(weight)
     week_sizes = games_per_week(league, games)
+    still_open = [g for g in games if g.phase == Phase.SCHEDULED and g.kickoff > now]
+    left_for_later = max(still_open, key=lambda g: (g.kickoff, g.espn_id)) if still_open else None
     new_picks, changes = [], []
     for entry in entries:
         for game in games:
             if (entry.pk, game.pk) in existing:
+                continue
+            if entry.user.username == LATE_PICKER and game == left_for_later:
                 continue
             week = Week(game.season_type, game.week)
             weight = None

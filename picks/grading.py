@@ -1,8 +1,10 @@
 """Grading: every pick on a game that went final gets its result and points, exactly once.
 
-- Set-based: a handful of UPDATE statements per game, whatever the number of picks. The
-  outcome of a side (home or away) is the same for every pick on it, so Python decides it
-  once and the database applies it with CASE expressions.
+- Set-based: one UPDATE of the game's picks (and on a correction one INSERT ... SELECT for
+  the audit trail), whatever the number of picks and of leagues' rules. The outcome of a side
+  (home or away) on a line is the same for every pick on it, so Python decides it once per line
+  in use (straight up, the kickoff line, each weekly publication) and the database chooses one
+  per pick from its league with CASE expressions. Only the picks whose grade changes are written.
 - Exactly once: the game's row is locked (serialising graders and the ingest writing it)
   and a `GameGrading` marker is claimed with a conditional UPDATE that only matches when
   the game's current result differs from what it was last graded on. A repeated or
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -86,32 +88,6 @@ def side_results(home_score: int, away_score: int, home_line: Decimal | None = N
 def win_points() -> Coalesce:
     """A correct pick scores its confidence weight, or one point in a straight-up league."""
     return Coalesce(F("confidence"), Value(1), output_field=IntegerField())
-
-
-def result_updates(game: Game, line: Decimal | None, score: tuple[int, int] | None = None) -> dict:
-    """The column values of one UPDATE: a result and points per side, void for a team not in the game.
-
-    `score` (home, away) replaces the game's own: what the picks were graded on before a correction.
-    """
-    home_score, away_score = score or (game.home_score, game.away_score)
-    home_result, away_result = side_results(home_score, away_score, line)
-
-    def points(result: str):
-        return win_points() if result == PickResult.WIN else Value(0)
-
-    return {
-        "result": Case(
-            When(team_id=game.home_team_id, then=Value(home_result)),
-            When(team_id=game.away_team_id, then=Value(away_result)),
-            default=Value(PickResult.VOID),
-        ),
-        "points": Case(
-            When(team_id=game.home_team_id, then=points(home_result)),
-            When(team_id=game.away_team_id, then=points(away_result)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-    }
 
 
 def freeze_lines(game_ids: Iterable[int], *, now: datetime, fetch_missing: bool = False) -> None:
@@ -233,25 +209,197 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         )
         if not claimed:
             return GradingResult(game_id, outcome=outcome, skipped="already graded on this result")
+        lines = None
         if outcome == GradingOutcome.VOID:
             graded = void_picks(game_id, now=now, phase=game.phase)
         else:
-            graded = grade_final_picks(game, now=now)
+            lines = grading_lines(game, now=now)
+            graded = grade_picks(game, lines, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
         if before[0] and tuple(before) != target:  # graded before on another result: a correction
-            record_correction(game, before=before, after=target, now=now)
+            record_correction(game, before=before, after=target, now=now, lines=lines)
     log.info("graded picks game=%s outcome=%s picks=%d", game_id, outcome, graded)
     metrics.record_grading(outcome, graded)
     return GradingResult(game_id, outcome=outcome, picks_graded=graded)
 
 
+def grading_lines(game: Game, *, now: datetime) -> Lines:
+    """Freeze the game's line and make the picks its leagues' rules make, then what grading needs of the rules."""
+    freeze_lines([game.pk], now=now)
+    auto_pick_favourites([game.pk], now=now)  # a game is never graded without the picks its rules make
+    return Lines(line_groups(game), keeping_leagues_exist(game))
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    """The picks graded on one line: `rule` picks them by their league (SQL over `l`, with `params`)."""
+
+    rule: str
+    params: tuple
+    line: Decimal | None  # graded against (None: straight up)
+    stored: Decimal | None  # kept on the pick as its line_at_lock
+
+
+@dataclass(frozen=True)
+class Lines:
+    """What of its leagues' rules grading a game needs: the lines its picks are graded on, and whether
+    a kept postponed pick may have to be voided (its league keeps such picks in their week only)."""
+
+    groups: list[LineGroup]
+    keeping: bool
+
+
+def line_groups(game: Game) -> list[LineGroup]:
+    """The picks on a game by the line they are graded on, first matching rule first; the last is the rest.
+
+    A small fixed number per game whatever the number of picks: straight up; against the line frozen
+    at kickoff; against each weekly publication in use. No line (or a pick'em line): straight up.
+    """
+    kickoff_line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
+    groups = [LineGroup("NOT l.against_spread", (), None, kickoff_line)]
+    for weekday, at in weekly_settings_with_picks(game):
+        line = weekly_line(game, weekday=weekday, at=at, fallback=kickoff_line)
+        rule = "l.against_spread AND l.line_lock = %s AND l.line_weekday = %s AND l.line_time = %s"
+        groups.append(LineGroup(rule, (LineLock.WEEKLY, weekday, connection.ops.adapt_timefield_value(at)), line, line))
+    groups.append(LineGroup("TRUE", (), kickoff_line or None, kickoff_line))  # against the kickoff line
+    return groups
+
+
+class PickSQL:
+    """SQL over `p` (a pick of the game) and, when the league's rules matter, `l` (its league): the
+    result, points and line a grading gives a pick. Each method appends its parameters in order of use.
+
+    The outcome of a side under one line is the same for every pick on it, so Python decides it once
+    per line group and the SQL only chooses one per row with a CASE: a fixed number of branches.
+    """
+
+    def __init__(self, game: Game, lines: Lines | None, score: tuple[int, int] | None = None) -> None:
+        """`lines` None: the game is void. `score` (home, away): another than the game's (a correction's)."""
+        self.game = game
+        self.groups = lines.groups if lines is not None else None
+        self.keeping = lines is not None and lines.keeping
+        home, away = score or (game.home_score, game.away_score)
+        self.sides = [side_results(home, away, g.line) for g in self.groups] if lines is not None else None
+        self.pick = connection.ops.quote_name(Pick._meta.db_table)
+
+    def by_group(self, values: list, params: list) -> str:
+        """One value per line group: a literal when they agree, else a CASE over the league's rules."""
+        if all(v == values[-1] for v in values):
+            params.append(values[-1])
+            return "%s"
+        branches = []
+        for group, value in zip(self.groups[:-1], values[:-1], strict=True):
+            if value != values[-1]:
+                params.extend([*group.params, value])
+                branches.append(f"WHEN {group.rule} THEN %s")
+        params.append(values[-1])
+        return f"CASE {' '.join(branches)} ELSE %s END"
+
+    def result(self, params: list) -> str:
+        if self.sides is None:
+            params.append(PickResult.VOID)
+            return "%s"
+        moved = ""
+        if self.keeping:  # a kept pick whose game was rescheduled into another week: void after all
+            params.extend([PostponedGames.KEEP_SAME_WEEK, self.game.season_type, self.game.week, PickResult.VOID])
+            moved = "WHEN l.postponed_games = %s AND NOT COALESCE(p.season_type = %s AND p.week = %s, FALSE) THEN %s "
+        sides = []
+        for side, team_id in enumerate((self.game.home_team_id, self.game.away_team_id)):
+            params.append(team_id)
+            sides.append(f"WHEN p.team_id = %s THEN {self.by_group([s[side] for s in self.sides], params)}")
+        params.append(PickResult.VOID)  # a team no longer in the game
+        return f"CASE {moved}{' '.join(sides)} ELSE %s END"
+
+    def points(self, params: list) -> str:
+        """A correct pick scores its confidence weight, or one point in a straight-up league."""
+        result = self.result(params)
+        params.append(PickResult.WIN)
+        return f"CASE WHEN {result} = %s THEN COALESCE(p.confidence, 1) ELSE 0 END"
+
+    def line(self, params: list) -> str:
+        return self.by_group([g.stored for g in self.groups], params)
+
+    def by_rule(self) -> bool:
+        """Whether the league's rules matter: only then does the SQL join the pick to its league."""
+        if self.groups is None:
+            return False
+        distinct = {(sides, g.stored) for sides, g in zip(self.sides, self.groups, strict=True)}
+        return self.keeping or len(distinct) > 1
+
+    def league(self) -> str:
+        """The tables to join to a pick for its league's rules; none when they do not matter."""
+        if not self.by_rule():
+            return ""
+        entry, league = (connection.ops.quote_name(m._meta.db_table) for m in (Entry, PickemLeague))
+        return f"{entry} e JOIN {league} l ON l.id = e.league_id"
+
+    def where(self, params: list) -> str:
+        params.append(self.game.pk)
+        return "p.game_id = %s AND e.id = p.entry_id" if self.league() else "p.game_id = %s"
+
+
+def keeping_leagues_exist(game: Game) -> bool:
+    """Whether a league of the game's sport keeps postponed picks (the rule that may void a moved pick)."""
+    return PickemLeague.objects.filter(
+        espn_league=game.espn_league, postponed_games=PostponedGames.KEEP_SAME_WEEK
+    ).exists()
+
+
+# Enough for the hash join of a game's picks to their leagues to fit in memory: a million picks
+# take about 75 MB (PostgreSQL gives a hash twice work_mem). Set for the grading transaction only.
+GRADING_WORK_MEM = "64MB"
+
+
+def set_grading_work_mem() -> None:
+    if connection.vendor == "postgresql":  # on every grading: the same queries whatever the rules
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{GRADING_WORK_MEM}'")
+
+
+def grade_picks(game: Game, lines: Lines, *, now: datetime) -> int:
+    """Grade every pick on the game in one UPDATE; returns how many picks the game has.
+
+    One pass with the league's rules joined in (never a pass per rule or per line), and only the
+    picks whose grade changes are written: a regrade rewrites the flipped picks alone, and an
+    unchanged pick keeps the `graded_at` of its grade. None of the columns written is indexed:
+    with the free space the table keeps in each page, the updates are HOT (no index entry added).
+    """
+    sql = PickSQL(game, lines)
+    params: list = []
+    assignments = (
+        f"result = {sql.result(params)}, points = {sql.points(params)}, line_at_lock = {sql.line(params)}, "
+        "graded_at = %s"
+    )
+    params.append(now)
+    league = sql.league()
+    where = sql.where(params)
+    # Only the picks whose grade changes (IS DISTINCT FROM: a NULL line is a line too; SQLite says IS NOT).
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    changed = (
+        f"p.result <> {sql.result(params)} OR p.points <> {sql.points(params)} "
+        f"OR p.line_at_lock {distinct} {sql.line(params)}"
+    )
+    set_grading_work_mem()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.pick} AS p SET {assignments} {'FROM ' + league if league else ''} "  # noqa: S608 - tables and fixed fragments
+            f"WHERE {where} AND ({changed})",
+            params,
+        )
+    # What the grading covered: every pick of the game, rewritten or already right.
+    return Pick.objects.filter(game_id=game.pk).count()
+
+
 def void_picks(game_id: int, *, now: datetime, phase: str = Phase.CANCELED) -> int:
     """Void the game's picks; a postponed game's picks stay pending in leagues that keep them for a
-    rescheduling within the same week."""
+    rescheduling within the same week. Only the picks not void already are written; returns how
+    many picks the game's voiding covers."""
     picks = Pick.objects.filter(game_id=game_id)
     if phase == Phase.POSTPONED:
         picks = picks.filter(~Exists(keeping_leagues()))
-    return picks.update(result=PickResult.VOID, points=0, graded_at=now)
+    set_grading_work_mem()
+    picks.exclude(result=PickResult.VOID, points=0).update(result=PickResult.VOID, points=0, graded_at=now)
+    return picks.count()
 
 
 def keeping_leagues():
@@ -259,62 +407,26 @@ def keeping_leagues():
     return Entry.objects.filter(pk=OuterRef("entry_id"), league__postponed_games=PostponedGames.KEEP_SAME_WEEK)
 
 
-def void_picks_moved_out_of_their_week(game: Game | None = None, *, now: datetime) -> int:
-    """Kept picks whose game was rescheduled into another week: void after all (one UPDATE)."""
+def void_picks_moved_out_of_their_week(*, now: datetime) -> int:
+    """Kept, still pending picks whose game was rescheduled into another week: void after all (one UPDATE).
+
+    Grading a game voids its own such picks in its single pass.
+    """
     moved = Game.objects.filter(pk=OuterRef("game_id")).exclude(
         season_type=OuterRef("season_type"), week=OuterRef("week")
     )
-    picks = Pick.objects.filter(Exists(keeping_leagues()), Exists(moved))
-    if game is not None:
-        picks = picks.filter(game_id=game.pk)
-    else:
-        picks = picks.filter(result=PickResult.PENDING)
+    picks = Pick.objects.filter(Exists(keeping_leagues()), Exists(moved), result=PickResult.PENDING)
     return picks.update(result=PickResult.VOID, points=0, graded_at=now)
 
 
-def grade_final_picks(game: Game, *, now: datetime) -> int:
-    freeze_lines([game.pk], now=now)
-    auto_pick_favourites([game.pk], now=now)  # a game is never graded without the picks its rules make
-    picks = Pick.objects.filter(game_id=game.pk)
-    graded = 0
-    for condition, line, stored in line_groups(game):
-        graded += picks.filter(condition).update(
-            **result_updates(game, line or None), line_at_lock=stored, graded_at=now
-        )
-    void_picks_moved_out_of_their_week(game, now=now)
-    return graded
-
-
-def line_groups(game: Game) -> list[tuple[Q | Exists, Decimal | None, Decimal | None]]:
-    """The picks on a game by the line they are graded on: (which picks, the line, the line kept on them).
-
-    A few UPDATEs per game whatever the number of picks: straight up; against the line frozen at
-    kickoff; against each weekly publication in use. No line (or a pick'em line): straight up.
-    """
-    kickoff_line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    weekly = weekly_settings_with_picks(game)
-    if not kickoff_line and not weekly:
-        return [(Q(), None, kickoff_line)]
-    # (NOT) EXISTS, never NOT IN: PostgreSQL plans it as an anti-join, linear whatever the number of
-    # entries, where NOT IN turns into a subquery rescanned for every pick once it outgrows work_mem.
-    ats = Entry.objects.filter(pk=OuterRef("entry_id"), league__against_spread=True)
-    groups: list[tuple[Q | Exists, Decimal | None, Decimal | None]] = [
-        (~Exists(ats), None, kickoff_line),
-        (Exists(ats.exclude(league__line_lock=LineLock.WEEKLY)), kickoff_line, kickoff_line),
-    ]
-    for weekday, at in weekly:
-        line = weekly_line(game, weekday=weekday, at=at, fallback=kickoff_line)
-        same_setting = ats.filter(league__line_lock=LineLock.WEEKLY, league__line_weekday=weekday, league__line_time=at)
-        groups.append((Exists(same_setting), line, line))
-    return groups
-
-
-def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime) -> ScoreCorrection:
+def record_correction(
+    game: Game, *, before: tuple, after: tuple, now: datetime, lines: Lines | None = None
+) -> ScoreCorrection:
     """Keep, for the audit trail, the regrade of a game and every pick whose result it changed.
 
-    Runs after the picks are regraded: a pick's result before is what the old score gives its side
-    (the line is frozen, so the same line), and INSERT ... SELECT copies the changed ones whatever
-    their number, in a constant number of queries.
+    Runs after the picks are regraded: a pick's result before is what the old score gives it under
+    its league's line (the lines are frozen, so the same lines), and one INSERT ... SELECT copies the
+    changed ones whatever their number. `lines`: the ones the regrade used, when it graded a final.
     """
     (old_outcome, old_home, old_away), (new_outcome, new_home, new_away) = before, after
     correction = ScoreCorrection.objects.create(
@@ -327,33 +439,29 @@ def record_correction(game: Game, *, before: tuple, after: tuple, now: datetime)
         new_home_score=new_home,
         new_away_score=new_away,
     )
-    picks = Pick.objects.filter(game_id=game.pk)
-    if old_outcome == GradingOutcome.VOID:
-        copy_changed_picks(correction, picks, {"result": Value(PickResult.VOID), "points": Value(0)})
-        return correction
-    for condition, line, _ in line_groups(game):
-        copy_changed_picks(
-            correction, picks.filter(condition), result_updates(game, line or None, (old_home, old_away))
-        )
-    return correction
-
-
-def copy_changed_picks(correction: ScoreCorrection, picks: QuerySet[Pick], old: dict) -> None:
-    """INSERT INTO corrected picks SELECT the picks whose result differs from their `old` one."""
-    changed = (
-        picks.annotate(old_result=old["result"], old_points=old["points"], correction_ref=Value(correction.pk))
-        .exclude(result=F("old_result"))
-        .values_list("correction_ref", "entry_id", "team_id", "old_result", "result", "old_points", "points")
-        .order_by()
-    )
-    select, params = changed.query.sql_with_params()
+    if old_outcome != GradingOutcome.FINAL:
+        lines = None
+    elif lines is None:  # voided now: the lines it was graded on (frozen, so the same)
+        lines = Lines(line_groups(game), keeping_leagues_exist(game))
+    sql = PickSQL(game, lines, (old_home, old_away))
+    params: list = [correction.pk]
+    old_result, old_points = sql.result(params), sql.points(params)
+    league = sql.league()
+    where = sql.where(params)
+    changed = f"p.result <> {sql.result(params)}"
     table = connection.ops.quote_name(CorrectedPick._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
         for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+    with connection.cursor() as cursor:  # in the grading's transaction: with its work_mem
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - the models' tables and fixed fragments
+            f"SELECT %s, p.entry_id, p.team_id, {old_result}, p.result, {old_points}, p.points "
+            f"FROM {sql.pick} AS p{', ' + league if league else ''} WHERE {where} AND {changed}",
+            params,
+        )
+    return correction
 
 
 def grade_games(game_ids: Iterable[int], *, now: datetime | None = None) -> list[GradingResult]:

@@ -429,3 +429,44 @@ class CorrectedPick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry}: {self.old_result} -> {self.new_result}"
+
+
+class PickReminder(models.Model):
+    """One email reminding one member to pick one week of one league: claimed once, so sent at most once.
+
+    A worker claims a reminder by inserting its row (the unique constraint turns a second worker's
+    insert into nothing) marked with its own claim token, then sends only the rows carrying its token.
+    """
+
+    league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    season_type = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField()
+    claim = models.CharField(max_length=32, db_index=True, help_text="the token of the worker that claimed it")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True, help_text="why sending failed (it is not retried)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["league", "user", "season_type", "week"], name="pick_reminder_once_per_member_and_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder to {self.user} for week {self.week} of {self.league}"
+
+
+class ReminderOptOut(models.Model):
+    """A member who wants no pick reminders from this league (the unsubscribe link or their setting)."""
+
+    league = models.ForeignKey(PickemLeague, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["league", "user"], name="reminder_opt_out_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} takes no reminders from {self.league}"

@@ -7,7 +7,7 @@ import logging
 from kombu.exceptions import OperationalError
 
 from .grading import freeze_last_open_lines
-from .tasks import grade_games
+from .tasks import grade_games, publish_live_standings
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,16 @@ def grade_announced_games(
         grade_games.delay(game_ids)
     except OperationalError as exc:
         log.warning("grading not queued, the housekeeping sweep will grade games=%s error=%s", game_ids, exc)
+
+
+def project_live_standings(sender: object, *, espn_ids: list[str] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+    """After a poll changed games: a worker recomputes the live standings of the leagues they touch."""
+    if not espn_ids:
+        return
+    try:
+        publish_live_standings.delay(espn_ids=list(espn_ids))
+    except OperationalError as exc:
+        log.warning("live standings not queued games=%s error=%s", espn_ids, exc)
 
 
 def freeze_lines_of_locking_games(sender: object, *, last_open_spreads: dict, now, **kwargs: object) -> None:

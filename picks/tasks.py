@@ -7,8 +7,12 @@ from celery import shared_task
 def grade_games(game_ids: list[int]) -> list[int]:
     """Grade games the ingest announced (gone final, corrected, voided); idempotent, so safe to redeliver."""
     from .grading import grade_games as grade
+    from .standings_stream import publish_standings_for
 
-    return [result.game_id for result in grade(game_ids) if result.picks_graded]
+    graded = [result.game_id for result in grade(game_ids) if result.picks_graded]
+    if graded:  # the projection's points move from "live" to graded
+        publish_standings_for(game_ids=graded)
+    return graded
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
@@ -40,3 +44,22 @@ def picks_housekeeping() -> dict:
         "survivor_auto_picks": survivor_auto_picks,
         "games_graded": [r.game_id for r in graded if r.picks_graded],
     }
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def send_pick_reminders() -> dict:
+    """Email members with picks missing before their week's first lock; each reminder at most once."""
+    from django.utils import timezone
+
+    from .reminders import send_due_reminders
+
+    result = send_due_reminders(now=timezone.now())
+    return {"sent": result.sent, "already_reminded": result.already_reminded, "failed": result.failed}
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30, expires=30)
+def publish_live_standings(espn_ids: list[str]) -> int:
+    """Recompute and push the live standings of every league these changed games touch, once each."""
+    from .standings_stream import publish_standings_for
+
+    return publish_standings_for(espn_ids=espn_ids)

@@ -9,7 +9,7 @@ from django.views.decorators.http import conditional_page
 
 from config.ratelimit import login_rate_limited
 
-from . import api, views
+from . import api, standings_stream, views
 
 account_patterns = [
     path("login/", login_rate_limited(views.PicksLoginView.as_view()), name="login"),
@@ -29,6 +29,9 @@ page_patterns = [
     path("leagues/<id:league_id>/audit/", views.league_audit, name="league_audit"),
     path("leagues/<id:league_id>/entries/new/", views.entry_add, name="entry_add"),
     path("entries/<id:entry_id>/buy-back/", views.buy_back, name="buy_back"),
+    path("leagues/<id:league_id>/reminders/", views.league_reminders, name="league_reminders"),
+    path("leagues/<id:league_id>/remind/", views.league_remind_now, name="league_remind_now"),
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
 ]
 
 api_patterns = [
@@ -47,6 +50,13 @@ api_patterns = [
         name="league_standings",
     ),
     path("leagues/<id:league_id>/picks/", api.LeaguePicksApi.as_view(), name="league_picks"),
+    path("leagues/<id:league_id>/what-if/", api.LeagueWhatIfApi.as_view(), name="league_what_if"),
+    path("leagues/<id:league_id>/reminders/", api.LeagueRemindersApi.as_view(), name="league_reminders"),
+    path(
+        "leagues/<id:league_id>/standings/stream/",
+        standings_stream.LeagueStandingsStreamApi.as_view(),
+        name="league_standings_stream",
+    ),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -16,10 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 from espn.snapshots import Phase
 
-from . import services
+from . import reminders, services
+from .chance import AWAY, HOME, ChoiceError, week_chances
 from .forms import (
     JoinForm,
     LeagueForm,
@@ -274,6 +278,14 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id == entry.pk)
+    chances = week_chances(league, week) if week is not None else None
+    what_if = what_if_chances(request, league, week, chances) if chances and not season else None
+    if chances:
+        chance_of = {row.entry_id: row for row in chances.rows}
+        for row in standings_page.object_list:
+            found = chance_of.get(row.entry_id)
+            row.chance_week = found.week if found and not season else None
+            row.chance_season = found.season if found else None
     grid = None
     if week is not None and not season:
         members = [(row.entry_id, row.username, row.entry_name) for row in standings_page.object_list]
@@ -293,8 +305,16 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "can_add_entry": len(my_entries) < league.entries_per_member,
         "buyback_entries": buyback_entries(league, my_entries, standings, now),
         "grid": grid,
+        "chances": chances,
+        # The week view shows the chance to win the week; the season view the season's, in its last week.
+        "show_chance": bool(chances) and (view == "week" or chances.season_decided_this_week),
+        "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
         "is_commissioner": league.commissioner_id == request.user.pk,
+        "reminders_on": reminders.reminders_enabled(league, request.user),
+        "missing_pickers": reminders.missing_pickers(league, week, now)
+        if week is not None and league.commissioner_id == request.user.pk
+        else None,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
     return page(request, "picks/league_detail.html", context)
@@ -322,6 +342,30 @@ def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{entry.name} is back in with one life.")
     return redirect("picks:league", league_id=entry.league_id)
+
+
+def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chances) -> dict:
+    """The "what if" form's games, and (when outcomes were chosen: the page without JavaScript) the result."""
+    chosen = {
+        key.removeprefix("outcome-"): value
+        for key, value in request.GET.items()
+        if key.startswith("outcome-") and value in (HOME, AWAY)
+    }
+    result, error = None, ""
+    try:
+        result = week_chances(league, week, chosen=chosen) if chosen else None
+    except ChoiceError as exc:
+        error = str(exc)
+    games = [
+        {
+            "game": game,
+            "chosen": chosen.get(str(game.pk), ""),
+            "home_pct": round(100 * chances.home_pick_wins[game.pk]),
+            "away_pct": 100 - round(100 * chances.home_pick_wins[game.pk]),
+        }
+        for game in chances.open_games
+    ]
+    return {"games": games, "result": result, "error": error}
 
 
 def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
@@ -477,3 +521,68 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
             status = 400
     context = {"form": form, "league": league, "code": code, "invalid_link": invalid_link}
     return page(request, "picks/join.html", context, status=status)
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@login_required
+@require_POST
+def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
+    """A member turns this league's pick reminders on or off."""
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if not member_entries(league, request.user):
+        return not_a_member(request, league)
+    enabled = request.POST.get("reminders") == "on"
+    reminders.set_reminders(league, request.user, enabled=enabled)
+    messages.success(request, "Pick reminders are on." if enabled else "Pick reminders are off for this league.")
+    return redirect("picks:league", league_id=league.pk)
+
+
+@login_required
+@require_POST
+def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
+    """The commissioner reminds this week's members with picks missing (each at most once a week)."""
+    now = timezone.now()
+    league = get_object_or_404(PickemLeague, pk=league_id)
+    if league.commissioner_id != request.user.pk:
+        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    week = current_week(league, now)
+    result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
+    text = f"Reminders sent: {result.sent}."
+    if result.already_reminded:
+        text += f" Already reminded this week: {result.already_reminded}."
+    if result.failed:
+        text += f" Could not be sent: {result.failed}."
+    messages.success(request, text)
+    return redirect("picks:league", league_id=league.pk)
+
+
+class UnsubscribeView(APIView):
+    """The link in a reminder: GET asks (mail scanners follow links; they must not unsubscribe
+    anyone), POST unsubscribes, also RFC 8058's one-click POST from a mail client.
+
+    The signed token is the only credential: no session is read (no authentication classes), so
+    there is nothing for CSRF to protect and a mail client's bare POST works.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request, token: str) -> HttpResponse:
+        return self.answer(request, token, unsubscribe=False)
+
+    @extend_schema(exclude=True)
+    def post(self, request, token: str) -> HttpResponse:
+        return self.answer(request, token, unsubscribe=True)
+
+    def answer(self, request, token: str, *, unsubscribe: bool) -> HttpResponse:
+        found = reminders.read_unsubscribe_token(token)
+        league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
+        user = get_user_model().objects.filter(pk=found[1]).first() if found else None
+        if league is None or user is None:
+            return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
+        if unsubscribe:
+            reminders.set_reminders(league, user, enabled=False)
+        return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})

@@ -348,4 +348,28 @@
   });
   updatePlaysToggle();
   schedule();
+
+  // Score, status, line score and situation pushed by the live stream as soon as the server has
+  // them; the plays and the chart still come with the polls above.
+  var streamUrl = root.getAttribute("data-stream-url");
+  var gameId = root.getAttribute("data-game-id");
+  function pushed(games) {
+    games.forEach(function (game) {
+      if (String(game.id) !== gameId) return;
+      var wasLive = root.getAttribute("data-phase") === "live";
+      updateStatus(game);
+      updateTeams(game);
+      updateLinescore(game);
+      updateSituation(game);
+      if (!wasLive && game.status.phase === "live") schedule();
+    });
+  }
+  if (streamUrl && window.Scores.openStream) {
+    window.Scores.openStream(streamUrl, {
+      events: {
+        snapshot: function (doc) { pushed(doc.games); },
+        games: function (delta) { pushed(delta.games); }
+      }
+    });
+  }
 })();

@@ -1,14 +1,18 @@
 // /live/: keep the board current without a reload.
-// Polls /api/games/live/ with If-None-Match; a 304 costs nothing, a 200 repaints only the
-// cards whose game changed (keyed by game id). The next poll waits the response's
-// Cache-Control max-age (the server's time until its next ESPN poll), longer when nothing is
-// live and much longer while the tab is hidden. Markup mirrors templates/games/_game_card.html.
+// Pushed: the stream (/api/games/live/stream/, js/stream.js) sends a snapshot, then the games
+// that changed; each repaints only the cards whose game changed (keyed by game id).
+// While the stream is down (or the browser has no EventSource) it polls /api/games/live/ with
+// If-None-Match instead; a 304 costs nothing. The next poll waits the response's Cache-Control
+// max-age (the server's time until its next ESPN poll), longer when nothing is live and much
+// longer while the tab is hidden. Markup mirrors templates/games/_game_card.html.
 (function () {
   "use strict";
   var board = document.getElementById("live-board");
   if (!board || !window.fetch) return;
 
   var apiUrl = board.getAttribute("data-api-url");
+  var streamUrl = board.getAttribute("data-stream-url");
+  var streaming = false;
   var etag = board.getAttribute("data-etag") || "";
   var initial = JSON.parse(document.getElementById("live-feed").textContent);
   var known = {}; // game id -> JSON of the game as last painted
@@ -17,6 +21,7 @@
   var liveCount = initial.live_count;
   var GROUPS = { live: "live", suspended: "live", scheduled: "upcoming", final: "final", postponed: "final", canceled: "final" };
 
+  var current = initial; // the whole document as last applied: deltas are merged into it
   initial.games.forEach(function (game) { known[game.id] = JSON.stringify(game); });
 
   // ---------------------------------------------------------------- rendering
@@ -134,7 +139,20 @@
     return game.away.abbreviation + " " + game.away.score + ", " + game.home.abbreviation + " " + game.home.score;
   }
 
+  function applyDelta(delta) {
+    var byId = {};
+    delta.games.forEach(function (game) { byId[game.id] = game; });
+    var games = current.games.map(function (game) {
+      var changed = byId[game.id];
+      delete byId[game.id];
+      return changed || game;
+    });
+    Object.keys(byId).forEach(function (id) { games.push(byId[id]); });
+    apply({ day: current.day, live_count: delta.live_count, games: games });
+  }
+
   function apply(doc) {
+    current = doc;
     var seen = {}, announcements = [];
     doc.games.forEach(function (game) {
       seen[game.id] = true;
@@ -206,6 +224,7 @@
   }
 
   function poll() {
+    if (streaming) return;
     var headers = etag ? { "If-None-Match": etag } : {};
     fetch(apiUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
@@ -232,9 +251,29 @@
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) { clearTimeout(timer); poll(); }
+    if (!document.hidden && !streaming) { clearTimeout(timer); poll(); }
   });
   window.Scores = window.Scores || {};
   window.Scores.pollLiveNow = poll;
-  schedule(initial.live_count ? 5 : 30);
+
+  // ---------------------------------------------------------------- the stream, polling while it is down
+
+  function painted() {
+    document.getElementById("feed-updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  if (streamUrl && window.Scores.openStream) {
+    window.Scores.openStream(streamUrl, {
+      events: {
+        snapshot: function (doc) { apply(doc); painted(); },
+        games: function (delta) { applyDelta(delta); painted(); }
+      },
+      up: function () { streaming = true; clearTimeout(timer); failures = 0; },
+      down: function () {
+        if (streaming || !timer) { streaming = false; schedule(2); }
+      }
+    });
+  } else {
+    schedule(initial.live_count ? 5 : 30);
+  }
 })();

@@ -92,8 +92,10 @@
     button.setAttribute("aria-describedby", note.id);
   }
 
-  // While a game is on, every few seconds; before, at the next kickoff; after the last, never.
-  function nextPollIn(form) {
+  // Polling: while a game is on, every few seconds; before, at the next kickoff; after the last, never.
+  // Streaming: only at the next kickoff (a pick locks at its kickoff time, which no feed change
+  // announces); the stream tells when a game starts or its score moves.
+  function nextPollIn(form, streaming) {
     var items = form.querySelectorAll("[data-game-id]");
     var live = false, nextKickoff = Infinity, now = Date.now();
     items.forEach(function (item) {
@@ -101,24 +103,28 @@
       if (phase === "live" || phase === "suspended") live = true;
       else if (phase === "scheduled") nextKickoff = Math.min(nextKickoff, Date.parse(item.getAttribute("data-kickoff")));
     });
+    if (streaming) return nextKickoff > now && nextKickoff !== Infinity ? Math.min(nextKickoff - now + 1000, LONGEST_WAIT) : null;
     if (nextKickoff === Infinity) return live ? seconds(form) : null;
     // Past its kickoff but not started yet (a late start): look as often as for a live game.
     if (live || nextKickoff <= now) return seconds(form);
     return Math.min(nextKickoff - now + 1000, LONGEST_WAIT);
   }
 
+  // One mechanism at a time: the live stream while it is up (a refresh when it says one of the
+  // form's games changed), ETag polling while it is down or the browser has no EventSource.
   function followGames(form) {
     var url = form.getAttribute("data-status-url");
-    if (!url) return;
+    if (!url || nextPollIn(form, false) === null) return; // every game settled: nothing will change
     var read = fetcher(url);
-    var timer = null;
+    var timer = null, pending = null, stream = null, streaming = false;
     function schedule() {
       clearTimeout(timer);
-      var wait = nextPollIn(form);
+      var wait = nextPollIn(form, streaming);
       if (wait !== null) timer = setTimeout(tick, wait);
+      else if (!streaming && stream) { stream.close(); stream = null; } // every game settled
     }
     function tick() {
-      if (document.hidden) { schedule(); return; }
+      if (document.hidden && !streaming) { schedule(); return; }
       read()
         .then(function (body) {
           if (!body) return;
@@ -130,37 +136,97 @@
             form.querySelectorAll(".tiebreaker input").forEach(function (field) { field.disabled = true; });
           }
           updateSaveButton(form);
+          if (streaming && nextPollIn(form, false) === null && stream) { stream.close(); stream = null; }
         })
-        .catch(function () { /* the next tick tries again */ })
+        .catch(function () { /* the next tick or change tries again */ })
         .then(schedule);
     }
-    schedule();
+
+    var streamUrl = form.getAttribute("data-stream-url");
+    if (!streamUrl || !window.Scores || !window.Scores.openStream) { schedule(); return; }
+    stream = window.Scores.openStream(streamUrl, {
+      events: {
+        snapshot: function () { tick(); }, // (re)connected: catch up on what happened meanwhile
+        games: function (delta) {
+          var mine = delta.games.some(function (game) {
+            return form.querySelector('[data-game-id="' + game.id + '"]') !== null;
+          });
+          // One refresh for a burst of changes: the status comes from this member's own picks.
+          if (mine && !pending) pending = setTimeout(function () { pending = null; tick(); }, 500);
+        }
+      },
+      up: function () { streaming = true; schedule(); },
+      down: function () {
+        if (streaming || !timer) { streaming = false; schedule(); }
+      }
+    });
+    if (!stream) schedule(); // no EventSource: `down` already scheduled the poll
   }
 
   // ------------------------------------------------------------------ standings
 
+  function percent(value) {  // as the page's |percent filter writes a chance
+    if (value === null || value === undefined) return "—";
+    if (value > 0 && value < 0.005) return "<1%";
+    if (value >= 0.995 && value < 1) return ">99%";
+    return Math.round(value * 100) + "%";
+  }
+
+  function applyStandings(table, rows) {
+    rows.forEach(function (row) {
+      var tr = table.querySelector('tr[data-entry-id="' + row.entry_id + '"]');
+      if (!tr) return;
+      var rank = tr.querySelector("td");
+      var points = tr.querySelector("[data-points]");
+      var live = tr.querySelector("[data-live-points]");
+      var record = tr.querySelector(".record");
+      if (rank) rank.textContent = String(row.rank);
+      if (points) points.textContent = String(row.points);
+      if (record && row.record !== undefined) record.textContent = row.record;
+      if (live) live.firstChild.textContent = row.projected_points + " ";
+      if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+      var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
+      if (chance !== undefined) {
+        tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
+      }
+    });
+  }
+
+  // While games are on: the league's standings stream (the worker's projection after each poll);
+  // polling the standings API with ETags while the stream is down.
   function followStandings(table) {
     var url = table.getAttribute("data-standings-url");
     if (!url || !table.hasAttribute("data-live")) return;
     var read = fetcher(url);
-    var timer = setInterval(function () {
-      if (document.hidden) return;
-      read()
-        .then(function (body) {
-          if (!body) return;
-          body.rows.forEach(function (row) {
-            var tr = table.querySelector('tr[data-entry-id="' + row.entry_id + '"]');
-            if (!tr) return;
-            var points = tr.querySelector("[data-points]");
-            var live = tr.querySelector("[data-live-points]");
-            if (points) points.textContent = String(row.points);
-            if (live) live.firstChild.textContent = row.projected_points + " ";
-            if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
-          });
-          if (!body.live_games) clearInterval(timer);
-        })
-        .catch(function () { /* the next tick tries again */ });
-    }, seconds(table));
+    var timer = null, stream = null;
+    function stop() { clearInterval(timer); timer = null; if (stream) { stream.close(); stream = null; } }
+    function poll() {
+      if (timer) return;
+      timer = setInterval(function () {
+        if (document.hidden) return;
+        read()
+          .then(function (body) {
+            if (!body) return;
+            applyStandings(table, body.rows);
+            if (!body.live_games) stop();
+          })
+          .catch(function () { /* the next tick tries again */ });
+      }, seconds(table));
+    }
+
+    var streamUrl = table.getAttribute("data-stream-url");
+    if (!streamUrl || !window.Scores || !window.Scores.openStream) { poll(); return; }
+    var week = table.getAttribute("data-week");
+    stream = window.Scores.openStream(streamUrl, {
+      events: {
+        standings: function (doc) {
+          if (doc.week && doc.week.slug === week) applyStandings(table, doc.rows);
+        }
+      },
+      up: function () { clearInterval(timer); timer = null; },
+      down: poll
+    });
+    if (!stream) poll();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -168,5 +234,81 @@
     wireScrollHints(document);
     document.querySelectorAll("form.pick-form").forEach(followGames);
     document.querySelectorAll("table#standings").forEach(followStandings);
+  });
+})();
+
+// "What if" on the league page: post the chosen outcomes to the API and show the standings that
+// would follow, without a reload (the form also works without JavaScript, by a plain GET).
+(function () {
+  "use strict";
+
+  function percent(value) {
+    if (value === null) return "—";
+    if (value > 0 && value < 0.005) return "<1%";
+    if (value >= 0.995 && value < 1) return ">99%";
+    return Math.round(value * 100) + "%";
+  }
+
+  function cell(tag, text, scope) {
+    var element = document.createElement(tag);
+    element.textContent = text;
+    if (scope) element.setAttribute("scope", scope);
+    return element;
+  }
+
+  function render(target, body) {
+    var table = document.createElement("table");
+    table.className = "standings what-if-table";
+    table.appendChild(cell("caption", "Standings if so"));
+    var head = table.createTHead().insertRow();
+    ["Member", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
+    var rows = table.createTBody();
+    body.rows.forEach(function (row) {
+      var line = rows.insertRow();
+      line.appendChild(cell("th", row.username, "row"));
+      line.appendChild(cell("td", String(row.points)));
+      line.appendChild(cell("td", percent(row.chance_week)));
+    });
+    target.replaceChildren(table);
+  }
+
+  function wire(form) {
+    var target = document.getElementById("what-if-result");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var outcomes = {};
+      form.querySelectorAll("input[type=radio]:checked").forEach(function (input) {
+        if (input.value) outcomes[input.name.replace("outcome-", "")] = input.value;
+      });
+      fetch(form.getAttribute("data-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-CSRFToken": form.querySelector("input[name=csrfmiddlewaretoken]").value,
+        },
+        body: JSON.stringify({ week: form.getAttribute("data-week"), outcomes: outcomes }),
+      })
+        .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+        .then(function (answer) {
+          if (answer.ok) return render(target, answer.body);
+          var message = document.createElement("p");
+          message.className = "error";
+          message.textContent = answer.body.detail || "Could not work that out.";
+          target.replaceChildren(message);
+        })
+        .catch(function () {
+          var message = document.createElement("p");
+          message.className = "error";
+          message.textContent = "Could not reach the server: try again.";
+          target.replaceChildren(message);
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("what-if-form");
+    if (form) wire(form);
   });
 })();

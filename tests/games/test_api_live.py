@@ -8,6 +8,7 @@ from datetime import timedelta
 import orjson
 import pytest
 import redis
+import redis.asyncio as aioredis
 import time_machine
 from django.urls import reverse
 
@@ -138,8 +139,14 @@ def test_cache_control_follows_the_time_left_before_the_next_poll(client, polled
         (20_000, 0, 22),
     ],
 )
-def test_max_age_is_time_to_next_poll_plus_slack_capped(pttl_ms, live_count, expected):
+def test_max_age_is_time_to_next_poll_plus_slack_capped(pttl_ms, live_count, expected, settings):
+    settings.POLL_LIVE_SECONDS = 10
     assert live_feed.max_age_for(pttl_ms, live_count) == expected
+
+
+def test_max_age_while_live_never_exceeds_the_live_interval(settings):
+    settings.POLL_LIVE_SECONDS = 4
+    assert live_feed.max_age_for(4_000, 3) == 4
 
 
 def test_missing_feed_is_rebuilt_from_the_database_once(client, polled, django_assert_max_num_queries):
@@ -207,13 +214,26 @@ def test_gzip_is_served_precompressed_with_its_own_etag(client, polled):
     assert client.get(URL, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
 
 
-def test_redis_down_serves_from_the_database(client, polled, monkeypatch):
+def dead_redis(monkeypatch) -> None:
+    """Both of the endpoint's clients (the async one that reads, the sync one that rebuilds) point nowhere."""
     dead = redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1)
     monkeypatch.setattr(live_feed, "feed_redis", lambda: dead)
+    monkeypatch.setattr(live_feed, "async_feed_redis", dead_async_redis)
+
+
+def dead_async_redis():
+    client = aioredis.Redis(host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1)
+    live_feed._async_scripts[client] = client.register_script(live_feed._READ_SCRIPT)
+    return client
+
+
+def test_redis_down_serves_from_the_database(client, polled, monkeypatch):
+    dead_redis(monkeypatch)
 
     response = client.get(URL)
 
     assert response.status_code == 200
+    assert response["X-Scores-Stale"].startswith("Redis unavailable")
     assert len(orjson.loads(response.content)["games"]) == 14
     assert client.get(URL, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
@@ -234,8 +254,7 @@ def test_clients_are_throttled_without_a_round_trip(client, polled, settings):
 def test_a_process_reuses_the_feed_it_read_for_a_moment(client, polled, settings, monkeypatch):
     settings.LIVE_FEED_LOCAL_SECONDS = 0.5
     first = client.get(URL)
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1)
-    monkeypatch.setattr(live_feed, "feed_redis", lambda: dead)  # any round trip would now fail over to the DB
+    dead_redis(monkeypatch)  # any round trip would now fail over to the DB
 
     with time_machine.travel(polled + timedelta(seconds=0.2), tick=False):
         again = client.get(URL)
@@ -243,3 +262,65 @@ def test_a_process_reuses_the_feed_it_read_for_a_moment(client, polled, settings
 
     assert again.content == first.content and again["ETag"] == first["ETag"]
     assert not_modified.status_code == 304
+
+
+def asgi_get(application, path: str, headers: list[tuple[bytes, bytes]] = ()) -> tuple[int, dict, bytes]:
+    """One request through an ASGI application, as uvicorn would send it."""
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def scenario():
+        messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive():
+            if messages:
+                return messages.pop()
+            await asyncio.Future()  # no disconnect: Django cancels this wait once it has answered
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1"), *headers], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+        }  # fmt: skip
+        await application(scope, receive, send)
+
+    asyncio.run(scenario())
+    start = sent[0]
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_live_feed_never_waits_for_the_sync_thread(monkeypatch):
+    """Each hop into Django's thread for sync code costs the request a thread handoff; the hot path makes none."""
+    from asgiref import sync
+
+    from config.asgi import Handler
+
+    with time_machine.travel(SUNDAY_2022, tick=False):
+        publish(ingest_fixture(NFL_LIVE_DAY, "football/nfl", now=SUNDAY_2022), now=SUNDAY_2022)
+    hops: list[str] = []
+    original = sync.SyncToAsync.__call__
+
+    async def counted(self, *args, **kwargs):
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
+    application = Handler()
+
+    with time_machine.travel(SUNDAY_2022 + timedelta(seconds=1), tick=False):
+        status, headers, body = asgi_get(application, URL, [(b"accept-encoding", b"gzip")])
+        hops_200, hops[:] = list(hops), []
+        status_304, _, _ = asgi_get(application, URL, [(b"if-none-match", headers[b"ETag"])])
+
+    assert (status, status_304) == (200, 304)
+    assert headers[b"Content-Encoding"] == b"gzip" and headers[b"X-Content-Type-Options"] == b"nosniff"
+    assert len(orjson.loads(gzip.decompress(body))["games"]) == 14
+    # Only the handler's own two, which no view or middleware can avoid: request_started's sync
+    # receivers and the response's close().
+    for found in (hops_200, hops):
+        assert sorted(found) == ["HttpResponseBase.close", "Signal.asend.<locals>.sync_send"], found

@@ -32,7 +32,7 @@ def test_status_reports_the_last_poll_interval_live_count_and_breaker(client):
     assert body["last_poll"]["age_seconds"] == 4.0
     assert body["last_poll"]["changed"] == 16
     assert body["polling"]["regime"] == "live"
-    assert body["polling"]["interval_seconds"] == 10
+    assert body["polling"]["interval_seconds"] == 4  # POLL_LIVE_SECONDS's default
     assert body["polling"]["reason"] == "8 games live"
     assert body["polling"]["live_count"] == 8
     assert body["breaker"]["state"] == "closed"
@@ -80,7 +80,8 @@ def test_status_flags_a_late_poll(client, db):
         body = client.get(STATUS).json()
 
     assert body["healthy"] is False
-    assert body["problems"] == ["the last successful poll was 120s ago (limit 80s)"]  # the rule of /health/
+    # the rule of /health/: twice the 4 s live interval plus a minute
+    assert body["problems"] == ["the last successful poll was 120s ago (limit 68s)"]
 
 
 def test_schema_describes_every_games_endpoint(client, db):

@@ -314,7 +314,7 @@ def test_poll_publishes_snapshots_live_state_and_last_poll(fake_espn, redis_clie
     assert 0 < redis_client.ttl("scores:game:401437650") <= 120
     state = json.loads(redis_client.get(live_state.LIVE_STATE_KEY))
     assert state["has_live_games"] is True and state["live_count"] == 8
-    assert state["regime"] == "live" and state["interval_seconds"] == 10
+    assert state["regime"] == "live" and state["interval_seconds"] == 4
     assert 0 < redis_client.ttl(live_state.LIVE_STATE_KEY) <= 180
     last = json.loads(redis_client.get(live_state.LAST_POLL_KEY))
     assert last["seen"] == 16 and last["changed"] == 16 and result.ok

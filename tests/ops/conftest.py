@@ -44,6 +44,7 @@ def espn_client(**overrides) -> EspnClient:
 def forget_redis_clients() -> None:
     cache_redis.cache_clear()
     live_feed.feed_redis.cache_clear()
+    live_feed.forget_async_clients()
     live_feed.forget_local_copy()
     polling.espn_client.cache_clear()
 

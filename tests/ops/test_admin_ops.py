@@ -52,7 +52,7 @@ def test_games_list_shows_the_poller_breaker_last_runs_and_beat_link(staff_clien
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Interval <strong>10 s</strong> (live): 8 games live" in page
+    assert "Interval <strong>4 s</strong> (live): 8 games live" in page
     assert "ESPN circuit breaker: <strong>closed</strong>" in page
     assert 'id="poll-history"' in page and page.count("<td>ok</td>") == 1
     assert f"Last poll at {SUNDAY_2022:%H:%M:%S} UTC:" in page  # times of day, not raw ISO strings

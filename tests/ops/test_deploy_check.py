@@ -72,7 +72,7 @@ def test_https_requires_the_secret_key_from_the_environment():
 
 def test_gunicorn_loads_its_config_and_the_app():
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    result = run([gunicorn, "--check-config", "-c", "config/gunicorn.conf.py", "config.wsgi"], **PRODUCTION)
+    result = run([gunicorn, "--check-config", "-c", "config/gunicorn.conf.py", "config.asgi"], **PRODUCTION)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -80,7 +80,7 @@ def test_gunicorn_loads_its_config_and_the_app():
 def test_procfile_serves_the_web_with_gunicorn_and_its_config():
     processes = dict(line.split(": ", 1) for line in (REPO / "Procfile").read_text().splitlines() if line.strip())
 
-    assert processes["web"].startswith("gunicorn -c config/gunicorn.conf.py config.wsgi")
+    assert processes["web"].startswith("gunicorn -c config/gunicorn.conf.py config.asgi")
     # honcho stops everything when one process exits: the worker and beat are started again instead.
     assert processes["worker"].startswith("python -m config.keep_running -- celery -A config worker")
     assert processes["beat"].startswith("python -m config.keep_running -- celery -A config beat")
@@ -97,7 +97,7 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_with_health_checks(comp
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
     for name in ("db", "redis", "web", "worker", "beat"):
         assert services[name]["healthcheck"]["test"], name
-    assert services["web"]["command"] == ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"]
+    assert services["web"]["command"] == ["gunicorn", "-c", "config/gunicorn.conf.py", "config.asgi"]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
     assert "/health/?checks=database,redis" in services["web"]["healthcheck"]["test"][-1]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client
 
-from config.compression import accepts_gzip
+from config.compression import GZipMiddleware, accepts_gzip
 from tests.picks.factories import NOW, entry_of, make_game, make_league, make_user
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +124,39 @@ def test_pages_are_served_gzipped_like_the_api(member, redis_client):
         assert response.status_code == 200, url
         assert response["Content-Encoding"] == "gzip", url
         assert gzip.decompress(response.content).lstrip()[:1] in (b"<", b"{"), url
+
+
+def event_stream(chunks: list[bytes], *, asynchronous: bool) -> StreamingHttpResponse:
+    async def produce():
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingHttpResponse(produce() if asynchronous else iter(chunks), content_type="text/event-stream")
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_event_streams_are_never_gzipped_so_each_event_leaves_when_written(rf, asynchronous):
+    events = [b"id: 1\nevent: snapshot\ndata: {}\n\n", b": heartbeat\n\n", b"id: 2\nevent: games\ndata: {}\n\n"]
+    request = rf.get("/api/games/live/stream/", HTTP_ACCEPT_ENCODING="gzip")
+
+    response = GZipMiddleware(lambda request: event_stream(events, asynchronous=asynchronous))(request)
+
+    assert "Content-Encoding" not in response
+    if asynchronous:
+
+        async def read():
+            return [chunk async for chunk in response.streaming_content]
+
+        assert asyncio.run(read()) == events
+    else:
+        assert list(response.streaming_content) == events  # one chunk per event, none held back
+
+
+def test_other_answers_are_still_gzipped_by_the_same_middleware(rf):
+    request = rf.get("/api/games/", HTTP_ACCEPT_ENCODING="gzip")
+
+    response = GZipMiddleware(lambda request: HttpResponse(b"{}" + b" " * 500, content_type="application/json"))(
+        request
+    )
+
+    assert response["Content-Encoding"] == "gzip"

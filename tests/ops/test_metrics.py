@@ -131,7 +131,7 @@ def test_metrics_page_reports_breaker_interval_and_live_games_from_redis(client,
     assert found[("scores_espn_breaker_state", (("state", "open"),))] == 1
     assert found[("scores_espn_breaker_state", (("state", "closed"),))] == 0
     assert found[("scores_espn_breaker_consecutive_failures", ())] == 5
-    assert found[("scores_poll_interval_seconds", ())] == 10
+    assert found[("scores_poll_interval_seconds", ())] == 4
     assert found[("scores_live_games", ())] == 8
     assert found[("scores_poll_regime", (("regime", "live"),))] == 1
     assert found[("scores_last_successful_poll_timestamp_seconds", ())] == SUNDAY_2022.timestamp()
@@ -216,7 +216,7 @@ def test_gunicorn_workers_and_a_celery_worker_report_through_one_metrics_page(tm
         stdout=subprocess.PIPE,
     )
     web = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.asgi"],
         env={**env, "PORT": str(web_port), "WEB_CONCURRENCY": "2"},
         cwd=REPO,
         stdout=subprocess.DEVNULL,

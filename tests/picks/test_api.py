@@ -264,7 +264,10 @@ def test_the_api_schema_documents_every_pickem_endpoint():
         "/api/picks/leagues/{league_id}/",
         "/api/picks/leagues/{league_id}/entries/",
         "/api/picks/leagues/{league_id}/standings/",
+        "/api/picks/leagues/{league_id}/standings/stream/",
         "/api/picks/leagues/{league_id}/picks/",
+        "/api/picks/leagues/{league_id}/what-if/",
+        "/api/picks/leagues/{league_id}/reminders/",
     }
     body = paths["/api/picks/entries/{entry_id}/picks/"]["post"]
     assert {"200", "400", "403", "404", "409"} <= set(body["responses"])

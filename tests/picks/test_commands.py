@@ -32,8 +32,10 @@ def test_seed_makes_a_league_per_espn_league_and_season_with_members_and_picks()
     pickem = [d for d in result.leagues if not d.league.is_survivor]
     assert sorted(d.league.espn_league for d in pickem) == [EspnLeague.COLLEGE_FOOTBALL, EspnLeague.NFL]
     assert set(Entry.objects.values_list("user__username", flat=True)) == set(DEMO_MEMBERS)
-    # demo_ann has a second entry in the first league (college football: one game today)
-    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == len(DEMO_MEMBERS) * 3 + 1
+    # demo_ann has a second entry in the first league (college football: one game today); demo_dan leaves
+    # each pick'em league's last open game to pick (the demo's reminder goes to him).
+    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == len(DEMO_MEMBERS) * 3 + 1 - 2
+    assert not Pick.objects.filter(entry__user__username="demo_dan", game__home_team__abbreviation="H2").exists()
     assert Entry.objects.filter(name="demo_ann · long shots").exists()
     survivor = next(d.league for d in result.leagues if d.league.is_survivor)
     assert Pick.objects.filter(entry__league=survivor).count() == len(DEMO_MEMBERS)  # one team a member

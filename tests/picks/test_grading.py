@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,18 @@ from picks.grading import (
     grade_missed_games,
     side_results,
 )
-from picks.models import CorrectedPick, Entry, GameGrading, GameLine, Pick, PickResult, ScoringMode
+from picks.lines import publication_moment
+from picks.models import (
+    CorrectedPick,
+    Entry,
+    GameGrading,
+    GameLine,
+    Pick,
+    PickemLeague,
+    PickResult,
+    PublishedLine,
+    ScoringMode,
+)
 from tests.celery_queue import run_queued_grading
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user, set_result
@@ -375,3 +386,59 @@ def test_grading_a_game_whose_picks_fill_their_pages_adds_no_index_entry():
     after = updates()
 
     assert (after[0] - before[0], after[1] - before[1]) == (500, 500)
+
+
+def test_one_update_grades_every_line_a_game_is_picked_on_and_a_regrade_writes_only_what_changes():
+    # Straight up; against the kickoff line (-4); against the lines published Tuesday noon (-7) and
+    # Wednesday 09:30 (-1); a kept pick whose postponed game was moved to another week.
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread="-4")
+    for weekday, at, spread in ((1, time(12, 0), "-7"), (2, time(9, 30), "-1")):
+        moment = publication_moment(game.kickoff, weekday=weekday, at=at)
+        PublishedLine.objects.create(game=game, published_at=moment, spread=Decimal(spread))
+    leagues = {
+        "straight": make_league(name="straight"),
+        "kickoff": make_league(name="kickoff", against_spread=True),
+        "tuesday": make_league(name="tuesday", against_spread=True),
+        "wednesday": make_league(name="wednesday", against_spread=True),
+        "kept": make_league(name="kept"),
+    }
+    PickemLeague.objects.filter(pk__in=[leagues["tuesday"].pk, leagues["wednesday"].pk]).update(line_lock="weekly")
+    PickemLeague.objects.filter(pk=leagues["wednesday"].pk).update(line_weekday=2, line_time=time(9, 30))
+    PickemLeague.objects.filter(pk=leagues["kept"].pk).update(postponed_games="keep_same_week")
+    picks = {name: make_pick(entry_of(league, make_user(name)), game, "home") for name, league in leagues.items()}
+    game.week = 2  # rescheduled into the next week: the kept pick (made in week 1) is void after all
+    game.save(update_fields=["week"])
+    set_result(game, home_score=24, away_score=20)  # home by 4
+
+    def pick_updates(captured) -> list[str]:
+        return [q["sql"] for q in captured.captured_queries if q["sql"].startswith(f'UPDATE "{Pick._meta.db_table}"')]
+
+    with CaptureQueriesContext(connection) as captured:
+        grade_game(game.pk, now=NOW)
+
+    assert len(pick_updates(captured)) == 1
+    grades = {name: (*graded(pick), pick.line_at_lock) for name, pick in picks.items()}
+    assert grades == {
+        "straight": (WIN, 1, Decimal("-4")),
+        "kickoff": (PUSH, 0, Decimal("-4")),
+        "tuesday": (LOSS, 0, Decimal("-7")),
+        "wednesday": (WIN, 1, Decimal("-1")),
+        "kept": (VOID, 0, Decimal("-4")),
+    }
+
+    set_result(game, home_score=17, away_score=20)  # corrected: home loses by 3, a loss on every line
+    later = NOW + timedelta(hours=1)
+    with CaptureQueriesContext(connection) as captured:
+        grade_game(game.pk, now=later)
+
+    assert len(pick_updates(captured)) == 1
+    rewritten = {name: (*graded(pick), pick.graded_at) for name, pick in picks.items()}
+    assert rewritten == {
+        "straight": (LOSS, 0, later),
+        "kickoff": (LOSS, 0, later),
+        "tuesday": (LOSS, 0, NOW),  # the same grade: left alone
+        "wednesday": (LOSS, 0, later),
+        "kept": (VOID, 0, NOW),
+    }
+    corrected = CorrectedPick.objects.values_list("entry__user__username", "old_result", "new_result")
+    assert sorted(corrected) == [("kickoff", PUSH, LOSS), ("straight", WIN, LOSS), ("wednesday", WIN, LOSS)]

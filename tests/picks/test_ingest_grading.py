@@ -157,10 +157,13 @@ def test_the_replay_ends_with_correctly_graded_picks_for_the_seeded_demo_league(
         poll_at(clock, start + timedelta(seconds=10))  # before the first kickoff: six games scheduled
     seeded = seed_demo_league(now=start + timedelta(seconds=20))
     assert len(seeded.leagues) >= 2
-    # Four demo members, six games; demo_ann's second entry picks the first league's games; the survivor
-    # pool takes one team a member.
+    # Four demo members, six games; demo_ann's second entry picks the first league's games; demo_dan
+    # leaves each pick'em league's last game to pick (for the reminder); the survivor pool takes one team a member.
     first_league = seeded.leagues[0]
-    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == 4 * 6 + len(first_league.games)
+    pickem_leagues = [d for d in seeded.leagues if not d.league.is_survivor]
+    assert Pick.objects.filter(entry__league__pool_type="pickem").count() == (
+        4 * 6 + len(first_league.games) - len(pickem_leagues)
+    )
     assert Pick.objects.filter(entry__league__pool_type="survivor").count() == 4
     lines_before_kickoff = dict(Game.objects.values_list("pk", "spread"))
 

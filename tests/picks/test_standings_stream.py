@@ -1,0 +1,148 @@
+"""Live standings pushed: computed once per league per poll by the worker, streamed to members only."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import orjson
+import pytest
+from django.test import AsyncClient
+from django.urls import reverse
+
+from config.redis_client import cache_redis
+from espn.snapshots import Phase
+from games.signals import games_changed
+from games.stream_publisher import STANDINGS_CHANNEL, parse_stream_message
+from picks import standings_stream
+from picks.models import ScoringMode
+from tests.celery_queue import take_queued
+
+from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_pick, make_user, set_result
+
+
+@pytest.fixture
+def live_league(db):
+    league = make_league(scoring=ScoringMode.CONFIDENCE)
+    ann, bob = entry_of(league, make_user("ann")), entry_of(league, make_user("bob"))
+    live = make_game(home="LH", away="LA", kickoff=NOW - timedelta(hours=1))
+    make_pick(ann, live, "home", confidence=2)
+    make_pick(bob, live, "away", confidence=1)
+    set_result(live, phase=Phase.LIVE, home_score=3, away_score=17)
+    return league, ann, bob, live
+
+
+def stored(league_id: int):
+    raw = cache_redis().get(standings_stream.STANDINGS_KEY.format(league_id=league_id))
+    kind, version, data = parse_stream_message(raw)
+    return kind, version, orjson.loads(data)
+
+
+def test_a_changed_live_game_publishes_its_leagues_projection_once(live_league):
+    league, _, _, live = live_league
+    other = make_league(name="Other friends")  # same ESPN league and season: projected too
+    elsewhere = make_league(name="Last year", season_year=2024)  # another season: untouched
+    pubsub = cache_redis().pubsub(ignore_subscribe_messages=True)
+    pubsub.psubscribe("scores:stream:standings:*")
+    pubsub.get_message(timeout=1)
+
+    assert standings_stream.publish_standings_for(espn_ids=[live.espn_id]) == 2
+
+    messages = []
+    while (message := pubsub.get_message(timeout=0.3)) is not None:
+        messages.append(message)
+    pubsub.close()
+    assert sorted(m["channel"].decode() for m in messages) == sorted(
+        STANDINGS_CHANNEL.format(league_id=pk) for pk in (league.pk, other.pk)
+    )
+    kind, version, document = stored(league.pk)
+    assert kind == "standings"
+    assert document["week"]["slug"] == "regular-1"
+    assert document["live_games"] == 1
+    rows = {row["username"]: row for row in document["rows"]}
+    assert (rows["bob"]["live_points"], rows["bob"]["projected_points"], rows["bob"]["live_rank"]) == (1, 1, 1)
+    assert rows["ann"]["live_points"] == 0
+    assert "tiebreak_guess" not in rows["ann"]  # whose guess shows depends on the viewer
+    assert cache_redis().get(standings_stream.STANDINGS_KEY.format(league_id=elsewhere.pk)) is None
+
+    set_result(live, phase=Phase.LIVE, home_score=24, away_score=17)
+    standings_stream.publish_standings_for(espn_ids=[live.espn_id])
+    _, newer, document = stored(league.pk)
+    assert newer > version
+    live_points = {row["username"]: row["live_points"] for row in document["rows"]}
+    assert (live_points["ann"], live_points["bob"]) == (2, 0)
+
+
+def test_a_poll_that_changed_games_queues_one_projection_task(live_league):
+    _, _, _, live = live_league
+
+    games_changed.send(sender=None, espn_ids=[live.espn_id])
+
+    assert take_queued("picks.tasks.publish_live_standings") == [([], {"espn_ids": [live.espn_id]})]
+
+
+def test_a_scheduled_game_moves_no_standings(db):
+    league = make_league()
+    game = make_game()
+    entry_of(league, make_user("ann"))
+
+    assert standings_stream.publish_standings_for(espn_ids=[game.espn_id]) == 0
+
+
+# --------------------------------------------------------------------------- the stream, members only
+
+
+def read_first_events(client: AsyncClient, url: str, count: int):
+    async def scenario():
+        response = await client.get(url)
+        if response.status_code != 200:
+            return response, []
+        chunks = []
+        stream = aiter(response.streaming_content)
+        while len(chunks) < count:
+            chunks.append(await anext(stream))
+        await stream.aclose()
+        return response, chunks
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(scenario())
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_gets_the_stored_projection_first(live_league):
+    league, ann, _, live = live_league
+    standings_stream.publish_standings_for(espn_ids=[live.espn_id])
+    _, version, document = stored(league.pk)
+    client = AsyncClient()
+    client.force_login(ann.user)
+
+    response, chunks = read_first_events(client, reverse("picks-api:league_standings_stream", args=[league.pk]), 2)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    frame = chunks[1].decode()
+    assert frame.startswith(f"id: {version}\nevent: standings\ndata: ")
+    assert orjson.loads(frame.split("data: ", 1)[1]) == document
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_signed_in_members_may_follow_a_league(live_league):
+    league, _, _, _ = live_league
+    url = reverse("picks-api:league_standings_stream", args=[league.pk])
+    stranger = AsyncClient()
+    stranger.force_login(make_user("carol", PASSWORD))
+
+    assert read_first_events(AsyncClient(), url, 1)[0].status_code == 403
+    assert read_first_events(stranger, url, 1)[0].status_code == 403
+    assert (
+        read_first_events(stranger, reverse("picks-api:league_standings_stream", args=[league.pk + 999]), 1)[
+            0
+        ].status_code
+        == 404
+    )
