@@ -676,7 +676,7 @@ class LeagueWhatIfApi(APIView):
 
     @extend_schema_serializer(component_name="PickemWhatIfInput")
     class InputSerializer(serializers.Serializer):
-        week = serializers.CharField(required=False, help_text="e.g. regular-3; default: the current week")
+        week = week_field(required=False, help_text="e.g. regular-3; default: the current week")
         outcomes = serializers.DictField(
             child=serializers.CharField(),
             help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
