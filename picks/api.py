@@ -1,16 +1,18 @@
 """Pick'em API: one APIView per endpoint, input and output serializers, rules in `services`.
 
 Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 404 no such
-thing, 409 too late (the game or the tiebreaker game has locked). Errors read
+thing, 409 too late (the game or the tiebreaker game has locked, the season has started) or not
+possible in the current state (the league's entries per member reached, nothing to buy back). Errors read
 {"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}; a bad
 parameter or field is a key of its own (config/api_errors.py, which answers DRF's errors).
 """
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -68,6 +70,70 @@ class ErrorSerializer(serializers.Serializer):
     errors = ProblemSerializer(many=True, required=False)
 
 
+# A time of day without a UTC offset: OpenAPI's "time" format (RFC 3339's full-time) demands one, so
+# a client validating "12:00:00" against it would refuse our own answers. The pattern is what the field reads.
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": WALL_CLOCK_PATTERN, "example": "12:00:00"})
+class WallClockTimeField(serializers.TimeField):
+    """A time of day on the league's wall clock (US Eastern), as HH:MM[:SS]."""
+
+
+class TextField(serializers.CharField):
+    """A JSON string, and only that: DRF's CharField would take 0 or 1.5 and store "0" or "1.5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer, and only that: DRF's IntegerField would also take "3", 3.0 or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SeasonYearField(WholeNumberField):
+    """A season from 2000 to next year's (services.league_create's rule, which checks it): the schema's
+    maximum is worked out each time the schema is served, so that it stays true as the years go by."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=2000, **kwargs)
+        # IntegerField fixed a maximum from the year this was built in: the service checks the real one.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxValueValidator)]
+
+    @property
+    def max_value(self) -> int:
+        return timezone.now().year + 1
+
+    @max_value.setter
+    def max_value(self, value) -> None:
+        pass  # set by IntegerField.__init__; the maximum moves with the calendar
+
+
+class TrueFalseField(serializers.BooleanField):
+    """JSON true or false, and only that: DRF's BooleanField would also take 0, "yes" or "on"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class ExactChoiceField(serializers.ChoiceField):
+    """One of the choices as the schema gives it: 2 for a weekday, not "2" (which DRF would match)."""
+
+    def to_internal_value(self, data):
+        if not any(type(data) is type(key) and data == key for key in self.choices):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming them: a misspelt rule is an error, not a silent default."""
 
@@ -83,25 +149,25 @@ class StrictSerializer(serializers.Serializer):
 class RulesSerializer(StrictSerializer):
     """The league rules (see the README): set at creation, changeable until the season's first lock."""
 
-    pool_type = serializers.ChoiceField(choices=PoolType.choices, required=False)
-    scoring = serializers.ChoiceField(choices=ScoringMode.choices, required=False)
-    against_spread = serializers.BooleanField(required=False)
-    entries_per_member = serializers.IntegerField(min_value=1, max_value=MAX_ENTRIES_PER_MEMBER, required=False)
-    missed_picks = serializers.ChoiceField(choices=MissedPicks.choices, required=False)
-    line_lock = serializers.ChoiceField(choices=LineLock.choices, required=False)
-    line_weekday = serializers.ChoiceField(
+    pool_type = ExactChoiceField(choices=PoolType.choices, required=False)
+    scoring = ExactChoiceField(choices=ScoringMode.choices, required=False)
+    against_spread = TrueFalseField(required=False)
+    entries_per_member = WholeNumberField(min_value=1, max_value=MAX_ENTRIES_PER_MEMBER, required=False)
+    missed_picks = ExactChoiceField(choices=MissedPicks.choices, required=False)
+    line_lock = ExactChoiceField(choices=LineLock.choices, required=False)
+    line_weekday = ExactChoiceField(
         choices=Weekday.choices, required=False, help_text="weekly line lock: 0 Monday ... 6 Sunday, US Eastern"
     )
-    line_time = serializers.TimeField(required=False, help_text="weekly line lock: time of day, US Eastern")
-    postponed_games = serializers.ChoiceField(choices=PostponedGames.choices, required=False)
-    drop_lowest_weeks = serializers.IntegerField(min_value=0, max_value=MAX_DROPPED_WEEKS, required=False)
-    survivor_lives = serializers.IntegerField(min_value=1, max_value=MAX_SURVIVOR_LIVES, required=False)
-    survivor_tie_costs_life = serializers.BooleanField(required=False)
-    survivor_buyback_until_week = serializers.IntegerField(
+    line_time = WallClockTimeField(required=False, help_text="weekly line lock: time of day, US Eastern")
+    postponed_games = ExactChoiceField(choices=PostponedGames.choices, required=False)
+    drop_lowest_weeks = WholeNumberField(min_value=0, max_value=MAX_DROPPED_WEEKS, required=False)
+    survivor_lives = WholeNumberField(min_value=1, max_value=MAX_SURVIVOR_LIVES, required=False)
+    survivor_tie_costs_life = TrueFalseField(required=False)
+    survivor_buyback_until_week = WholeNumberField(
         min_value=1, max_value=25, required=False, allow_null=True, help_text="null: no buy-back"
     )
-    survivor_missed_week = serializers.ChoiceField(choices=SurvivorMissedWeek.choices, required=False)
-    survivor_all_out = serializers.ChoiceField(choices=SurvivorAllOut.choices, required=False)
+    survivor_missed_week = ExactChoiceField(choices=SurvivorMissedWeek.choices, required=False)
+    survivor_all_out = ExactChoiceField(choices=SurvivorAllOut.choices, required=False)
 
 
 @extend_schema_serializer(component_name="PickemLeague")
@@ -118,7 +184,7 @@ class LeagueSerializer(serializers.Serializer):
     missed_picks = serializers.CharField()
     line_lock = serializers.CharField()
     line_weekday = serializers.IntegerField()
-    line_time = serializers.TimeField()
+    line_time = WallClockTimeField()
     postponed_games = serializers.CharField()
     drop_lowest_weeks = serializers.IntegerField()
     survivor_lives = serializers.IntegerField()
@@ -214,9 +280,9 @@ MAX_ID = 2**63 - 1
 @extend_schema_serializer(component_name="PickemPickInput")
 class PickInputSerializer(serializers.Serializer):
     # Bounded by what the database holds: a larger number is a 400 naming the field, never a failed query.
-    game_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    team_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    confidence = serializers.IntegerField(
+    game_id = WholeNumberField(min_value=1, max_value=MAX_ID)
+    team_id = WholeNumberField(min_value=1, max_value=MAX_ID)
+    confidence = WholeNumberField(
         required=False, allow_null=True, min_value=0, max_value=32767, help_text="confidence leagues only"
     )
 
@@ -224,7 +290,9 @@ class PickInputSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="PickemTiebreakerInput")
 class TiebreakerInputSerializer(serializers.Serializer):
     week = week_field(help_text="e.g. regular-3")
-    guess = serializers.IntegerField(min_value=0, max_value=32767, help_text="total points of the week's last game")
+    guess = WholeNumberField(
+        min_value=0, max_value=services.MAX_TIEBREAK_GUESS, help_text="total points of the week's last game"
+    )
 
     def validate_week(self, value: str) -> Week:
         return Week.parse(value)
@@ -394,7 +462,13 @@ class EntryBuyBackApi(APIView):
     @extend_schema(
         summary="Survivor: buy back in",
         request=None,
-        responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
+        responses={
+            200: OutputSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer, description="past the buy-back week, no buy-back rule, still alive or bought back"
+            ),
+        },
     )
     def post(self, request: Request, entry_id: int) -> Response:
         try:
@@ -613,7 +687,7 @@ class LeagueWhatIfApi(APIView):
 
     @extend_schema_serializer(component_name="PickemWhatIfInput")
     class InputSerializer(serializers.Serializer):
-        week = serializers.CharField(required=False, help_text="e.g. regular-3; default: the current week")
+        week = week_field(required=False, help_text="e.g. regular-3; default: the current week")
         outcomes = serializers.DictField(
             child=serializers.CharField(),
             help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
@@ -848,7 +922,7 @@ class LeagueJoinApi(APIView):
 
     @extend_schema_serializer(component_name="PickemLeagueJoinInput")
     class InputSerializer(serializers.Serializer):
-        invite_code = serializers.CharField(max_length=64)
+        invite_code = TextField(max_length=64)
 
     @extend_schema_serializer(component_name="PickemLeagueJoinOutput")
     class OutputSerializer(serializers.Serializer):
@@ -879,9 +953,9 @@ class LeagueCreateApi(APIView):
 
     @extend_schema_serializer(component_name="PickemLeagueCreateInput")
     class InputSerializer(RulesSerializer):
-        name = serializers.CharField(max_length=80)
-        espn_league = serializers.ChoiceField(choices=PICKEM_ESPN_LEAGUES)
-        season_year = serializers.IntegerField(min_value=2000, max_value=2100)
+        name = TextField(max_length=80)
+        espn_league = ExactChoiceField(choices=PICKEM_ESPN_LEAGUES)
+        season_year = SeasonYearField()
 
     @extend_schema_serializer(component_name="PickemLeagueCreateOutput")
     class OutputSerializer(serializers.Serializer):
@@ -912,7 +986,7 @@ class LeagueSettingsApi(APIView):
 
     @extend_schema_serializer(component_name="PickemLeagueSettingsInput")
     class InputSerializer(RulesSerializer):
-        name = serializers.CharField(max_length=80, required=False)
+        name = TextField(max_length=80, required=False)
 
     @extend_schema_serializer(component_name="PickemLeagueSettingsOutput")
     class OutputSerializer(serializers.Serializer):
@@ -930,9 +1004,15 @@ class LeagueSettingsApi(APIView):
         return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
 
     @extend_schema(
-        summary="Rename the league or change its rules (400 naming the rule once the season has started)",
+        summary="Rename the league or change its rules (409 naming the rule once the season has started)",
         request=InputSerializer,
-        responses={200: OutputSerializer, **ERRORS},
+        responses={
+            200: OutputSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer, description="the season has started: the rule named can no longer change"
+            ),
+        },
     )
     def patch(self, request: Request, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
@@ -954,14 +1034,22 @@ class LeagueEntriesApi(APIView):
 
     @extend_schema_serializer(component_name="PickemLeagueEntryInput")
     class InputSerializer(StrictSerializer):
-        name = serializers.CharField(max_length=40)
+        name = TextField(max_length=40)
 
     @extend_schema_serializer(component_name="PickemLeagueEntryOutput")
     class OutputSerializer(serializers.Serializer):
         entry_id = serializers.IntegerField(source="pk")
         name = serializers.CharField()
 
-    @extend_schema(summary="Add an entry", request=InputSerializer, responses={201: OutputSerializer, **ERRORS})
+    @extend_schema(
+        summary="Add an entry",
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            **ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="the league's entries per member reached"),
+        },
+    )
     def post(self, request: Request, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)

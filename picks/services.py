@@ -74,8 +74,16 @@ class TooLate(PickemError):
     code = "too_late"
 
 
-class RulesFrozen(PickemError):
-    """A rule change after the season's first lock: bad input (400), naming the rule."""
+class Conflict(PickemError):
+    """A well-formed request the current state refuses (a limit reached, nothing to buy back): 409, as
+    trying it again later, or elsewhere, may succeed; the input itself is not at fault."""
+
+    status = 409
+    code = "conflict"
+
+
+class RulesFrozen(TooLate):
+    """A rule change after the season's first lock: too late (409), naming the rule."""
 
     code = "season_started"
 
@@ -299,7 +307,7 @@ def entry_add(*, league: PickemLeague, user: AbstractBaseUser, name: str, now: d
         if any(e.removed_at is not None for e in mine):
             raise NotAllowed("The commissioner removed you from this league.", code="removed_member")
         if len(mine) >= league.entries_per_member:
-            raise PickemError(
+            raise Conflict(
                 f"This league allows {league.entries_per_member} entr{'ies' if league.entries_per_member > 1 else 'y'}"
                 " per member.",
                 code="too_many_entries",
@@ -319,16 +327,16 @@ def entry_buy_back(*, entry: Entry, user: AbstractBaseUser, now: datetime | None
     require_own_entry(entry, user)
     league = entry.league
     if not league.is_survivor or league.survivor_buyback_until_week is None:
-        raise PickemError("This league has no buy-back.", code="no_buyback")
+        raise Conflict("This league has no buy-back.", code="no_buyback")
     week = current_week(league, now)
     if week is None or week.season_type != 2 or week.number > league.survivor_buyback_until_week:
         raise TooLate(f"Buy-backs ended after week {league.survivor_buyback_until_week}.", code="buyback_closed")
     state = entry_state(entry)
     if state is None or state.alive:
-        raise PickemError(f"{entry.name} is still alive: nothing to buy back.", code="still_alive")
+        raise Conflict(f"{entry.name} is still alive: nothing to buy back.", code="still_alive")
     claimed = Entry.objects.filter(pk=entry.pk, buybacks=0).update(buybacks=1)
     if not claimed:
-        raise PickemError(f"{entry.name} has already bought back in once.", code="bought_back")
+        raise Conflict(f"{entry.name} has already bought back in once.", code="bought_back")
     entry.buybacks = 1
     return entry
 

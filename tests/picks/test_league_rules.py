@@ -1,5 +1,6 @@
 """League rules chosen by the commissioner (frozen from the first lock) and several named entries per member."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -92,7 +93,7 @@ def test_a_survivor_pool_refuses_the_pickem_scoring_rules(api, rules, field):
     assert named_fields(response.json()) == [field]
 
 
-def test_rules_change_until_the_first_lock_then_a_change_is_a_400_naming_the_rule(api, ann):
+def test_rules_change_until_the_first_lock_then_a_change_is_a_409_naming_the_rule(api, ann):
     league = make_league(ann)
     game = make_game(kickoff=NOW + timedelta(hours=2))
     url = f"/api/picks/leagues/{league.pk}/"
@@ -106,7 +107,7 @@ def test_rules_change_until_the_first_lock_then_a_change_is_a_400_naming_the_rul
         refused = api.patch(url, {"name": "Renamed", "drop_lowest_weeks": 1}, format="json")
         renamed = api.patch(url, {"name": "Renamed"}, format="json")
         got = api.get(url).json()
-    assert refused.status_code == 400
+    assert refused.status_code == 409  # too late, as for a locked pick: the request itself was well formed
     assert refused.json()["code"] == "season_started"
     assert named_fields(refused.json()) == ["drop_lowest_weeks"]
     assert renamed.status_code == 200 and got["rules_locked"] is True
@@ -201,7 +202,7 @@ def test_a_member_adds_named_entries_up_to_the_league_limit(api, ann):
     third = api.post(url, {"name": "one more"}, format="json")
 
     assert second.status_code == 201 and second.json()["name"] == "ann's long shots"
-    assert third.status_code == 400 and "name" in third.json()
+    assert third.status_code == 409 and "name" in third.json()  # the league is full for me, not my input bad
     assert third.json()["code"] == "too_many_entries"
     mine = api.get("/api/picks/entries/").json()["entries"]
     assert [e["name"] for e in mine] == ["ann", "ann's long shots"]
@@ -223,7 +224,7 @@ def test_entry_names_are_unique_in_a_league_and_joining_never_takes_a_taken_name
 def test_a_single_entry_league_refuses_a_second_entry(api, ann):
     league = make_league(ann)
     response = api.post(f"/api/picks/leagues/{league.pk}/entries/", {"name": "second"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
 
 
 def test_every_page_and_api_names_the_entries(api, ann, client):
@@ -300,6 +301,44 @@ def test_the_admin_refuses_a_contradiction_naming_the_rule(client):
     assert "missed_picks" in response.context["adminform"].form.errors
     league.refresh_from_db()
     assert league.pool_type == "pickem"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", 0),  # DRF's CharField would store "0"
+        ("season_year", "2025"),  # DRF's IntegerField would read 2025
+        ("entries_per_member", 2.0),
+        ("against_spread", 0),  # DRF's BooleanField would read false
+        ("survivor_tie_costs_life", "yes"),
+        ("line_weekday", "2"),  # DRF's ChoiceField would match 2
+        ("espn_league", ["football/nfl"]),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_a_400_naming_its_field(api, ann, field, value):
+    response = new_league(api, **{field: value})
+    assert response.status_code == 400, response.json()
+    assert named_fields(response.json()) == [field]
+    assert not PickemLeague.objects.exists()
+
+
+def test_the_schema_documents_the_season_years_a_league_may_have(api):
+    schema = api.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_ENCODING="identity").json()
+    season_year = schema["components"]["schemas"]["PickemLeagueCreateInputRequest"]["properties"]["season_year"]
+    assert (season_year["minimum"], season_year["maximum"]) == (2000, NOW.year + 1)
+    assert new_league(api, season_year=NOW.year + 1).status_code == 201
+    refused = new_league(api, season_year=NOW.year + 2)
+    assert refused.status_code == 400 and named_fields(refused.json()) == ["season_year"]
+
+
+def test_line_time_is_documented_as_the_wall_clock_time_it_is_sent_as(api, ann):
+    """No UTC offset: OpenAPI's "time" format would call the API's own "12:00:00" invalid."""
+    schema = api.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_ENCODING="identity").json()
+    line_time = schema["components"]["schemas"]["PickemLeague"]["properties"]["line_time"]
+    assert "format" not in line_time
+    sent = api.get(f"/api/picks/leagues/{make_league(ann).pk}/").json()["league"]["line_time"]
+    assert re.fullmatch(line_time["pattern"], sent)
+    assert re.fullmatch(line_time["pattern"], "09:30") and not re.fullmatch(line_time["pattern"], "24:00")
 
 
 def named_fields(body: dict) -> list[str]:

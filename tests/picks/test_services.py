@@ -258,7 +258,7 @@ def test_settings_change_before_the_season_but_not_after():
     assert sorted(changed) == ["against_spread", "scoring"]
     with pytest.raises(PickemError) as caught:
         services.league_update_settings(league=league, user=league.commissioner, against_spread=False, now=game.kickoff)
-    assert (caught.value.status, caught.value.field) == (400, "against_spread")
+    assert (caught.value.status, caught.value.field) == (409, "against_spread")
     assert services.league_update_settings(league=league, user=league.commissioner, name="Renamed", now=game.kickoff)
     league.refresh_from_db()
     assert (league.name, league.against_spread) == ("Renamed", True)

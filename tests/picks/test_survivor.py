@@ -222,12 +222,15 @@ def test_an_eliminated_entry_buys_back_once_until_the_chosen_week(two_weeks):
     api = APIClient()
     api.force_authenticate(ann_user)
     with time_machine.travel(NOW, tick=False):
-        assert api.post(f"/api/picks/entries/{ann.pk}/buy-back/").json()["code"] == "still_alive"
+        alive = api.post(f"/api/picks/entries/{ann.pk}/buy-back/")
+        assert (alive.status_code, alive.json()["code"]) == (409, "still_alive")  # not now: nothing wrong with the ask
         make_pick(ann, week1[0], "away")
         finish(week1[0], 27, 20)
         assert not state(league, "ann").alive
         response = api.post(f"/api/picks/entries/{ann.pk}/buy-back/")
         assert response.status_code == 200 and response.json()["buybacks"] == 1
+        again = api.post(f"/api/picks/entries/{ann.pk}/buy-back/")
+        assert again.status_code == 409
         assert (state(league, "ann").alive, state(league, "ann").lives_left) == (True, 1)
         services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
     late = make_game(home="SEA", away="LAR", week=3, kickoff=NOW + timedelta(days=10))
