@@ -15,6 +15,7 @@ from django.urls import reverse
 from config.redis_client import cache_redis
 from games import live_feed, live_state
 from games.api import GameOutputSerializer
+from tests.event_loops import in_own_thread
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import (
@@ -288,7 +289,7 @@ def asgi_get(application, path: str, headers: list[tuple[bytes, bytes]] = ()) ->
         }  # fmt: skip
         await application(scope, receive, send)
 
-    asyncio.run(scenario())
+    in_own_thread(lambda: asyncio.run(scenario()))
     start = sent[0]
     return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY
 from config.redis_client import cache_redis
 from games import live_feed, streams
 from games.stream_publisher import LIVE_CHANNEL, feed_change, next_version, parse_stream_message, stream_message
+from tests.event_loops import in_own_thread
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import (
@@ -53,17 +54,20 @@ class AutoJumpLoop(asyncio.SelectorEventLoop):
 
 
 def run(coroutine, loop_factory=asyncio.new_event_loop):
-    loop = loop_factory()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        pending = asyncio.all_tasks(loop)  # a real hub's subscription, still listening
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    def in_a_loop():
+        loop = loop_factory()
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            pending = asyncio.all_tasks(loop)  # a real hub's subscription, still listening
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    return in_own_thread(in_a_loop)
 
 
 def poll(data: dict, now) -> None:

@@ -18,6 +18,7 @@ from django.contrib.sessions.models import Session
 
 from config.asgi import Handler
 from config.async_middleware import INLINE, asgi_middleware
+from tests.event_loops import in_own_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +45,7 @@ def request(application, method: str, path: str, *, body: bytes = b"", headers=(
         }  # fmt: skip
         await application(scope, receive, send)
 
-    asyncio.run(scenario())
+    in_own_thread(lambda: asyncio.run(scenario()))
     return sent[0]["status"], sent[0]["headers"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
