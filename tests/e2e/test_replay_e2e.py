@@ -254,13 +254,16 @@ def test_a_worker_killed_mid_game_follows_every_game_again_and_stores_every_play
         return sum(game["state"] == "post" for game in system.replay.status()["games"]) >= 2
 
     system.restart("worker", down_until=two_finals_while_down, timeout=120)
+    # The tracking records catch up with a final at the follower's next sync (every few seconds),
+    # so "every record final" is part of what is waited for, not asserted the instant plays land.
     system.wait_for(
-        "every game final, graded, and every play stored",
+        "every game final, graded, every play stored and every tracking record final",
         lambda: (
             database_done(expected)
             and all(
                 Play.objects.filter(game__espn_id=espn_id).count() == count for espn_id, count in recorded_plays.items()
             )
+            and not GameTracking.objects.exclude(status=TrackingStatus.FINAL).exists()
         ),
         timeout=system.replay.real_seconds_to_last_final() + 120,
     )
