@@ -223,7 +223,7 @@ class EspnClient:
 
     def _call(self, path: str, params: dict[str, str], parse: Callable[[bytes, str], T], espn_league: str) -> T:
         # The whole URL, query and all, so that every error names exactly what was asked.
-        url = requests.Request("GET", f"{self.base_url}/apis/site/v2/sports/{path}", params=params).prepare().url
+        url = str(requests.Request("GET", f"{self.base_url}/apis/site/v2/sports/{path}", params=params).prepare().url)
         try:
             # Parsing runs inside the breaker: an unreadable answer counts as ESPN failing.
             return self.breaker.call(self._fetch_and_parse, url, parse, espn_league)

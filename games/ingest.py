@@ -222,7 +222,7 @@ def note_result_change(game: Game, existing: Game | None, *, now: datetime, resu
     if game.is_final and not was_final:
         game.final_at = now
         result.went_final.append(game.espn_id)
-    elif game.is_final and was_final:
+    elif game.is_final and existing is not None and was_final:
         game.final_at = existing.final_at
         if (game.home_score, game.away_score) != (existing.home_score, existing.away_score):
             game.score_corrected_at = now
@@ -296,7 +296,7 @@ def upsert_teams(snapshots: list[GameSnapshot]) -> dict[tuple[str, str], Team]:
             update_fields=list(TEAM_FIELDS),
         )
         if any(team.pk is None for team in written):
-            written = Team.objects.filter(query)
+            written = list(Team.objects.filter(query))
         teams.update({(t.espn_league, t.espn_id): t for t in written})
     return teams
 

@@ -10,8 +10,10 @@ one bulk upsert, one update of the watermark.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from django.db import transaction
@@ -204,7 +206,9 @@ def detail(game_id: int, *, latest: int) -> dict:
 
     `plays`: the latest `latest`, newest first; `scoring_plays` and `win_probability`: game order.
     """
-    tracking = GameTracking.objects.filter(pk=game_id).values("plays_stored", "last_success_at").first() or {}
+    tracking: Mapping[str, Any] = (
+        GameTracking.objects.filter(pk=game_id).values("plays_stored", "last_success_at").first() or {}
+    )
     latest_plays = last_plays(game_id, latest)[::-1] if latest > 0 else []
     scoring = [
         play_payload(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -257,7 +257,7 @@ def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datet
         live_state.record_successful_poll(redis_client, at=result.started_at, interval_seconds=state.interval_seconds)
 
 
-def log_poll(result: PollResult, snapshots: list[GameSnapshot] = ()) -> None:
+def log_poll(result: PollResult, snapshots: Sequence[GameSnapshot] = ()) -> None:
     """One line per league polled, one per game that changed (went final: info), one for the whole poll."""
     ingest = result.ingest
     changed, final = set(ingest.changed), set(ingest.went_final)

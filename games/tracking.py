@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 AWAITING_LEAD = timedelta(minutes=10)
 FOLLOW_WINDOW = timedelta(hours=36)  # games with a kickoff this close to now have a record
 ENDED = frozenset({TrackingStatus.FINAL, TrackingStatus.POSTPONED, TrackingStatus.CANCELLED})
-SINCE_FIELD = {
+SINCE_FIELD: dict[str, str] = {
     TrackingStatus.SCHEDULED: "scheduled_since",
     TrackingStatus.AWAITING_KICKOFF: "awaiting_since",
     TrackingStatus.LIVE: "live_since",
@@ -176,12 +177,13 @@ def alerts_of(
     record: GameTracking, game: Game, *, now: datetime, limits: dict[str, timedelta], ungraded: set[int]
 ) -> list[str]:
     alerts = []
-    live = record.status in (TrackingStatus.LIVE, TrackingStatus.FAILED) and record.live_since
-    if live and now - record.live_since > live_limit(game.espn_league, limits):
+    live_since = record.live_since if record.status in (TrackingStatus.LIVE, TrackingStatus.FAILED) else None
+    if live_since and now - live_since > live_limit(game.espn_league, limits):
         alerts.append("live_too_long")
     if game.phase == Phase.SCHEDULED and now - game.kickoff > timedelta(minutes=settings.TRACKING_NOT_STARTED_MINUTES):
         alerts.append("not_started")
-    if game.pk in ungraded and now - game.final_at > timedelta(minutes=settings.TRACKING_UNGRADED_MINUTES):
+    ungraded_for = now - game.final_at if game.pk in ungraded and game.final_at else None
+    if ungraded_for and ungraded_for > timedelta(minutes=settings.TRACKING_UNGRADED_MINUTES):
         alerts.append("ungraded")
     if record.consecutive_failures >= settings.TRACKING_MAX_FAILURES:
         alerts.append("failing")
@@ -227,7 +229,7 @@ def tracking_report(*, now: datetime) -> dict:
         .select_related("game")
         .order_by("game__kickoff")[:50]
     )
-    games = [
+    games: list[dict[str, Any]] = [
         {
             "game_id": record.game_id,
             "espn_id": record.game.espn_id,

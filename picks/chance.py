@@ -122,14 +122,14 @@ class TotalForecast:
 def total_forecast(game: Game | None) -> TotalForecast | None:
     if game is None:
         return None
-    scored = game.home_score is not None and game.away_score is not None
-    if game.phase == Phase.FINAL and scored:
-        return TotalForecast(float(game.home_score + game.away_score), None)
+    scored = None if game.home_score is None or game.away_score is None else game.home_score + game.away_score
+    if game.phase == Phase.FINAL and scored is not None:
+        return TotalForecast(float(scored), None)
     expected = float(game.over_under) if game.over_under else DEFAULT_TOTAL.get(game.espn_league, 44.0)
-    if game.phase == Phase.SCHEDULED or not scored:
+    if game.phase == Phase.SCHEDULED or scored is None:
         return TotalForecast(expected, TOTAL_SD)
     left = remaining_fraction(game.period, game.display_clock)
-    return TotalForecast(game.home_score + game.away_score + expected * left, TOTAL_SD * math.sqrt(max(left, 1e-4)))
+    return TotalForecast(scored + expected * left, TOTAL_SD * math.sqrt(max(left, 1e-4)))
 
 
 # --------------------------------------------------------------------------- counting
@@ -196,6 +196,7 @@ def win_chances_together(
         the rows again (repeated), the open tiebreaker total of each, and its weight."""
         swung = outcomes @ swing
         for n, (columns, base, ties, total) in enumerate(prepared):
+            expand: Callable[..., tuple]
             if total is None or total.sd is None:
                 known = np.nan if total is None else total.mean
 
@@ -226,7 +227,7 @@ def win_chances_together(
     else:
         rng = np.random.default_rng(seed)
         drawn = rng.random((samples, games)) < p_home
-        totals = rng.normal(open_total.mean, open_total.sd, samples) if open_total else np.full(samples, np.nan)
+        totals = rng.normal(open_total.mean, open_total.sd or 0.0, samples) if open_total else np.full(samples, np.nan)
         # Samples with the same outcomes score the same: count each distinct outcome once, weighted by
         # how often it was drawn; only where members end level do the samples' own totals matter.
         codes = drawn.astype(np.int64) @ (np.int64(1) << np.arange(games, dtype=np.int64))
@@ -400,8 +401,8 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
     settled_home = {}
     for game in games:
         if game.phase == Phase.FINAL and game.home_score is not None and game.away_score is not None:
-            line = line_of(game) if league.against_spread else None
-            settled_home[game.pk] = side_results(game.home_score, game.away_score, line)
+            final_line = line_of(game) if league.against_spread else None
+            settled_home[game.pk] = side_results(game.home_score, game.away_score, final_line)
     size, width = len(members), len(open_games)
     graded = np.zeros(size)
     base = np.zeros(size)

@@ -136,27 +136,27 @@ def demo_survivor(espn_league: str, year: int, games: list[Game], users: list, *
     entries = list(Entry.objects.filter(league=league, removed_at=None).select_related("user"))
     picked = defaultdict(set)  # entry -> weeks with a pick
     used = defaultdict(set)  # entry -> teams used
-    for entry_id, season_type, week, team_id in Pick.objects.filter(entry__in=entries).values_list(
+    for entry_id, season_type, week_number, team_id in Pick.objects.filter(entry__in=entries).values_list(
         "entry_id", "season_type", "week", "team_id"
     ):
-        picked[entry_id].add(Week(season_type, week))
+        picked[entry_id].add(Week(season_type, week_number))
         used[entry_id].add(team_id)
     new_picks, changes = [], []
     for entry in entries:
         for game in in_member_order(games, entry.name):
-            week = Week(game.season_type, game.week)
+            week = Week.of_game(game)
             team = game.home_team if leans_home(entry.name, game) else game.away_team
             if week in picked[entry.pk] or team.pk in used[entry.pk]:
                 continue
             picked[entry.pk].add(week)
             used[entry.pk].add(team.pk)
             new_picks.append(
-                Pick(entry=entry, game=game, team=team, season_type=game.season_type, week=game.week,
+                Pick(entry=entry, game=game, team=team, season_type=game.season_type, week=week.number,
                      created_at=now, updated_at=now)
             )  # fmt: skip
             changes.append(
                 PickChange(entry=entry, changed_by=entry.user, changed_at=now, source=ChangeSource.DEMO, game=game,
-                           season_type=game.season_type, week=game.week, new_team=team)
+                           season_type=game.season_type, week=week.number, new_team=team)
             )  # fmt: skip
     Pick.objects.bulk_create(new_picks, ignore_conflicts=True)
     PickChange.objects.bulk_create(changes)
@@ -213,11 +213,11 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
     }
     used_weights: dict[tuple[int, Week], set[int]] = defaultdict(set)
     if league.uses_confidence:
-        for entry_id, season_type, week, weight in Pick.objects.filter(entry__in=entries).values_list(
+        for entry_id, season_type, week_number, weight in Pick.objects.filter(entry__in=entries).values_list(
             "entry_id", "season_type", "week", "confidence"
         ):
             if weight:
-                used_weights[(entry_id, Week(season_type, week))].add(weight)
+                used_weights[(entry_id, Week(season_type, week_number))].add(weight)
     week_sizes = games_per_week(league, games)
     still_open = [g for g in games if g.phase == Phase.SCHEDULED and g.kickoff > now]
     left_for_later = max(still_open, key=lambda g: (g.kickoff, g.espn_id)) if still_open else None
@@ -228,7 +228,7 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
                 continue
             if entry.user.username == LATE_PICKER and game == left_for_later:
                 continue
-            week = Week(game.season_type, game.week)
+            week = Week.of_game(game)
             weight = None
             if league.uses_confidence:
                 weight = free_weight(used_weights[(entry.pk, week)], week_sizes[week], entry.user.username, game)
@@ -239,13 +239,13 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
             new_picks.append(
                 Pick(
                     entry=entry, game=game, team=team, confidence=weight,
-                    season_type=game.season_type, week=game.week, created_at=now, updated_at=now,
+                    season_type=game.season_type, week=week.number, created_at=now, updated_at=now,
                 )
             )  # fmt: skip
             changes.append(
                 PickChange(
                     entry=entry, changed_by=entry.user, changed_at=now, source=ChangeSource.DEMO, game=game,
-                    season_type=game.season_type, week=game.week, new_team=team, new_confidence=weight,
+                    season_type=game.season_type, week=week.number, new_team=team, new_confidence=weight,
                 )
             )  # fmt: skip
     Pick.objects.bulk_create(new_picks, ignore_conflicts=True)
@@ -259,7 +259,7 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
 def games_per_week(league: PickemLeague, games: list[Game]) -> dict[Week, int]:
     from .selectors import league_games
 
-    weeks = {Week(g.season_type, g.week) for g in games}
+    weeks = {Week.of_game(g) for g in games}
     sizes = {}
     for week in weeks:
         sizes[week] = league_games(league).filter(season_type=week.season_type, week=week.number).count()
@@ -275,7 +275,7 @@ def free_weight(used: set[int], size: int, username: str, game: Game) -> int | N
 
 
 def demo_guesses(entries: list[Entry], games: list[Game], *, now: datetime) -> None:
-    weeks = {Week(g.season_type, g.week) for g in games}
+    weeks = {Week.of_game(g) for g in games}
     for entry in entries:
         for week in weeks:
             digest = hashlib.blake2b(f"{entry.user.username}:{week.slug}".encode(), digest_size=2).digest()

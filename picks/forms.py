@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
@@ -25,7 +27,7 @@ from .services import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
 
 
 class SignupForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs do not declare this Meta
         fields = ("username",)
 
 
@@ -100,7 +102,7 @@ def rule_fields() -> dict[str, forms.Field]:
     }
 
 
-class RulesFormMixin:
+class RulesForm(forms.Form):
     """Rule fields left out of a request keep their value (the default, or the league's): only what is
     sent changes. A browser sends them all; an unticked box is sent as nothing and means "no"."""
 
@@ -130,7 +132,7 @@ class RulesFormMixin:
         return {**plain, **self.rules_sent()}
 
 
-class LeagueForm(RulesFormMixin, forms.Form):
+class LeagueForm(RulesForm):
     name = forms.CharField(max_length=80, label="League name")
     espn_league = forms.ChoiceField(choices=PICKEM_ESPN_LEAGUES, label="Games from")
     season_year = forms.IntegerField(min_value=2000, max_value=2100, label="Season", initial=default_season_year)
@@ -140,7 +142,7 @@ class LeagueForm(RulesFormMixin, forms.Form):
         self.setup_rule_fields()
 
 
-class LeagueSettingsForm(RulesFormMixin, forms.Form):
+class LeagueSettingsForm(RulesForm):
     name = forms.CharField(max_length=80, label="League name")
 
     def __init__(self, *args, rules_locked: bool = False, **kwargs) -> None:
@@ -151,10 +153,11 @@ class LeagueSettingsForm(RulesFormMixin, forms.Form):
             for name in rule_fields():
                 self.fields[name].disabled = True
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """A locked rule's field is disabled, so a browser does not send it; a request that still sends a
         different value is refused, naming the rule, rather than silently ignored."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.rules_locked:
             return data
         for name in rule_fields():
@@ -224,8 +227,9 @@ class WeekPicksForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for row in self.board.rows:
             pk = row.game.pk
             weight = data.get(weight_field(pk))
@@ -288,7 +292,7 @@ class SurvivorPickForm(forms.Form):
             for team in (row.game.away_team, row.game.home_team):
                 if row.pickable and team.pk not in board.used_team_ids:
                     choices.append((survivor_value(row.game.pk, team.pk), team.display_name))
-        self.fields["team"].choices = choices
+        cast(forms.ChoiceField, self.fields["team"]).choices = choices
         pick = board.survivor_pick
         self.fields["team"].initial = survivor_value(pick.game_id, pick.team_id) if pick else None
 

@@ -213,7 +213,7 @@ def due_league_weeks(now: datetime, lead: timedelta) -> list[tuple[PickemLeague,
         .filter(first__gt=now, first__lte=now + lead)
         .order_by()
     )
-    wanted = {(w["espn_league"], w["season__year"]): [] for w in weeks}
+    wanted: dict[tuple[str, int], list[Week]] = {(w["espn_league"], w["season__year"]): [] for w in weeks}
     for w in weeks:
         wanted[(w["espn_league"], w["season__year"])].append(Week(w["season_type"], w["week"]))
     if not wanted:

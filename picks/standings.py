@@ -337,7 +337,7 @@ def graded_lines(league: PickemLeague, games: list[Game]) -> dict[int, Decimal |
     lines = {game.pk: line_of(game) for game in games}
     if league.against_spread and league.line_lock == LineLock.WEEKLY:
         now = timezone.now()
-        for week in {Week(g.season_type, g.week) for g in games if g.week is not None}:
+        for week in {Week.of_game(g) for g in games if g.week is not None}:
             lines.update(published_spreads(league, week, now=now) or {})
     return lines
 
@@ -347,7 +347,7 @@ def live_points_expression(live: list[Game], *, league: PickemLeague):
     whens = []
     lines = graded_lines(league, live) if league.against_spread else {}
     for game in live:
-        home, away = side_results(game.home_score, game.away_score, lines.get(game.pk))
+        home, away = side_results(game.home_score or 0, game.away_score or 0, lines.get(game.pk))
         if home == PickResult.WIN:
             whens.append(When(game_id=game.pk, team_id=game.home_team_id, then=win_points()))
         elif away == PickResult.WIN:
@@ -373,6 +373,8 @@ def decided_week_totals(league: PickemLeague) -> dict[Week, int]:
         .values_list("season_type", "week", "kickoff", "espn_id", "phase", "home_score", "away_score")
     )
     for season_type, number, kickoff, espn_id, phase, home, away in rows:
+        if number is None:  # (excluded above; this tells the type checker)
+            continue
         week = Week(season_type, number)
         if week not in last_of_week or (kickoff, espn_id) > last_of_week[week][:2]:
             last_of_week[week] = (kickoff, espn_id, phase, home, away)

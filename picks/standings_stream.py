@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 import orjson
 import redis
@@ -72,7 +73,8 @@ def leagues_to_project(game_ids: Iterable[int] = (), espn_ids: Iterable[str] = (
     for espn_league, year, season_type, number in games.values_list(
         "espn_league", "season__year", "season_type", "week"
     ):
-        weeks[(espn_league, year)].add(Week(season_type, number))
+        if number is not None:  # a game ESPN gives no week is in no pick'em week
+            weeks[(espn_league, year)].add(Week(season_type, number))
     if not weeks:
         return {}
     found: dict[PickemLeague, set[Week]] = {}
@@ -87,7 +89,7 @@ def publish_league_standings(client: redis.Redis, league: PickemLeague, week: We
     """Recompute one league's week and publish it; returns its version."""
     document = orjson.dumps(standings_document(week_standings(league, week)))
     key = STANDINGS_KEY.format(league_id=league.pk)
-    previous = client.get(key)
+    previous = cast(bytes | None, client.get(key))  # the cache client returns bytes (no decode_responses)
     version = next_version(parse_stream_message(previous)[1] if previous else None)
     message = stream_message("standings", version, document)
     pipe = client.pipeline(transaction=True)

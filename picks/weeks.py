@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from games.models import EspnLeague
+from games.models import EspnLeague, Game
 
 TYPE_SLUGS = {1: "pre", 2: "regular", 3: "post", 4: "off"}
 SLUG_TYPES = {slug: season_type for season_type, slug in TYPE_SLUGS.items()}
@@ -25,6 +25,13 @@ class Week:
     @property
     def slug(self) -> str:
         return f"{TYPE_SLUGS.get(self.season_type, str(self.season_type))}-{self.number}"
+
+    @classmethod
+    def of_game(cls, game: Game) -> Week:
+        """The week a pick'em game is played in (leagues only take games ESPN gives a week)."""
+        if game.week is None:
+            raise ValueError(f"game {game.pk} has no week")
+        return cls(game.season_type, game.week)
 
     @classmethod
     def parse(cls, slug: str) -> Week:

@@ -37,8 +37,8 @@ def drives_so_far(game: ScheduledGame, state: GameState) -> dict:
     for i in range(state.plays_done):
         done_by_drive.setdefault(recording.drive_index[i], []).append(i)
     total_by_drive: dict[int, int] = {}
-    for drive in recording.drive_index:
-        total_by_drive[drive] = total_by_drive.get(drive, 0) + 1
+    for index in recording.drive_index:
+        total_by_drive[index] = total_by_drive.get(index, 0) + 1
     previous = []
     current = None
     for drive_index, play_indexes in sorted(done_by_drive.items()):

@@ -149,8 +149,8 @@ def wallclock_offsets(plays: list[dict], kickoff: datetime) -> list[float]:
             continue
         previous = offsets[-1] if offsets else first - shift
         upcoming = next((s - shift for s in good[i + 1 :] if s is not None), None)
-        moment = previous + ADMIN_PLAY_GAP
-        offsets.append(min(moment, upcoming) if upcoming is not None else moment)
+        placed = previous + ADMIN_PLAY_GAP
+        offsets.append(min(placed, upcoming) if upcoming is not None else placed)
     return offsets
 
 
@@ -225,6 +225,8 @@ def recording_from_summary(summary: dict) -> Recording:
     plays = [plays[i] for i in order]
     drive_index = [drive_index[i] for i in order]
     kickoff = parse_espn_time(competition["date"])
+    if kickoff is None:
+        raise ValueError("the summary's competition has no date")
     if any(p.get("wallclock") for p in plays):
         offsets = wallclock_offsets(plays, kickoff)
     else:

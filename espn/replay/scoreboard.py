@@ -137,7 +137,7 @@ def scoreboard_competitor(recording: Recording, state: GameState, competitor: di
 def scoreboard_team(recording: Recording, competitor: dict) -> dict:
     """The scoreboard's team object, with colors and a logo URL from the summary's team."""
     team = competitor["team"]
-    boxscore_team = next(
+    boxscore_team: dict = next(
         (t["team"] for t in recording.summary.get("boxscore", {}).get("teams", []) if t["team"]["id"] == team["id"]),
         {},
     )
@@ -248,6 +248,8 @@ def event_odds(recording: Recording) -> dict | None:
 def situation(game: ScheduledGame, state: GameState) -> dict:
     """Down and distance after the latest play; -1 (no possession) at a break, as ESPN does."""
     index = state.last_play_index
+    if index is None:
+        return {}  # before the first snap there is no situation to show
     play = game.recording.plays[index]
     end = play.get("end", {})
     result: dict = {"lastPlay": last_play(game, state, index)}
