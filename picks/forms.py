@@ -27,8 +27,7 @@ from .services import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
 
 
 class SignupForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs do not declare this Meta
-        fields = ("username",)
+    """A username and a password twice: Django's own form (its Meta asks only for the username)."""
 
 
 def default_season_year() -> int:
