@@ -209,3 +209,27 @@ def test_a_live_game_page_adds_the_new_plays_without_a_reload(live_server, brows
     cursor = game_replayed.recording.plays[40]["sequenceNumber"]
     assert any(f"/api/games/{game.pk}/plays/?limit=500&after_seq={int(cursor)}" in url for url in asked), asked
     assert any(url.endswith(f"/api/games/{game.pk}/?plays=0") for url in asked), asked
+
+
+def test_without_javascript_the_pages_promise_only_what_they_do(live_server, chromium, browser_page, settings):
+    """No script, no automatic updates, no conversion to the viewer's zone and no chart: the page says so."""
+    poll_now(payload(NFL_LIVE_DAY), now=timezone.now())
+    final = summary()
+    ingest([final.game], now=final.game.kickoff)
+    game = Game.objects.get(espn_id=final.game.espn_id)
+    store_plays(game.pk, final, now=timezone.now())
+    scripted = browser_page  # (its fixture also serves static files without a manifest)
+    unscripted = chromium.new_context(java_script_enabled=False, locale="en-US", timezone_id="UTC").new_page()
+    try:
+        for page, runs_scripts in ((scripted, True), (unscripted, False)):
+            page.goto(f"{live_server.url}/live/")
+            expect(page.locator("#feed-updated")).to_be_visible(visible=runs_scripts)
+            expect(page.get_by_text("reload the page for the latest scores")).to_be_visible(visible=not runs_scripts)
+            footer = page.locator(".site-footer")
+            zone = "Times shown in your time zone" if runs_scripts else "Times shown in UTC"
+            expect(footer).to_contain_text(zone, use_inner_text=True)  # (what is rendered, not hidden text)
+            page.goto(f"{live_server.url}/games/{game.pk}/")
+            expect(page.locator("#wp-chart")).to_be_visible(visible=runs_scripts)
+            expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
+    finally:
+        unscripted.context.close()
