@@ -121,7 +121,7 @@ def main() -> None:
     postgres = url.split(":", 1)[0] in ("postgres", "postgresql")
     workdir = tempfile.TemporaryDirectory()
     if postgres:
-        from bench_grading import create_database, drop_database
+        from throwaway_db import create_database, drop_database
 
         database_url = create_database(url, "bench_chance")
     else:

@@ -13,17 +13,17 @@ test: nothing fails, the figures are for reading (targets: grading 100,000 picks
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from throwaway_db import Timer, django_on_throwaway_database, postgres_url  # noqa: E402
 
 # One graded game per size: 1,000 and 10,000 leagues of 100 members, 100,000 and 1,000,000 picks.
 GRADING_LEAGUES = (1_000, 10_000)
@@ -45,78 +45,6 @@ def parse_args() -> argparse.Namespace:
         "--grading-only", action="store_true", help="only the graded games (no season of picks, no standings)"
     )
     return parser.parse_args()
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql") else None
-
-
-def admin_connection(url: str):
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def create_database(url: str, name: str) -> str:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    query = url.split("?", 1)[1] if "?" in url.rsplit("/", 1)[-1] else ""
-    return f"{base}/{name}" + (f"?{query}" if query else "")
-
-
-def drop_database(url: str, name: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def setup_django(database_url: str) -> None:
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # no collectstatic here
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["STATIC_MANIFEST"] = "false"  # pages render {% static %} without collectstatic
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("picks.grading").setLevel(logging.WARNING)  # one line per graded game is noise here
-    logging.getLogger("django.request").setLevel(logging.ERROR)
-
-
-class Timer:
-    """Wall time and SQL queries of a block."""
-
-    def __init__(self) -> None:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        self.capture = CaptureQueriesContext(connection)
-        self.seconds = 0.0
-
-    def __enter__(self) -> Timer:
-        self.capture.__enter__()
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.seconds = time.perf_counter() - self.started
-        self.capture.__exit__(*exc)
-
-    @property
-    def queries(self) -> int:
-        return len(self.capture.captured_queries)
 
 
 def measure(runs: int, work: Callable[[], object]) -> tuple[float, int]:
@@ -393,26 +321,13 @@ def main() -> int:
     if url is None:
         print("bench_grading: skipped, it needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname")
         return 0
-    bench_url = create_database(url, args.database)
-    print(f"bench_grading: throwaway database {args.database}")
-    try:
-        setup_django(bench_url)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with django_on_throwaway_database(url, args.database, keep=args.keep):
         data = load_data(with_season=not args.grading_only)
         print(f"  data loaded in {data['load_seconds']:.1f} s")
         bench_grading(data)
         if not args.grading_only:
             grade_season(data)
             bench_standings(data, args.runs)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            drop_database(url, args.database)
-            print(f"\nbench_grading: dropped {args.database}")
     return 0
 
 

@@ -17,15 +17,8 @@ import sys
 import time as clock
 from datetime import time, timedelta
 
-from bench_grading import (
-    SEASON_START,
-    Timer,
-    create_database,
-    drop_database,
-    game_row,
-    postgres_url,
-    setup_django,
-)
+from bench_grading import SEASON_START, game_row
+from throwaway_db import Timer, django_on_throwaway_database, postgres_url
 
 TARGET_SECONDS = 10.0
 SURVIVOR_ENTRIES = (10_000, 100_000)
@@ -253,25 +246,12 @@ def main() -> int:
     if url is None:
         print("bench_pools: skipped, it needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname")
         return 0
-    bench_url = create_database(url, args.database)
-    print(f"bench_pools: throwaway database {args.database}")
-    try:
-        setup_django(bench_url)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with django_on_throwaway_database(url, args.database, keep=args.keep):
         started = clock.perf_counter()
         season, teams, user_ids = base_rows()
         bench_survivor(season, teams, user_ids)
         bench_pickem(season, teams, user_ids)
         print(f"\n  (whole run, loading included: {clock.perf_counter() - started:.0f} s)")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            drop_database(url, args.database)
-            print(f"\nbench_pools: dropped {args.database}")
     return 0
 
 
