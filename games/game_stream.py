@@ -184,6 +184,7 @@ async def game_events(
 ) -> AsyncIterator[bytes] | None:
     """The client's stream, or None when there is no such game."""
     the_hub = streams.hub()
+    read_at = (the_hub.subscribed.is_set(), the_hub.feed_generation)
     game = await game_state(the_hub, game_id)  # before the response starts: 404 for no such game
     if game is None:
         return None
@@ -192,7 +193,10 @@ async def game_events(
     async def snapshot() -> tuple[int | None, bytes, str] | None:
         # The plays are read after the client joined the hub: none stored meanwhile is missed.
         if pending:
-            return await read_snapshot(the_hub, game_id, last_event_id, pending.pop())
+            first = pending.pop()
+            # The game read above is still current unless a poll came (or could have come unseen) since.
+            fresh = read_at == (True, the_hub.feed_generation)
+            return await read_snapshot(the_hub, game_id, last_event_id, first if fresh else None)
         return await read_snapshot(the_hub, game_id, None)  # after a lost subscription: the last 50 again
 
     body = streams.events(

@@ -9,7 +9,10 @@ growing memory: its browser reconnects with Last-Event-ID and gets a fresh snaps
 
 When the subscription breaks (Redis restarted) the hub reconnects with backoff and then tells
 every client to resynchronise: each compares its last sent version with the stored feed's and
-sends a fresh snapshot when they differ, so a message lost meanwhile costs nothing.
+sends a fresh snapshot when they differ, so a message lost meanwhile costs nothing. A client
+whose snapshot was read before the subscription was up (the process's first clients, when
+subscribing is slow) is resynchronised the same way once it is up: a poll published in between
+reached nobody.
 
 A stream never touches the database: the snapshot comes from `scores:live_feed` (read once for
 many clients connecting together), the deltas from the channel.
@@ -103,6 +106,7 @@ class Client:
     queue: asyncio.Queue
     task: asyncio.Task | None
     dropped: bool = False
+    unsubscribed_snapshot: bool = False  # its snapshot was read while no subscription was up
 
 
 @dataclass
@@ -116,7 +120,8 @@ class Hub:
     subscribed: asyncio.Event = field(default_factory=asyncio.Event)
     _reader: aioredis.Redis | None = None
     _snapshot: tuple[float, tuple[int | None, bytes] | None] | None = None
-    _snapshot_read: asyncio.Future | None = None
+    _snapshot_read: tuple[int, asyncio.Future] | None = None  # (feed generation at its start, the read)
+    feed_generation: int = 0  # live messages seen: a snapshot read before the latest one is stale
     latest_version: int = 0  # the newest live version this process has seen on the channel
     open_by_address: collections.Counter = field(default_factory=collections.Counter)
     games: dict = field(default_factory=dict)  # game id -> games.game_stream.WatchedGame, while it has clients
@@ -175,10 +180,22 @@ class Hub:
         if client.task is not None and client.task is not asyncio.current_task():
             client.task.cancel()  # ends the response: the browser reconnects and resynchronises
 
-    def resync_all(self) -> None:
-        self._snapshot = None
+    def resync(self, *, every_client: bool) -> None:
+        """Clients re-read the stored feed: all of them after a lost subscription, else those whose
+        snapshot was read while none was up."""
+        self.feed_moved()
         for channel in list(self.clients):
-            self.deliver(channel, RESYNC)
+            for client in list(self.clients.get(channel, ())):
+                if every_client or client.unsubscribed_snapshot:
+                    client.unsubscribed_snapshot = False
+                    try:
+                        client.queue.put_nowait(RESYNC)
+                    except asyncio.QueueFull:
+                        self.drop(client)
+
+    def feed_moved(self) -> None:
+        self.feed_generation += 1
+        self._snapshot = None
 
     # ------------------------------------------------------------------ the subscription
 
@@ -191,8 +208,8 @@ class Hub:
         kind, version, data = parse_stream_message(raw)
         if channel == LIVE_CHANNEL:
             self.latest_version = max(self.latest_version, version)
-            self._snapshot = None  # the stored feed moved on
-            if self.games:
+            self.feed_moved()
+            if any(name.startswith(game_stream.PLAYS_CHANNEL_PREFIX) for name in self.clients):
                 game_stream.live_changed(self, kind, data)
         self.deliver(channel, Event(version, sse_frame(kind, version, data)))
 
@@ -211,7 +228,7 @@ class Hub:
                 if lost:
                     STREAM_RESUBSCRIBES.inc()
                     log.info("stream subscription restored")
-                    self.resync_all()
+                self.resync(every_client=lost)
                 backoff, lost = BACKOFF_FIRST, False
                 while self.clients:
                     message = await pubsub.get_message(timeout=5.0)
@@ -251,23 +268,26 @@ class Hub:
         cached = self._snapshot
         if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_REUSE_SECONDS:
             return cached[1]
-        if self._snapshot_read is None:
-            self._snapshot_read = asyncio.ensure_future(self._read_snapshot())
-        read = self._snapshot_read
+        # A read started before the feed last moved may hold the older feed: this client starts its own.
+        if self._snapshot_read is None or self._snapshot_read[0] != self.feed_generation:
+            self._snapshot_read = (self.feed_generation, asyncio.ensure_future(self._read_snapshot()))
+        current = self._snapshot_read
         try:
-            return await asyncio.shield(read)
+            return await asyncio.shield(current[1])
         finally:
-            if self._snapshot_read is read and read.done():
+            if self._snapshot_read is current and current[1].done():
                 self._snapshot_read = None
 
     async def _read_snapshot(self) -> tuple[int | None, bytes] | None:
+        generation = self.feed_generation
         try:
             body, version = await self.reader().hmget(LIVE_FEED_KEY, "body", "version")
         except (redis.RedisError, OSError) as exc:
             log.warning("stream snapshot unavailable", extra={"error": str(exc)})
             return None
         found = None if body is None else (int(version) if version else None, body)
-        self._snapshot = (time.monotonic(), found)
+        if generation == self.feed_generation:  # else a message came meanwhile: not worth sharing
+            self._snapshot = (time.monotonic(), found)
         return found
 
     async def read_key(self, key: str) -> bytes | None:
@@ -326,6 +346,8 @@ async def events(
         # down: heartbeats until the hub's resync).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(the_hub.subscribed.wait(), SUBSCRIBE_WAIT_SECONDS)
+        # Still none: what is published before it is up reaches nobody, so resync once it is.
+        client.unsubscribed_snapshot = not the_hub.subscribed.is_set()
 
         async def resync() -> AsyncIterator[bytes]:
             nonlocal sent

@@ -150,6 +150,20 @@ def test_a_score_change_goes_to_the_games_clients_as_a_game_event_without_an_id(
     assert orjson.loads(event["data"])["home"]["score"] == 99
 
 
+def test_a_score_change_between_a_client_joining_and_its_snapshot_is_not_lost(game, hub):
+    async def scenario():
+        client = hub.join(game_stream.channel_of(game.pk), game_stream.STREAM)  # its snapshot not read yet
+        payload = orjson.loads(orjson.dumps(await sync_to_async(lambda: game_payload(game_by_id(game.pk)))()))
+        payload["home"]["score"] = 99
+        hub.on_message(LIVE_CHANNEL, stream_message("games", 5, orjson.dumps({"live_count": 1, "games": [payload]})))
+        hub.leave(client)
+        return client.queue.get_nowait().frame
+
+    [event] = parse_frames([async_to_sync(scenario)()])
+    assert event["event"] == "game"
+    assert orjson.loads(event["data"])["home"]["score"] == 99
+
+
 def test_connected_clients_are_counted_for_the_worker_and_the_heartbeat_keeps_the_count_alive(game, hub, settings):
     key = STREAM_SUBSCRIBERS_KEY.format(game_id=game.pk)
     redis_client = cache_redis()

@@ -303,6 +303,63 @@ def test_an_event_already_in_the_snapshot_is_not_sent_again():
     assert ids == [None, "20", "21"]
 
 
+def test_a_client_whose_snapshot_was_read_before_the_subscription_was_up_resyncs_once_it_is():
+    hub = fake_hub()
+    hub.subscribed.clear()  # the process's first client: subscribing is slow
+    stored = [20]
+
+    async def scenario():
+        async def snapshot():
+            return stored[0], b"{}", "snapshot"
+
+        stream = streams.events(
+            hub, channel="c", stream="live", last_event_id=None, snapshot=snapshot, heartbeat_seconds=600
+        )
+        chunks = await take(stream, 2)  # retry, then the snapshot once the wait for the subscription ran out
+        stored[0] = 21  # a poll published now reaches nobody: there is no subscription yet
+        hub.subscribed.set()
+        hub.resync(every_client=False)  # what the hub does once its subscription is up
+        chunks.append(await anext(stream))
+        await stream.aclose()
+        return chunks
+
+    events = parse_frames(run(scenario(), loop_factory=AutoJumpLoop))
+    assert [(event.get("event"), event.get("id")) for event in events] == [
+        (None, None), ("snapshot", "20"), ("snapshot", "21")
+    ]  # fmt: skip
+
+
+def test_a_snapshot_read_that_started_before_a_poll_is_not_shared_with_clients_who_came_after_it():
+    hub = streams.Hub("redis://unused", 8)
+    stored = {"version": b"1"}
+    first_read_reached_redis, first_read_may_finish = asyncio.Event(), asyncio.Event()
+
+    class SlowReader:
+        calls = 0
+
+        async def hmget(self, key, *fields):
+            SlowReader.calls += 1
+            version = stored["version"]  # what Redis held when the read reached it
+            if SlowReader.calls == 1:
+                first_read_reached_redis.set()
+                await first_read_may_finish.wait()
+            return [b"{}", version]
+
+    hub._reader = SlowReader()  # type: ignore[assignment]
+
+    async def scenario():
+        before = asyncio.ensure_future(hub.snapshot())
+        await first_read_reached_redis.wait()
+        stored["version"] = b"2"  # a poll stored a new feed ...
+        hub.on_message(LIVE_CHANNEL, b"games\n2\n{}")  # ... and published it
+        after = asyncio.ensure_future(hub.snapshot())
+        await asyncio.sleep(0)
+        first_read_may_finish.set()
+        return (await before)[0], (await after)[0], (await hub.snapshot())[0]
+
+    assert run(scenario()) == (1, 2, 2)
+
+
 def test_a_heartbeat_comment_every_15_seconds_while_nothing_changes():
     hub = fake_hub()
 
