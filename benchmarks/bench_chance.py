@@ -1,7 +1,7 @@
 """Chance-to-win benchmark: a 1,000-member confidence league, one week of 16 games of which 6 are
 live (4 final, 6 not started), every member with 16 picks and a tiebreaker guess.
 
-    .venv/bin/python -m config.embedded_redis run --port 0 -- .venv/bin/python benchmarks/bench_chance.py
+    .venv/bin/python -m devtools.embedded_redis run --port 0 -- .venv/bin/python benchmarks/bench_chance.py
 
 It uses a throwaway SQLite database (or, with DATABASE_URL=postgres://..., a throwaway PostgreSQL
 database it creates and drops); three of the six live games have stored plays carrying ESPN's

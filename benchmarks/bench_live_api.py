@@ -292,7 +292,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per URL; the median counts")
     args = parser.parse_args()
 
-    from config.embedded_redis import start as start_redis
+    from devtools.embedded_redis import start as start_redis
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-live-"))
     redis_port = free_port()

@@ -75,7 +75,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def start_redis(port: int) -> subprocess.Popen:
-    from config import embedded_redis
+    from devtools import embedded_redis
 
     return embedded_redis.start(port)
 

@@ -18,8 +18,6 @@ import subprocess
 import sys
 import time
 
-from config.embedded_redis import die_with_parent
-
 STABLE_SECONDS = 60  # a run this long resets the delay between restarts
 MAX_DELAY = 30.0
 
@@ -32,6 +30,16 @@ class Stopped(Exception):
 
 def raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signum)
+
+
+def die_with_parent() -> None:
+    """In a child's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no child is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the runner's own handlers still stop the server
 
 
 def say(message: str) -> None:

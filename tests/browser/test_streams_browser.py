@@ -22,8 +22,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config import embedded_redis
 from config.redis_client import cache_redis
+from devtools import embedded_redis
 from games.ingest import ingest_snapshots
 from games.live_state import STREAM_SUBSCRIBERS_KEY
 from games.models import Game

@@ -1,4 +1,4 @@
-"""`make demo` end to end: `python -m config.demo` brings up its own embedded Redis, the replay, web,
+"""`make demo` end to end: `python -m devtools.demo` brings up its own embedded Redis, the replay, web,
 worker and beat, and every replayed game ends final at its recorded score.
 
 Sped up (x600, kickoffs seconds apart) so that it takes about a minute; the demo's own check compares
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from config.demo import replay_origin
-from config.embedded_redis import free_port
+from devtools.demo import replay_origin
+from devtools.embedded_redis import free_port
 from espn import EASTERN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_demo_plays_every_game_to_its_recorded_final_and_stops(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     command = [
-        sys.executable, "-m", "config.demo", "--port", str(free_port()), "--replay-port", "0",
+        sys.executable, "-m", "devtools.demo", "--port", str(free_port()), "--replay-port", "0",
         "--speed", "600", "--first-kickoff", "8", "--stagger", "2", "--exit-when-final",
         "--database", str(tmp_path / "demo.sqlite3"),
     ]  # fmt: skip
@@ -60,7 +60,7 @@ def tail(path: Path) -> str:
 def start_demo(port: int, database: Path) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     command = [
-        sys.executable, "-m", "config.demo", "--port", str(port), "--replay-port", "0",
+        sys.executable, "-m", "devtools.demo", "--port", str(port), "--replay-port", "0",
         "--speed", "600", "--first-kickoff", "3", "--stagger", "2", "--database", str(database),
     ]  # fmt: skip
     return subprocess.Popen(

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from config import embedded_redis
 from config.env import redis_url_for_db
 from config.redis_client import cache_redis
+from devtools import embedded_redis
 from espn.replay import ReplayConfig
 from espn.snapshots import Phase
 from games import live_feed

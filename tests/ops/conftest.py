@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import REGISTRY
 
-from config import embedded_redis
 from config.redis_client import cache_redis
+from devtools import embedded_redis
 from espn.client import EspnClient
 from games import live_feed, metrics, polling
 from tests.games.conftest import FakeEspn, fake_espn  # noqa: F401 - a fixture, re-exported

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from config.embedded_redis import port_answers
+from devtools.embedded_redis import port_answers
 
 REPO = Path(__file__).resolve().parents[2]
 # The command run beside the server: says where Redis is and its own pid, then waits to be stopped.
@@ -22,7 +22,7 @@ COMMAND = "import os, signal; print(os.environ['REDIS_URL'], os.getpid(), flush=
 def start_runner() -> tuple[subprocess.Popen, int, int]:
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     runner = subprocess.Popen(
-        [sys.executable, "-m", "config.embedded_redis", "run", "--port", "0", "--", sys.executable, "-c", COMMAND],
+        [sys.executable, "-m", "devtools.embedded_redis", "run", "--port", "0", "--", sys.executable, "-c", COMMAND],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     line = runner.stdout.readline().split()

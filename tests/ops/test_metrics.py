@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
-from config import embedded_redis
+from devtools import embedded_redis
 from espn.breaker import BREAKER_KEY
 from games import metrics
 from games.models import Game

