@@ -21,10 +21,19 @@ class Phase(enum.StrEnum):
     CANCELED = "canceled"
     SUSPENDED = "suspended"
 
+    # The groups, named once. In the class body the names above are still their plain values.
+    VOID = enum.nonmember(frozenset({POSTPONED, CANCELED}))  # not played on this date: its picks are void
+    SETTLED = enum.nonmember(frozenset({FINAL, POSTPONED, CANCELED}))  # nothing more to play on this date
+    UNSETTLED = enum.nonmember(frozenset({SCHEDULED, LIVE, SUSPENDED}))
+
     @property
     def is_settled(self) -> bool:
         """Nothing more will happen to the game on this date (it needs no more following)."""
-        return self in (Phase.FINAL, Phase.POSTPONED, Phase.CANCELED)
+        return self in Phase.SETTLED
+
+    @property
+    def is_void(self) -> bool:
+        return self in Phase.VOID
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,6 @@ GAME_UPDATE_FIELDS = (
 )  # fmt: skip
 
 # Phases a final game may still move to: ESPN may genuinely postpone or cancel after a bad "final".
-PHASES_AFTER_FINAL = frozenset({Phase.FINAL, Phase.POSTPONED, Phase.CANCELED})
 PHASE_PROGRESS = {
     Phase.SCHEDULED: 0,
     Phase.POSTPONED: 1,
@@ -100,7 +99,7 @@ def ingest_snapshots(snapshots: Iterable[GameSnapshot], *, now: datetime) -> Ing
             game = existing.get(snapshot.espn_id)
             if game is not None and game.content_hash == content_hash:
                 continue
-            if game is not None and game.is_final and snapshot.status.phase not in PHASES_AFTER_FINAL:
+            if game is not None and game.is_final and snapshot.status.phase not in Phase.SETTLED:
                 # ESPN flaps right after the whistle; one odd answer must not undo a final.
                 log.warning(
                     "ignored regression of final game game=%s league=%s reported=%s",
@@ -232,7 +231,7 @@ def note_result_change(game: Game, existing: Game | None, *, now: datetime, resu
                 game.away_score, game.home_score,
             )  # fmt: skip
             result.corrected.append(game.espn_id)
-    if game.phase in (Phase.POSTPONED, Phase.CANCELED) and (existing is None or existing.phase != game.phase):
+    if game.phase in Phase.VOID and (existing is None or existing.phase != game.phase):
         result.voided.append(game.espn_id)
 
 

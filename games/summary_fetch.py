@@ -113,7 +113,7 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
     watchers = subscribers(client, [row[0] for row in rows])
     due, paused = [], []
     for game_id, espn_id, league, phase, status_name, last_attempt, failures, final_fetch in rows:
-        if phase in (Phase.POSTPONED, Phase.CANCELED):
+        if phase in Phase.VOID:
             continue
         if phase == Phase.LIVE and status_name in PAUSED_STATUSES:
             paused.append(espn_id)

@@ -24,7 +24,7 @@ NEUTRAL_BADGE = "5b6470"
 GROUPS = (
     ("live", "Live", {Phase.LIVE, Phase.SUSPENDED}),
     ("upcoming", "Upcoming", {Phase.SCHEDULED}),
-    ("final", "Final", {Phase.FINAL, Phase.POSTPONED, Phase.CANCELED}),
+    ("final", "Final", Phase.SETTLED),
 )
 
 

@@ -39,12 +39,11 @@ import numpy as np
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from espn.snapshots import Phase
-from games.models import EspnLeague, Game, Play
+from games.models import EspnLeague, Game, Phase, Play
 
 from .grading import side_results
 from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
-from .selectors import UNSETTLED_PHASES, VOID_PHASES, league_games, line_of, tiebreak_game, week_games
+from .selectors import league_games, line_of, tiebreak_game, week_games
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -319,7 +318,7 @@ def survival_chances(picks: Mapping[int, int | None], games: Sequence[SurvivorGa
 
 
 def survivor_game(game: Game, *, home_win_probability: float | None = None) -> SurvivorGame:
-    if game.phase in VOID_PHASES:
+    if game.phase in Phase.VOID:
         return SurvivorGame(game.home_team_id, game.away_team_id, 0.0, 0.0, void=True)
     if game.phase == Phase.FINAL and game.home_score is not None and game.away_score is not None:
         margin = game.home_score - game.away_score
@@ -385,7 +384,7 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
     those games are then certain. Raises ChoiceError naming the offending game.
     """
     games = list(week_games(league, week))
-    open_games = [g for g in games if g.phase in UNSETTLED_PHASES]
+    open_games = [g for g in games if g.phase in Phase.UNSETTLED]
     chosen = validate_choices(chosen or {}, games, open_games)
     probabilities = live_home_win_probabilities(open_games)
     p_home = {}
@@ -461,7 +460,7 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
     chosen_points = base.copy()
     for game_id, side in chosen.items():
         chosen_points += (gain_home if side == HOME else gain_away)[:, column[game_id]]
-    last_week = not league_games(league).filter(phase__in=UNSETTLED_PHASES).exclude(
+    last_week = not league_games(league).filter(phase__in=Phase.UNSETTLED).exclude(
         season_type=week.season_type, week=week.number
     ).exists() and bool(open_games or total is not None)
     problems = [problem]

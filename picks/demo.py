@@ -20,9 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from espn.snapshots import Phase
 from games.live_state import eastern_day_bounds
-from games.models import Game, espn_league_label
+from games.models import Game, Phase, espn_league_label
 
 from .grading import freeze_lines_at_lock, grade_game
 from .models import (
@@ -38,7 +37,6 @@ from .models import (
 )
 from .weeks import Week
 
-SETTLED_PHASES = (Phase.FINAL, Phase.POSTPONED, Phase.CANCELED)
 DEMO_MEMBERS = ("demo_ann", "demo_bob", "demo_cat", "demo_dan")
 # Leaves each league's last game still to play unpicked, so the pick reminder has someone to email.
 LATE_PICKER = "demo_dan"
@@ -160,7 +158,7 @@ def demo_survivor(espn_league: str, year: int, games: list[Game], users: list, *
             )  # fmt: skip
     Pick.objects.bulk_create(new_picks, ignore_conflicts=True)
     PickChange.objects.bulk_create(changes)
-    for game_id in {p.game_id for p in new_picks if p.game.phase in SETTLED_PHASES}:
+    for game_id in {p.game_id for p in new_picks if p.game.phase in Phase.SETTLED}:
         grade_game(game_id, now=now, force=True)
     return DemoLeague(league=league, created=created, games=games, picks_created=len(new_picks))
 
@@ -251,7 +249,7 @@ def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int
     Pick.objects.bulk_create(new_picks, ignore_conflicts=True)
     PickChange.objects.bulk_create(changes)
     demo_guesses(entries, games, now=now)
-    for game_id in {p.game_id for p in new_picks if p.game.phase in SETTLED_PHASES}:
+    for game_id in {p.game_id for p in new_picks if p.game.phase in Phase.SETTLED}:
         grade_game(game_id, now=now, force=True)  # a game already over when seeded: grade the new picks
     return len(new_picks)
 

@@ -32,9 +32,8 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from espn.snapshots import Phase
 from games import metrics
-from games.models import Game
+from games.models import Game, Phase
 
 from .lines import spreads_with_summary_fallback, weekly_line, weekly_settings_with_picks
 from .locking import locked_q
@@ -57,7 +56,6 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
 # The sweep looks at recent games only; an older one missed by it is frozen when it is graded.
 FREEZE_LOOKBACK = timedelta(days=7)
 ZERO = Decimal(0)
@@ -155,7 +153,7 @@ def freeze_lines_at_lock(*, now: datetime | None = None) -> int:
 
 def target_of(game: Game) -> tuple[str, int | None, int | None] | None:
     """What the game should be graded on now, or None while it is not settled."""
-    if game.phase in VOID_PHASES:
+    if game.phase in Phase.VOID:
         return GradingOutcome.VOID, None, None
     if game.phase == Phase.FINAL and game.home_score is not None and game.away_score is not None:
         return GradingOutcome.FINAL, game.home_score, game.away_score
@@ -490,7 +488,7 @@ def games_needing_grading(among: Iterable[int] | None = None) -> list[int]:
     )
     finals = games.filter(has_picks, phase=Phase.FINAL, home_score__isnull=False, away_score__isnull=False)
     finals = finals.exclude(graded_final)
-    voids = games.filter(has_picks, phase__in=VOID_PHASES).exclude(pickem_grading__outcome=GradingOutcome.VOID)
+    voids = games.filter(has_picks, phase__in=Phase.VOID).exclude(pickem_grading__outcome=GradingOutcome.VOID)
     return sorted({*finals.values_list("pk", flat=True), *voids.values_list("pk", flat=True)})
 
 

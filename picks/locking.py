@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Q
 
-from espn.snapshots import Phase
-from games.models import Game
+from games.models import Game, Phase
 
 
 def is_locked(game: Game, now: datetime) -> bool:

@@ -25,7 +25,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 
-from espn.snapshots import Phase
+from games.models import Phase
 
 from .models import PICKEM_ESPN_LEAGUES, Entry, PickemLeague, PickReminder, ReminderOptOut
 from .selectors import league_games

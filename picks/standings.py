@@ -31,14 +31,13 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
-from espn.snapshots import Phase
-from games.models import Game
+from games.models import Game, Phase
 
 from .chance import live_home_win_probabilities, survival_chances, survivor_game
 from .grading import side_results, win_points
 from .lines import published_spreads
 from .models import Entry, LineLock, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
-from .selectors import SETTLED_PHASES, league_games, line_of, tiebreak_game, week_games, with_lines
+from .selectors import league_games, line_of, tiebreak_game, week_games, with_lines
 from .survivor import survivor_table, week_outcome
 from .weeks import Week
 
@@ -136,7 +135,7 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
         tiebreak=last,
         tiebreak_total=total,
         games=games,
-        complete=bool(games) and not pending and all(g.phase in SETTLED_PHASES for g in games),
+        complete=bool(games) and not pending and all(g.phase in Phase.SETTLED for g in games),
     )
 
 
@@ -210,7 +209,7 @@ def season_progress(league: PickemLeague) -> SeasonProgress:
         games=Count("pickem_grading"),
         gradings=Sum("pickem_grading__times_graded"),
         postseason=Count("pk", filter=Q(season_type=POSTSEASON)),
-        unsettled=Count("pk", filter=~Q(phase__in=SETTLED_PHASES)),
+        unsettled=Count("pk", filter=~Q(phase__in=Phase.SETTLED)),
     )
     return SeasonProgress(
         grading_version=f"{found['games']}.{found['gradings'] or 0}",
@@ -369,7 +368,7 @@ def decided_week_totals(league: PickemLeague) -> dict[Week, int]:
     rows = (
         league_games(league)
         .exclude(week=None)
-        .exclude(phase__in=(Phase.POSTPONED, Phase.CANCELED))
+        .exclude(phase__in=Phase.VOID)
         .values_list("season_type", "week", "kickoff", "espn_id", "phase", "home_score", "away_score")
     )
     for season_type, number, kickoff, espn_id, phase, home, away in rows:

@@ -26,9 +26,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 
 from config.redis_client import cache_redis
-from espn.snapshots import Phase
 from games import streams
-from games.models import Game
+from games.models import Game, Phase
 from games.stream_api import LAST_EVENT_ID_PARAMS, StreamApiView, last_event_id, sse_response
 from games.stream_publisher import STANDINGS_CHANNEL, next_version, parse_stream_message, stream_message
 

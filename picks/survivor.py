@@ -29,11 +29,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from espn.snapshots import Phase
-from games.models import Game
+from games.models import Game, Phase
 
 from .models import Entry, Pick, PickemLeague, PickResult, PoolType, SurvivorAllOut, SurvivorMissedWeek
-from .selectors import SETTLED_PHASES, league_games
+from .selectors import league_games
 from .weeks import Week
 
 SURVIVOR_SEASON_TYPES = (2, 3)  # regular season and postseason
@@ -97,7 +96,7 @@ def survivor_weeks(league: PickemLeague) -> list[SurvivorWeek]:
         league_games(league)
         .filter(season_type__in=SURVIVOR_SEASON_TYPES, week__isnull=False)
         .values("season_type", "week")
-        .annotate(first=Min("kickoff"), last=Max("kickoff"), unsettled=Count("pk", filter=~Q(phase__in=SETTLED_PHASES)))
+        .annotate(first=Min("kickoff"), last=Max("kickoff"), unsettled=Count("pk", filter=~Q(phase__in=Phase.SETTLED)))
         .order_by("season_type", "week")
     )
     return [
@@ -245,7 +244,7 @@ def auto_pick_missed_weeks(*, now: datetime) -> int:
             games = list(
                 league_games(league)
                 .filter(season_type=week.week.season_type, week=week.week.number)
-                .exclude(phase__in=(Phase.POSTPONED, Phase.CANCELED))
+                .exclude(phase__in=Phase.VOID)
                 .order_by("kickoff", "espn_id")
             )
             used = defaultdict(set)
