@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import orjson
 import redis
@@ -40,6 +41,9 @@ from espn.snapshots import Phase
 
 from . import live_feed, live_state, selectors
 from .snapshot_cache import game_payload
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,7 @@ class StrictBooleanField(serializers.BooleanField):
     NULL_VALUES = set()
 
 
-def choice_error(values: list[str]) -> dict[str, str]:
+def choice_error(values: list[str]) -> dict[str, StrOrPromise]:
     return {"invalid_choice": '"{input}" is not allowed; use one of: ' + ", ".join(values) + "."}
 
 
@@ -303,14 +307,15 @@ class LiveGamesApi(APIView):
         if refused is not None:
             return refused
         client = live_feed.feed_redis()
+        redis_down = False
         try:
             read = live_feed.read_feed(client, known_etags=tags, gzip_ok=gzip_ok, now_epoch=now)
         except redis.RedisError:
             log.warning("live feed: Redis unavailable, serving from the database", exc_info=True)
-            client, read = None, None
+            read, redis_down = None, True
         if read is None:
-            read = self.rebuilt(client, tags, gzip_ok)
-        return self.answer(read, gzip_ok=gzip_ok, stale=client is None)
+            read = self.rebuilt(None if redis_down else client, tags, gzip_ok)
+        return self.answer(read, gzip_ok=gzip_ok, stale=redis_down)
 
     @classmethod
     async def aserve(cls, request) -> HttpResponse:

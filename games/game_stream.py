@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 import orjson
@@ -152,7 +152,7 @@ async def read_snapshot(
     return watermark, data, "snapshot"
 
 
-async def counted_subscriber(hub: streams.Hub, game_id: int, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def counted_subscriber(hub: streams.Hub, game_id: int, body: AsyncGenerator[bytes]) -> AsyncIterator[bytes]:
     """The client's bytes, counted in the game's subscriber counter while it is connected."""
     key = STREAM_SUBSCRIBERS_KEY.format(game_id=game_id)
     ttl = subscriber_ttl()
@@ -160,7 +160,9 @@ async def counted_subscriber(hub: streams.Hub, game_id: int, body: AsyncIterator
     try:
         with contextlib.suppress(redis.RedisError, OSError):
             async with hub.reader().pipeline(transaction=True) as pipe:
-                await pipe.incr(key).expire(key, ttl).execute()
+                pipe.incr(key)
+                pipe.expire(key, ttl)
+                await pipe.execute()
             counted = True
         async for chunk in body:
             if chunk is streams.HEARTBEAT:

@@ -31,12 +31,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 
 import orjson
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 from django.utils import timezone
+from redis.commands.core import AsyncScript
+from redis.typing import EncodableT, FieldT
 
 from . import live_state, selectors
 from .snapshot_cache import game_payload
@@ -98,7 +101,7 @@ def build_live_feed(now: datetime) -> LiveFeed:
     )
 
 
-def _mapping(feed: LiveFeed) -> dict[str, bytes | str | int]:
+def _mapping(feed: LiveFeed) -> dict[FieldT, EncodableT]:
     return {
         "body": feed.body,
         "gz": feed.gzipped,
@@ -115,7 +118,7 @@ def publish_live_feed(client: redis.Redis, *, now: datetime) -> LiveFeed:
     transaction as the body, so that a stream's snapshot and its deltas always agree.
     """
     feed = build_live_feed(now)
-    previous_body, previous_version = client.hmget(LIVE_FEED_KEY, "body", "version")
+    previous_body, previous_version = cast("list[bytes | None]", client.hmget(LIVE_FEED_KEY, "body", "version"))
     change = feed_change(previous_body, int(previous_version) if previous_version else None, feed.body)
     pipe = client.pipeline(transaction=True)
     pipe.delete(LIVE_FEED_KEY)
@@ -201,7 +204,7 @@ _scripts: dict[int, tuple] = {}
 
 # Under uvicorn one event loop per process, so one async client per process; tests run several loops.
 _async_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
-_async_scripts: dict[aioredis.Redis, object] = {}
+_async_scripts: dict[aioredis.Redis, AsyncScript] = {}
 
 
 def async_feed_redis() -> aioredis.Redis:
@@ -349,17 +352,27 @@ def store_if_unchanged(client: redis.Redis, feed: LiveFeed, *, expected_etag: st
 _rebuild_lock = threading.Lock()
 
 
+def read_stored_feed(client: redis.Redis, now: datetime) -> tuple[LiveFeed | None, str]:
+    """The stored feed while it is still valid (else None), and the stored ETag ("" when none)."""
+    fields = client.hmget(LIVE_FEED_KEY, "body", "gz", "etag", "live_count", "valid_until")
+    body, gz, etag, live_count, valid_until = cast("list[bytes | None]", fields)
+    if etag is None:
+        return None, ""
+    if body is None or gz is None or live_count is None or valid_until is None or int(valid_until) <= now.timestamp():
+        return None, etag.decode()
+    return LiveFeed(body, gz, etag.decode(), int(live_count), int(valid_until)), etag.decode()
+
+
 def rebuild_feed(client: redis.Redis | None, *, now: datetime) -> LiveFeed:
     """The cold path: one rebuild per process at a time; the others wait and then find it in Redis."""
     with _rebuild_lock:
         if client is not None:
             try:
-                raw = client.hmget(LIVE_FEED_KEY, "body", "gz", "etag", "live_count", "valid_until")
+                stored, expected = read_stored_feed(client, now)
             except redis.RedisError:
-                raw = [None] * 5
-            if raw[2] is not None and int(raw[4]) > now.timestamp():
-                return LiveFeed(raw[0], raw[1], raw[2].decode(), int(raw[3]), int(raw[4]))
-            expected = raw[2].decode() if raw[2] is not None else ""
+                stored, expected = None, ""
+            if stored is not None:
+                return stored
         feed = build_live_feed(now)
         if client is not None:
             try:
@@ -374,9 +387,9 @@ def current_feed(now: datetime | None = None) -> LiveFeed:
     now = now or timezone.now()
     client = feed_redis()
     try:
-        raw = client.hmget(LIVE_FEED_KEY, "body", "gz", "etag", "live_count", "valid_until")
-        if raw[2] is not None and int(raw[4]) > now.timestamp():
-            return LiveFeed(raw[0], raw[1], raw[2].decode(), int(raw[3]), int(raw[4]))
+        stored, _ = read_stored_feed(client, now)
+        if stored is not None:
+            return stored
     except redis.RedisError:
         log.warning("live feed: Redis unavailable, rendering from the database", exc_info=True)
         return dataclasses.replace(build_live_feed(now), stale=True)

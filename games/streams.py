@@ -30,8 +30,9 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import redis
 import redis.asyncio as aioredis
@@ -281,7 +282,8 @@ class Hub:
     async def _read_snapshot(self) -> tuple[int | None, bytes] | None:
         generation = self.feed_generation
         try:
-            body, version = await self.reader().hmget(LIVE_FEED_KEY, "body", "version")
+            fields = await self.reader().hmget(LIVE_FEED_KEY, "body", "version")
+            body, version = cast("list[bytes | None]", fields)
         except (redis.RedisError, OSError) as exc:
             log.warning("stream snapshot unavailable", extra={"error": str(exc)})
             return None
@@ -292,7 +294,7 @@ class Hub:
 
     async def read_key(self, key: str) -> bytes | None:
         try:
-            return await self.reader().get(key)
+            return cast("bytes | None", await self.reader().get(key))
         except (redis.RedisError, OSError) as exc:
             log.warning("stream snapshot unavailable", extra={"error": str(exc), "key": key})
             return None
@@ -332,7 +334,7 @@ async def events(
     snapshot: Snapshot,
     heartbeat_seconds: float,
     resend_current: bool = False,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
     """The bytes of one client's stream: a snapshot unless Last-Event-ID is current, then deltas.
 
     `snapshot()` gives (version, data, event name) of what is stored now, or None.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -87,6 +87,7 @@ def plan_requests(client, feed, *, season, week, season_type, days) -> Iterator[
         return
     if season is None:
         raise ValueError("give --season (with or without --week) or --dates")
+    weeks: Mapping[int, Iterable[int]]
     if week is not None:
         weeks = {season_type: [week]}
     elif feed.espn_league in SEASON_WEEKS:

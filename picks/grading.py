@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
@@ -53,6 +54,7 @@ from .models import (
     PostponedGames,
     ScoreCorrection,
 )
+from .sql import quoted_columns, quoted_table
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +100,11 @@ def freeze_lines(game_ids: Iterable[int], *, now: datetime, fetch_missing: bool 
     if fetch_missing:  # only a line someone is graded against is worth a request
         ats_picks = Pick.objects.filter(game_id=OuterRef("pk"), entry__league__against_spread=True)
         games = games.annotate(needs_line=Exists(ats_picks))
-    games = list(games)
-    spreads = {g.pk: g.spread for g in games}
+    found = list(games)
+    spreads = {g.pk: g.spread for g in found}
     if fetch_missing:
-        spreads |= spreads_with_summary_fallback(g for g in games if g.spread is None and g.needs_line)
+        needing = (g for g in found if g.spread is None and cast(Any, g).needs_line)  # annotated above
+        spreads |= spreads_with_summary_fallback(needing)
     rows = [GameLine(game_id=pk, spread=spread, frozen_at=now) for pk, spread in spreads.items()]
     if rows:
         GameLine.objects.bulk_create(rows, ignore_conflicts=True)
@@ -274,11 +277,16 @@ class PickSQL:
     def __init__(self, game: Game, lines: Lines | None, score: tuple[int, int] | None = None) -> None:
         """`lines` None: the game is void. `score` (home, away): another than the game's (a correction's)."""
         self.game = game
-        self.groups = lines.groups if lines is not None else None
+        self.void = lines is None
+        self.groups: list[LineGroup] = lines.groups if lines is not None else []
         self.keeping = lines is not None and lines.keeping
-        home, away = score or (game.home_score, game.away_score)
-        self.sides = [side_results(home, away, g.line) for g in self.groups] if lines is not None else None
-        self.pick = connection.ops.quote_name(Pick._meta.db_table)
+        self.sides: list[tuple[str, str]] = []  # (home's result, away's result) per line group
+        if lines is not None:
+            home, away = score or (game.home_score, game.away_score)
+            if home is None or away is None:
+                raise ValueError(f"game {game.pk} has no score to grade on")
+            self.sides = [side_results(home, away, g.line) for g in self.groups]
+        self.pick = quoted_table(Pick)
 
     def by_group(self, values: list, params: list) -> str:
         """One value per line group: a literal when they agree, else a CASE over the league's rules."""
@@ -294,7 +302,7 @@ class PickSQL:
         return f"CASE {' '.join(branches)} ELSE %s END"
 
     def result(self, params: list) -> str:
-        if self.sides is None:
+        if self.void:
             params.append(PickResult.VOID)
             return "%s"
         moved = ""
@@ -319,7 +327,7 @@ class PickSQL:
 
     def by_rule(self) -> bool:
         """Whether the league's rules matter: only then does the SQL join the pick to its league."""
-        if self.groups is None:
+        if self.void:
             return False
         distinct = {(sides, g.stored) for sides, g in zip(self.sides, self.groups, strict=True)}
         return self.keeping or len(distinct) > 1
@@ -328,7 +336,7 @@ class PickSQL:
         """The tables to join to a pick for its league's rules; none when they do not matter."""
         if not self.by_rule():
             return ""
-        entry, league = (connection.ops.quote_name(m._meta.db_table) for m in (Entry, PickemLeague))
+        entry, league = quoted_table(Entry), quoted_table(PickemLeague)
         return f"{entry} e JOIN {league} l ON l.id = e.league_id"
 
     def where(self, params: list) -> str:
@@ -447,10 +455,9 @@ def record_correction(
     league = sql.league()
     where = sql.where(params)
     changed = f"p.result <> {sql.result(params)}"
-    table = connection.ops.quote_name(CorrectedPick._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(CorrectedPick._meta.get_field(name).column)
-        for name in ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
+    table = quoted_table(CorrectedPick)
+    columns = quoted_columns(
+        CorrectedPick, ("correction", "entry", "team", "old_result", "new_result", "old_points", "new_points")
     )
     with connection.cursor() as cursor:  # in the grading's transaction: with its work_mem
         cursor.execute(

@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from games.models import Game
 
 from .models import Entry, GameLine, MissedPicks, Pick, PickResult, PoolType
+from .sql import quoted_columns, quoted_table
 
 
 def favourite_team_id(game: Game, line: Decimal | None) -> int:
@@ -77,8 +78,7 @@ def insert_auto_picks(game: Game, team_id: int, *, now: datetime) -> int:
         .order_by()
     )
     select, params = missing.query.sql_with_params()
-    table = connection.ops.quote_name(Pick._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(Pick._meta.get_field(name).column) for name in INSERTED)
+    table, columns = quoted_table(Pick), quoted_columns(Pick, INSERTED)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING", params)
         return max(cursor.rowcount, 0)

@@ -125,14 +125,14 @@ def survivor_table(league: PickemLeague, *, now: datetime | None = None) -> Surv
         .order_by()
     )
     for entry_id, season_type, number, team, result, kickoff, phase in rows:
-        week = Week(season_type, number)
+        picked_week = Week(season_type, number)
         if result == PickResult.PENDING:
-            pending.add(week)
+            pending.add(picked_week)
         entry = entries.get(entry_id)
-        if entry is not None and week in by_week:
-            entry.picks[week] = SurvivorPick(team, result, kickoff, phase)
-    for week in weeks:
-        week.decided = week.settled and week.week not in pending
+        if entry is not None and picked_week in by_week:
+            entry.picks[picked_week] = SurvivorPick(team, result, kickoff, phase)
+    for survivor_week in weeks:
+        survivor_week.decided = survivor_week.settled and survivor_week.week not in pending
     table = SurvivorTable(league=league, weeks=weeks, entries=entries, alive_after={}, fallen_in={})
     play_out(table, now=now or timezone.now())
     return table
@@ -195,8 +195,8 @@ def play_out(table: SurvivorTable, *, now: datetime) -> None:
     if table.ended_in is None and table.weeks and all(w.decided for w in table.weeks):
         last = table.weeks[-1]
         if last.week.season_type == 3:  # the season played out with several alive: co-winners
-            survivors = sorted(e.entry_id for e in table.entries.values() if e.alive)
-            table.ended_in, table.winners = last.week, survivors
+            table.ended_in = last.week
+            table.winners = sorted(e.entry_id for e in table.entries.values() if e.alive)
 
 
 def week_outcome(table: SurvivorTable, week: Week) -> tuple[bool, list[int]]:
@@ -259,7 +259,7 @@ def auto_pick_missed_weeks(*, now: datetime) -> int:
                     continue
                 new.append(
                     Pick(entry_id=entry.entry_id, game=game, team_id=favourite_of(game), season_type=game.season_type,
-                         week=game.week, created_at=now, updated_at=now, auto=True)
+                         week=week.week.number, created_at=now, updated_at=now, auto=True)
                 )  # fmt: skip
                 games_to_grade.add(game.pk)
             with transaction.atomic():
