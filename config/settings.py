@@ -7,6 +7,8 @@ import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from espn.leagues import DEFAULT_TRACKED, parse_tracked
+
 from .env import env_bool, env_float, env_int, env_list, env_str, redis_url_for_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -186,7 +188,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 ESPN_BASE_URL = env_str("ESPN_BASE_URL", "https://site.api.espn.com").rstrip("/")
 # ESPN leagues to track, as sport/league with any query the scoreboard needs
 # (college football returns only part of FBS unless asked for groups=80).
-ESPN_LEAGUES = env_list("ESPN_LEAGUES", "football/nfl,football/college-football?groups=80")
+ESPN_LEAGUES = env_list("ESPN_LEAGUES", DEFAULT_TRACKED)
+parse_tracked(tuple(ESPN_LEAGUES))  # a malformed league stops the start with a clear error
 ESPN_USER_AGENT = env_str("ESPN_USER_AGENT", "scores-pickem/0.1 (+https://github.com/scores-pickem/scores)")
 ESPN_CONNECT_TIMEOUT = env_float("ESPN_CONNECT_TIMEOUT", 3.05)
 ESPN_READ_TIMEOUT = env_float("ESPN_READ_TIMEOUT", 5.0)

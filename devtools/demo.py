@@ -40,11 +40,12 @@ from pathlib import Path
 import requests
 
 from espn import EASTERN
+from espn.leagues import DEFAULT_TRACKED
 
 REPO = Path(__file__).resolve().parent.parent
 VAR = REPO / "var"
 PROCFILE = REPO / "Procfile"
-LEAGUES = "football/nfl,football/college-football?groups=80"
+LEAGUES = DEFAULT_TRACKED
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - a local demo's account on 127.0.0.1, printed on screen
 MEMBER_PASSWORD = "pickem-demo"  # noqa: S105 - picks.demo.DEMO_PASSWORD: the seeded members' password

@@ -12,17 +12,17 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pybreaker
 import redis
 import requests
 
 from .breaker import RedisBreakerStorage
+from .leagues import LeagueFeed
 from .parsing import EspnPayloadError, parse_scoreboard_bytes, parse_summary_bytes
 from .snapshots import GameSummary, Scoreboard
 
@@ -72,25 +72,6 @@ class EspnBadPayload(EspnError):
 
 class EspnUnavailable(EspnError):
     """The circuit breaker is open: ESPN failed repeatedly, so we are not calling it for a while."""
-
-
-@dataclass(frozen=True)
-class LeagueFeed:
-    """An ESPN league to track and the query its scoreboard needs, from "football/college-football?groups=80"."""
-
-    espn_league: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, spec: str) -> LeagueFeed:
-        path, _, query = spec.strip().partition("?")
-        parts = path.strip("/").split("/")
-        if len(parts) != 2 or not all(parts):
-            raise ValueError(f"ESPN league {spec!r} is not of the form sport/league, e.g. football/nfl")
-        return cls(espn_league="/".join(parts), params=dict(parse_qsl(query)))
-
-    def __hash__(self) -> int:
-        return hash((self.espn_league, tuple(sorted(self.params.items()))))
 
 
 def is_not_espns_fault(exc: BaseException) -> bool:

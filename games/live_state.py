@@ -19,6 +19,7 @@ from espn import EASTERN
 from espn.breaker import BREAKER_KEY
 from espn.snapshots import Phase
 
+from .leagues import tracked_leagues
 from .models import Game
 
 LIVE_STATE_KEY = "scores:live_state"
@@ -80,12 +81,6 @@ def eastern_day_bounds(day_offset: int, now: datetime) -> tuple[datetime, dateti
     eastern_today = now.astimezone(EASTERN).date() + timedelta(days=day_offset)
     start = datetime.combine(eastern_today, datetime.min.time(), tzinfo=EASTERN)
     return start, start + timedelta(days=1)
-
-
-def tracked_leagues() -> list[str]:
-    from espn.client import LeagueFeed
-
-    return [LeagueFeed.parse(spec).espn_league for spec in settings.ESPN_LEAGUES]
 
 
 def compute_live_state(

@@ -1,24 +1,25 @@
 from django.db import models
 
+from espn import leagues
 from espn.snapshots import Phase
+
+__all__ = ["Phase"]  # pick'em takes the game's phase from here, not from the ESPN client
 
 
 class EspnLeague(models.TextChoices):
-    """ESPN's sport/league pairs. Not to be confused with a pick'em league (picks.PickemLeague)."""
+    """ESPN's sport/league pairs (their facts: espn.leagues). Not a pick'em league (picks.PickemLeague)."""
 
-    NFL = "football/nfl", "NFL"
-    COLLEGE_FOOTBALL = "football/college-football", "College football"
-    NBA = "basketball/nba", "NBA"
-    NHL = "hockey/nhl", "NHL"
-    MLB = "baseball/mlb", "MLB"
+    NFL = leagues.NFL.slug, leagues.NFL.label
+    COLLEGE_FOOTBALL = leagues.COLLEGE_FOOTBALL.slug, leagues.COLLEGE_FOOTBALL.label
+    NBA = leagues.NBA.slug, leagues.NBA.label
+    WNBA = leagues.WNBA.slug, leagues.WNBA.label
+    NHL = leagues.NHL.slug, leagues.NHL.label
+    MLB = leagues.MLB.slug, leagues.MLB.label
 
 
 def espn_league_label(espn_league: str) -> str:
     """A readable name for any sport/league slug, tracked by configuration or not."""
-    try:
-        return EspnLeague(espn_league).label
-    except ValueError:
-        return espn_league.split("/")[-1].upper()
+    return leagues.league_of(espn_league).label
 
 
 class Season(models.Model):

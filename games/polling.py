@@ -18,11 +18,13 @@ from django.utils import timezone
 
 from config.logging import log_context
 from config.redis_client import cache_redis
-from espn.client import EspnClient, EspnError, EspnRateLimited, EspnUnavailable, LeagueFeed
+from espn.client import EspnClient, EspnError, EspnRateLimited, EspnUnavailable
+from espn.leagues import LeagueFeed
 from espn.snapshots import GameSnapshot, Phase
 
 from . import live_state, metrics
 from .ingest import IngestResult, ingest_snapshots
+from .leagues import tracked_feeds
 from .live_feed import publish_live_feed
 from .models import Game
 from .signals import games_changed
@@ -83,11 +85,7 @@ def espn_client() -> EspnClient:
     )
 
 
-def league_feeds() -> list[LeagueFeed]:
-    return [LeagueFeed.parse(spec) for spec in settings.ESPN_LEAGUES]
-
-
-def days_to_poll(feeds: list[LeagueFeed], now: datetime) -> dict[LeagueFeed, list[date]]:
+def days_to_poll(feeds: Sequence[LeagueFeed], now: datetime) -> dict[LeagueFeed, list[date]]:
     """Today (Eastern) for every league; yesterday while one of its games is unsettled; tomorrow near midnight."""
     eastern_now = now.astimezone(live_state.EASTERN)
     today = eastern_now.date()
@@ -119,7 +117,7 @@ def poll_scoreboards(
     now = now or timezone.now()
     redis_client = cache_redis()
     result = PollResult(started_at=now)
-    with log_context(league=",".join(feed.espn_league for feed in league_feeds())):
+    with log_context(league=",".join(feed.espn_league for feed in tracked_feeds())):
         try:
             if not force and not live_state.poll_is_due(redis_client):
                 result.skipped = "not due yet"
@@ -190,7 +188,7 @@ def release(lock: redis.lock.Lock) -> None:
 def run_poll(result: PollResult, client: EspnClient, redis_client: redis.Redis, now: datetime) -> None:
     clock_start = time.monotonic()
     requests_before = client.requests_made
-    feeds = league_feeds()
+    feeds = tracked_feeds()
     snapshots: list[GameSnapshot] = []
     rate_limited_until: datetime | None = None
     for feed, days in days_to_poll(feeds, now).items():

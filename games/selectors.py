@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 
 from espn.snapshots import Phase
 
-from .live_state import EASTERN, eastern_day_bounds, tracked_leagues
+from .leagues import tracked_leagues
+from .live_state import EASTERN, eastern_day_bounds
 from .models import EspnLeague, Game
 from .snapshot_cache import games_for_payload
 

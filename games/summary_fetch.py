@@ -32,11 +32,13 @@ from django.utils import timezone
 
 from config.logging import log_context
 from config.redis_client import cache_redis
-from espn.client import EspnClient, EspnError, EspnUnavailable, LeagueFeed
+from espn.client import EspnClient, EspnError, EspnUnavailable
+from espn.leagues import LeagueFeed
 from espn.snapshots import GameSummary, Phase
 
 from . import live_state, metrics
 from .ingest import ingest_snapshots
+from .leagues import tracked_leagues
 from .models import GameTracking, TrackingStatus
 from .plays import store_plays
 from .snapshot_cache import publish_game_snapshots
@@ -104,7 +106,7 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
     )
     rows = list(
         GameTracking.objects.filter(followed | final_pending)
-        .filter(game__espn_league__in=live_state.tracked_leagues())
+        .filter(game__espn_league__in=tracked_leagues())
         .values_list(
             "game_id", "game__espn_id", "game__espn_league", "game__phase", "game__status_name",
             "last_attempt_at", "consecutive_failures", "final_fetch_at",

@@ -6,21 +6,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from config.redis_client import cache_redis
-from espn.client import EspnClient, LeagueFeed
+from espn.client import EspnClient
+from espn.leagues import league_of
 
 from .ingest import ingest_snapshots
+from .leagues import feed_for
 from .polling import espn_client
 from .snapshot_cache import publish_game_snapshots
-
-# ESPN's week numbers per season type (2 regular, 3 postseason) for the football leagues.
-SEASON_WEEKS = {
-    "football/nfl": {2: range(1, 19), 3: range(1, 6)},
-    "football/college-football": {2: range(1, 17), 3: range(1, 2)},
-}
 
 
 @dataclass(frozen=True)
@@ -28,15 +23,6 @@ class SyncStep:
     label: str  # "week 3 (regular season)" or "2024-12-15"
     seen: int
     changed: int
-
-
-def feed_for(espn_league: str) -> LeagueFeed:
-    """The configured feed (with its query, e.g. groups=80) for a league, or a bare one."""
-    for spec in settings.ESPN_LEAGUES:
-        feed = LeagueFeed.parse(spec)
-        if feed.espn_league == espn_league:
-            return feed
-    return LeagueFeed.parse(espn_league)
 
 
 def parse_dates(text: str) -> list[date]:
@@ -90,8 +76,8 @@ def plan_requests(client, feed, *, season, week, season_type, days) -> Iterator[
     weeks: Mapping[int, Iterable[int]]
     if week is not None:
         weeks = {season_type: [week]}
-    elif feed.espn_league in SEASON_WEEKS:
-        weeks = SEASON_WEEKS[feed.espn_league]
+    elif league_of(feed.espn_league).season_weeks:
+        weeks = league_of(feed.espn_league).season_weeks
     else:
         raise ValueError(f"{feed.espn_league} has no weeks: give --dates instead")
     for kind, numbers in weeks.items():

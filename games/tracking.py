@@ -34,6 +34,7 @@ from django.db.models import Count, Q
 from espn.snapshots import Phase
 
 from . import live_state
+from .leagues import tracked_leagues
 from .models import Game, GameTracking, TrackingStatus
 
 log = logging.getLogger(__name__)
@@ -117,9 +118,7 @@ def followed_games(now: datetime) -> list[Game]:
     recorded = Q(tracking__status__in=[TrackingStatus.LIVE, TrackingStatus.FAILED]) | alerted
     fields = ("pk", "espn_id", "espn_league", "kickoff", "phase", "final_at")
     return list(
-        Game.objects.filter(Q(espn_league__in=live_state.tracked_leagues()) & (near | live) | recorded)
-        .only(*fields)
-        .distinct()
+        Game.objects.filter(Q(espn_league__in=tracked_leagues()) & (near | live) | recorded).only(*fields).distinct()
     )
 
 

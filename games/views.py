@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from espn.leagues import league_of, period_prefix
 from espn.snapshots import Phase
 
 from . import live_feed, selectors
@@ -159,20 +160,6 @@ def period_labels(espn_league: str, count: int) -> list[str]:
     return labels
 
 
-def period_prefix(espn_league: str) -> str:
-    return {"football": "Q", "basketball": "Q", "hockey": "P"}.get(espn_league.split("/")[0], "")
-
-
-# Game time for the win-probability chart: (regulation periods, seconds each, seconds of an overtime period).
-GAME_CLOCKS = {
-    "football/nfl": (4, 900, 600),
-    "football/college-football": (4, 900, 900),
-    "basketball/nba": (4, 720, 300),
-    "basketball/wnba": (4, 600, 300),
-    "hockey/nhl": (3, 1200, 300),
-}
-
-
 def win_probability_caption(game: dict, points: list[dict]) -> str:
     """Words for the chart: the winner once the game is final, else the latest chances."""
     away, home = game["away"], game["home"]
@@ -233,7 +220,7 @@ def game_page(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": {
             "phase": detail["status"]["phase"],
             "period_prefix": period_prefix(game.espn_league),
-            "clock": GAME_CLOCKS.get(game.espn_league),
+            "clock": league_of(game.espn_league).game_clock,
             "home": chart_side(detail["home"]),
             "away": chart_side(detail["away"]),
             "win_probability": detail["win_probability"],

@@ -39,7 +39,8 @@ import numpy as np
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from games.models import EspnLeague, Game, Phase, Play
+from espn.leagues import NFL_CHANCE, ChanceModel, league_of
+from games.models import Game, Phase, Play
 
 from .grading import side_results
 from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
@@ -48,8 +49,12 @@ from .weeks import Week
 
 log = logging.getLogger(__name__)
 
-MARGIN_SD = {EspnLeague.NFL.value: 13.45, EspnLeague.COLLEGE_FOOTBALL.value: 15.5}
-DEFAULT_TOTAL = {EspnLeague.NFL.value: 44.0, EspnLeague.COLLEGE_FOOTBALL.value: 55.0}
+
+def chance_model(espn_league: str) -> ChanceModel:
+    """The league's figures, else the NFL's."""
+    return league_of(espn_league).chance or NFL_CHANCE
+
+
 TOTAL_SD = 10.0
 REGULATION_SECONDS = 4 * 15 * 60
 OVERTIME_LEFT = 0.05  # overtime: about as open as the last three minutes of regulation
@@ -93,7 +98,7 @@ class GameForecast:
 
 def forecast(game: Game, *, home_win_probability: float | None = None) -> GameForecast:
     """The home margin's distribution at the end of `game`, from its state now (see the module)."""
-    sd = MARGIN_SD.get(game.espn_league, MARGIN_SD[EspnLeague.NFL.value])
+    sd = chance_model(game.espn_league).margin_sd
     spread = float(game_spread(game) or 0)
     if game.phase == Phase.FINAL and game.home_score is not None and game.away_score is not None:
         return GameForecast(mean=float(game.home_score - game.away_score), sd=None)
@@ -124,7 +129,7 @@ def total_forecast(game: Game | None) -> TotalForecast | None:
     scored = None if game.home_score is None or game.away_score is None else game.home_score + game.away_score
     if game.phase == Phase.FINAL and scored is not None:
         return TotalForecast(float(scored), None)
-    expected = float(game.over_under) if game.over_under else DEFAULT_TOTAL.get(game.espn_league, 44.0)
+    expected = float(game.over_under) if game.over_under else chance_model(game.espn_league).typical_total
     if game.phase == Phase.SCHEDULED or scored is None:
         return TotalForecast(expected, TOTAL_SD)
     left = remaining_fraction(game.period, game.display_clock)

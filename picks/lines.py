@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Min
 
-from espn.client import EspnError, LeagueFeed
+from espn.client import EspnError
+from espn.leagues import LeagueFeed
 from espn.parsing import EspnPayloadError
 from games.models import Game
 

@@ -15,7 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from games.models import EspnLeague, Game, Team, espn_league_label
+from espn.leagues import PICKEM_LEAGUES
+from games.models import Game, Team, espn_league_label
 
 INVITE_CODE_BYTES = 9  # 12 URL-safe characters
 
@@ -91,10 +92,7 @@ class ChangeSource(models.TextChoices):
 
 
 # The ESPN leagues a pick'em league can follow.
-PICKEM_ESPN_LEAGUES = [
-    (EspnLeague.NFL.value, EspnLeague.NFL.label),
-    (EspnLeague.COLLEGE_FOOTBALL.value, EspnLeague.COLLEGE_FOOTBALL.label),
-]
+PICKEM_ESPN_LEAGUES = [(league.slug, league.label) for league in PICKEM_LEAGUES]
 
 
 class PickemLeague(models.Model):

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from games.models import EspnLeague, Game
+from espn.leagues import league_of
+from games.models import Game
 
 TYPE_SLUGS = {1: "pre", 2: "regular", 3: "post", 4: "off"}
 SLUG_TYPES = {slug: season_type for season_type, slug in TYPE_SLUGS.items()}
-NFL_POSTSEASON = {
-    1: "Wild Card",
-    2: "Divisional round",
-    3: "Conference championships",
-    4: "Pro Bowl",
-    5: "Super Bowl",
-}
 
 
 @dataclass(frozen=True, order=True)
@@ -44,11 +38,8 @@ class Week:
 
     def label(self, espn_league: str = "") -> str:
         if self.season_type == 3:
-            if espn_league == EspnLeague.NFL and self.number in NFL_POSTSEASON:
-                return NFL_POSTSEASON[self.number]
-            if espn_league == EspnLeague.COLLEGE_FOOTBALL:
-                return "Bowls and playoff" if self.number == 1 else f"Postseason week {self.number}"
-            return f"Postseason week {self.number}"
+            named = league_of(espn_league).postseason_week_names.get(self.number) if espn_league else None
+            return named or f"Postseason week {self.number}"
         if self.season_type == 1:
             return f"Preseason week {self.number}"
         return f"Week {self.number}"
