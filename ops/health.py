@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from config.redis_client import cache_redis
-
-from . import live_state
+from games import live_state
+from games.tracking import read_report, warnings_of
 
 CHECKS = ("database", "redis", "poll", "espn")
 
@@ -100,8 +100,6 @@ def health_view(request: HttpRequest) -> JsonResponse:
 
 def game_warnings(wanted: tuple[str, ...]) -> list[str]:
     """Stuck-game alerts, from the tracker's last report (asked for with the poll check)."""
-    from .tracking import read_report, warnings_of
-
     if "poll" not in wanted:
         return []
     try:
