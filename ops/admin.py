@@ -15,16 +15,16 @@ import redis
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.redis_client import cache_redis
 from espn.breaker import read_breaker, reset_breaker
-from games import live_state
 from games.admin import GameAdmin
 from games.models import Game
+
+from .poller import read_poller_state
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class GameAdminWithPoller(GameAdmin):
     change_list_template = "admin/ops/game_change_list.html"
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "poller": poller_status(),
@@ -69,7 +69,7 @@ def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResp
     return HttpResponseRedirect(reverse("admin:games_game_changelist"))
 
 
-TIME_FIELDS = ("started_at", "next_poll_at", "at", "opened_at")
+TIME_FIELDS = ("started_at", "next_poll_at", "at")
 
 
 def with_times(record: dict | None) -> dict | None:
@@ -85,17 +85,14 @@ def with_times(record: dict | None) -> dict | None:
 def poller_status() -> dict:
     """What an operator needs at a glance: the interval and why, the last polls, the breaker."""
     try:
-        client = cache_redis()
-        history = [with_times(entry) for entry in live_state.poll_history(client, limit=10)]
-        for entry in history:
-            entry["ok"] = not entry.get("errors")
-        return {
-            "live_state": with_times(live_state.read_json(client, live_state.LIVE_STATE_KEY)),
-            "last_poll": with_times(live_state.read_json(client, live_state.LAST_POLL_KEY)),
-            "last_ok_poll": with_times(live_state.read_json(client, live_state.LAST_OK_POLL_KEY)),
-            "breaker": with_times(read_breaker(client)),
-            "history": history,
-            "health": live_state.read_poller_health(client, now=timezone.now()),  # the rule of /health/
-        }
+        poller = read_poller_state(cache_redis(), now=timezone.now(), history=10)
     except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down
         return {"error": f"Redis unavailable: {exc}"}
+    return {
+        "live_state": with_times(poller.live_state),
+        "last_poll": with_times(poller.last_poll),
+        "last_ok_poll": with_times(poller.last_ok_poll),
+        "breaker": poller.breaker,  # opened_at already a datetime
+        "history": [with_times(entry | {"ok": not entry.get("errors")}) for entry in poller.history],
+        "health": poller.health,  # the rule of /health/
+    }

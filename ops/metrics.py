@@ -15,7 +15,6 @@ poll) lives in Redis; /metrics reads it when scraped, so it is right whichever p
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import os
 import time
@@ -41,9 +40,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from config.redis_client import cache_redis
-from espn.breaker import BREAKER_KEY
-from games import live_state
+from espn.breaker import BreakerState
 from games import metrics as games_metrics  # noqa: F401 - declares the poller's and ESPN's series in this process
+
+from .poller import read_poller_state
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +123,7 @@ class PollerStateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = GaugeMetricFamily("scores_redis_up", "1 when /metrics could read the poller's state from Redis.")
         try:
-            pipe = cache_redis().pipeline(transaction=False)
-            pipe.hmget(BREAKER_KEY, "state", "fail_counter", "opened_at")
-            pipe.get(live_state.LIVE_STATE_KEY)
-            pipe.get(live_state.LAST_OK_POLL_KEY)
-            pipe.get(live_state.TRACKING_REPORT_KEY)
-            (state, failures, opened_at), raw_state, raw_ok, raw_tracking = pipe.execute()
-            health = live_state.health_from_raw(raw_ok, raw_state, state, failures, now=timezone.now())
+            poller = read_poller_state(cache_redis(), now=timezone.now())
         except redis.RedisError as exc:
             log.warning("metrics: Redis unavailable, poller state not reported", extra={"error": str(exc)})
             up.add_metric([], 0)
@@ -142,23 +136,22 @@ class PollerStateCollector(Collector):
             "1 when the poller is healthy by the rule of /health/ and /api/status/: a recent poll without "
             "errors, the ESPN breaker not open.",
         )
-        healthy.add_metric([], 1 if health.ok else 0)
+        healthy.add_metric([], 1 if poller.health.ok else 0)
         yield healthy
-        yield from breaker_metrics(state, failures, opened_at)
-        yield from live_state_metrics(json.loads(raw_state) if raw_state else None)
-        last_ok = json.loads(raw_ok) if raw_ok else None
-        if last_ok:
+        yield from breaker_metrics(poller.breaker)
+        yield from live_state_metrics(poller.live_state)
+        if last_ok := poller.last_ok_poll:
             gauge = GaugeMetricFamily(
                 "scores_last_successful_poll_timestamp_seconds",
                 "When the last poll without any error started (Unix time).",
             )
             gauge.add_metric([], datetime.fromisoformat(last_ok["at"]).timestamp())
             yield gauge
-        yield from tracking_metrics(json.loads(raw_tracking) if raw_tracking else None)
+        yield from tracking_metrics(poller.tracking)
 
 
-def breaker_metrics(state: bytes | None, failures: bytes | None, opened_at: bytes | None) -> Iterator:
-    current = state.decode() if state else "closed"
+def breaker_metrics(breaker: BreakerState) -> Iterator[GaugeMetricFamily]:
+    current = breaker.state
     states = GaugeMetricFamily(
         "scores_espn_breaker_state", "The ESPN circuit breaker: 1 for its current state.", labels=["state"]
     )
@@ -168,11 +161,11 @@ def breaker_metrics(state: bytes | None, failures: bytes | None, opened_at: byte
     counter = GaugeMetricFamily(
         "scores_espn_breaker_consecutive_failures", "Consecutive failed ESPN calls the breaker has counted."
     )
-    counter.add_metric([], int(failures or 0))
+    counter.add_metric([], breaker.consecutive_failures)
     yield counter
-    if opened_at and current != "closed":
+    if breaker.opened_at and current != "closed":
         opened = GaugeMetricFamily("scores_espn_breaker_opened_timestamp_seconds", "When the breaker last opened.")
-        opened.add_metric([], float(opened_at))
+        opened.add_metric([], breaker.opened_at.timestamp())
         yield opened
 
 

@@ -15,34 +15,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.redis_client import cache_redis
-from espn.breaker import read_breaker
 from games import live_state
+
+from .poller import read_poller_state
 
 log = logging.getLogger(__name__)
 
 
-def read_tracking_report(client: redis.Redis) -> dict | None:
-    from games.tracking import read_report
-
-    return read_report(client)
-
-
-def poller_status(client: redis.Redis, *, now) -> dict:
-    last_poll = live_state.read_json(client, live_state.LAST_POLL_KEY)
-    state = live_state.read_json(client, live_state.LIVE_STATE_KEY)
-    history = live_state.poll_history(client, limit=live_state.POLL_HISTORY_LENGTH)
-    breaker = read_breaker(client)
+def poller_status(client: redis.Redis, *, now: datetime) -> dict:
+    poller = read_poller_state(client, now=now, history=live_state.POLL_HISTORY_LENGTH)
+    last_poll, state, history = poller.last_poll, poller.live_state or {}, poller.history
     requests = sum(entry.get("requests") or 0 for entry in history)
     failed = sum(len(entry.get("errors") or []) for entry in history)
     polls_with_errors = sum(1 for entry in history if entry.get("errors"))
     age = None
     if last_poll:
         age = round((now - datetime.fromisoformat(last_poll["started_at"])).total_seconds(), 1)
-    interval = (state or {}).get("interval_seconds")
-    health = live_state.read_poller_health(client, now=now)  # the rule /health/ applies too
     return {
-        "healthy": health.ok,
-        "problems": health.problems,
+        "healthy": poller.health.ok,  # the rule /health/ applies too
+        "problems": poller.health.problems,
         "last_poll": {
             "started_at": last_poll["started_at"] if last_poll else None,
             "age_seconds": age,
@@ -52,14 +43,14 @@ def poller_status(client: redis.Redis, *, now) -> dict:
             "errors": last_poll.get("errors", []) if last_poll else [],
         },
         "polling": {
-            "regime": (state or {}).get("regime"),
-            "interval_seconds": interval,
-            "reason": (state or {}).get("reason"),
-            "next_poll_at": (state or {}).get("next_poll_at"),
-            "live_count": (state or {}).get("live_count"),
-            "games_today": (state or {}).get("games_today"),
+            "regime": state.get("regime"),
+            "interval_seconds": state.get("interval_seconds"),
+            "reason": state.get("reason"),
+            "next_poll_at": state.get("next_poll_at"),
+            "live_count": state.get("live_count"),
+            "games_today": state.get("games_today"),
         },
-        "breaker": breaker,
+        "breaker": poller.breaker.as_dict(),
         "recent_polls": {
             "polls": len(history),
             "polls_with_errors": polls_with_errors,
@@ -67,7 +58,7 @@ def poller_status(client: redis.Redis, *, now) -> dict:
             "espn_errors": failed,
             "error_rate": round(failed / requests, 4) if requests else 0.0,
         },
-        "followed_games": read_tracking_report(client),
+        "followed_games": poller.tracking,
     }
 
 
