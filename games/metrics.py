@@ -54,13 +54,6 @@ ESPN_ERRORS = Counter(
     ["endpoint", "kind"],
 )
 
-# --------------------------------------------------------------------------- pick'em
-
-PICKS_GRADED = Counter("scores_picks_graded_total", "Picks graded, by outcome: final (scored) or void.", ["outcome"])
-GAMES_GRADED = Counter(
-    "scores_games_graded_total", "Games whose picks were graded (regrades included), by outcome.", ["outcome"]
-)
-
 
 def observe_espn_request(endpoint: str, outcome: str, seconds: float) -> None:
     """The ESPN client's `on_request` hook (espn/ knows nothing of Prometheus)."""
@@ -68,9 +61,3 @@ def observe_espn_request(endpoint: str, outcome: str, seconds: float) -> None:
     ESPN_REQUESTS.labels(endpoint, outcome).inc()
     if outcome != "ok":
         ESPN_ERRORS.labels(endpoint, outcome).inc()
-
-
-def record_grading(outcome: str, picks: int) -> None:
-    GAMES_GRADED.labels(outcome).inc()
-    if picks:
-        PICKS_GRADED.labels(outcome).inc(picks)

@@ -41,7 +41,8 @@ from prometheus_client.registry import Collector
 
 from config.redis_client import cache_redis
 from espn.breaker import BreakerState
-from games import metrics as games_metrics  # noqa: F401 - declares the poller's and ESPN's series in this process
+from games import metrics as games_metrics  # noqa: F401 - declares the poller's and ESPN's series here
+from picks import metrics as picks_metrics  # noqa: F401 - and pick'em's
 
 from .poller import read_poller_state
 

@@ -173,7 +173,8 @@ import django
 django.setup()
 from games import metrics as games_metrics
 from ops import metrics
-games_metrics.PICKS_GRADED.labels("final").inc(3)
+from picks import metrics as picks_metrics
+picks_metrics.PICKS_GRADED.labels("final").inc(3)
 games_metrics.observe_espn_request("scoreboard", "ok", 0.2)
 metrics.start_worker_metrics_server(int(sys.argv[1]))
 print("ready", flush=True)
