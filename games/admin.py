@@ -1,7 +1,8 @@
 """The season's control room: games with filters, search and actions.
 
-The actions re-poll selected games from ESPN and regrade their picks. The poller's panel above the
-games list (interval, last polls, the ESPN breaker and its reset button) is the ops app's (ops.admin).
+The action re-polls selected games from ESPN; pick'em's admin regrades them (picks.admin). The
+poller's panel above the games list (interval, last polls, the ESPN breaker and its reset button)
+is the ops app's (ops.admin).
 """
 
 import logging
@@ -43,7 +44,7 @@ class GameAdmin(admin.ModelAdmin):
     list_select_related = ("home_team", "away_team", "season")
     raw_id_fields = ("home_team", "away_team", "possession_team", "season")
     date_hierarchy = "kickoff"
-    actions = ["repoll_from_espn", "regrade_picks"]
+    actions = ["repoll_from_espn"]
 
     @admin.display(description="Game", ordering="short_name")
     def matchup(self, game: Game) -> str:
@@ -91,13 +92,6 @@ class GameAdmin(admin.ModelAdmin):
         self.message_user(request, f"Re-polled {len(espn_ids)} game(s) from ESPN: {changed} changed.")
         for failure in failed:
             self.message_user(request, f"ESPN failed for game {failure}", messages.WARNING)
-
-    @admin.action(description="Regrade the picks on the selected games", permissions=["change"])
-    def regrade_picks(self, request: HttpRequest, queryset: QuerySet[Game]) -> None:
-        # The admin is where the apps meet: games itself knows nothing of picks, so import at call time.
-        from picks.admin import regrade
-
-        regrade(request, set(queryset.values_list("pk", flat=True)), self)
 
 
 def utc_text(when: datetime | None, fmt: str) -> str:
