@@ -19,12 +19,13 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.middleware import clickjacking, common, csrf, security
+from django.utils.deprecation import MiddlewareMixin
 
 from . import compression
 
 
-class InlineHooks:
-    """MiddlewareMixin's async path without the thread hops."""
+class InlineHooks(MiddlewareMixin):
+    """MiddlewareMixin's async path without the thread hops (mixed in before a MiddlewareMixin)."""
 
     def __init__(self, get_response) -> None:
         super().__init__(get_response)

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 BREAKER_KEY = "scores:circuit_breaker"
 BREAKER_TTL_SECONDS = 600
 BREAKER_FIELDS = ("state", "fail_counter", "success_counter", "opened_at")  # the hash's fields
+BREAKER_STATES = (pybreaker.STATE_CLOSED, pybreaker.STATE_HALF_OPEN, pybreaker.STATE_OPEN)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,14 @@ class BreakerState:
     consecutive_failures: int
     consecutive_successes: int  # while half-open
     opened_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == pybreaker.STATE_OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == pybreaker.STATE_CLOSED
 
     def as_dict(self) -> dict:
         """The breaker as an operator sees it: state, consecutive failures, when it opened."""

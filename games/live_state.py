@@ -187,7 +187,9 @@ def record_retry_after(client: redis.Redis, until: datetime, *, now: datetime) -
 
 def retry_after_until(client: redis.Redis) -> datetime | None:
     raw = client.get(RETRY_AFTER_KEY)
-    return datetime.fromisoformat(raw.decode()) if raw else None
+    if not raw:
+        return None
+    return datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def record_last_poll(client: redis.Redis, summary: dict) -> None:

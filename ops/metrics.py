@@ -18,13 +18,14 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 import redis
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from prometheus_client import (
@@ -40,7 +41,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from config.redis_client import cache_redis
-from espn.breaker import BreakerState
+from espn.breaker import BREAKER_STATES, BreakerState
 from games import metrics as games_metrics  # noqa: F401 - declares the poller's and ESPN's series here
 from picks import metrics as picks_metrics  # noqa: F401 - and pick'em's
 
@@ -83,27 +84,29 @@ class RequestMetricsMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        # Django hands the next layer's callable: it answers a response, or under ASGI an awaitable of one.
         self.get_response = get_response
         self._timers: dict[tuple[str, str], Histogram] = {}
-        if iscoroutinefunction(get_response):
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
             markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if iscoroutinefunction(self):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
             return self.__acall__(request)
         started = time.perf_counter()
         response = self.get_response(request)
         self.observe(request, response, time.perf_counter() - started)
         return response
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = await self.get_response(request)
         self.observe(request, response, time.perf_counter() - started)
         return response
 
-    def observe(self, request: HttpRequest, response: HttpResponse, elapsed: float) -> None:
+    def observe(self, request: HttpRequest, response: HttpResponseBase, elapsed: float) -> None:
         method = request.method if request.method in METHODS else "other"
         endpoint = endpoint_label(request)
         timer = self._timers.get((endpoint, method))
@@ -114,8 +117,6 @@ class RequestMetricsMiddleware:
 
 
 # --------------------------------------------------------------------------- shared state, read at scrape time
-
-BREAKER_STATES = ("closed", "half-open", "open")
 
 
 class PollerStateCollector(Collector):
@@ -164,7 +165,7 @@ def breaker_metrics(breaker: BreakerState) -> Iterator[GaugeMetricFamily]:
     )
     counter.add_metric([], breaker.consecutive_failures)
     yield counter
-    if breaker.opened_at and current != "closed":
+    if breaker.opened_at and not breaker.is_closed:
         opened = GaugeMetricFamily("scores_espn_breaker_opened_timestamp_seconds", "When the breaker last opened.")
         opened.add_metric([], breaker.opened_at.timestamp())
         yield opened

@@ -73,7 +73,7 @@ def poller_health(*, last_ok: dict | None, state: dict | None, breaker: BreakerS
         if not poll["ok"]:
             poll["error"] = f"the last successful poll was {age:.0f}s ago (limit {limit}s)"
     espn: dict[str, object] = {
-        "ok": breaker.state != "open",
+        "ok": not breaker.is_open,
         "breaker": breaker.state,
         "consecutive_failures": breaker.consecutive_failures,
     }
