@@ -25,7 +25,7 @@ from . import compression
 
 
 class InlineHooks(MiddlewareMixin):
-    """MiddlewareMixin's async path without the thread hops."""
+    """MiddlewareMixin's async path without the thread hops (mixed in before a MiddlewareMixin)."""
 
     def __init__(self, get_response) -> None:
         super().__init__(get_response)

@@ -53,10 +53,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "games",
     "picks",
+    "ops",
 ]
 
 MIDDLEWARE = [
-    "games.metrics.RequestMetricsMiddleware",  # first: times everything below it
+    "ops.metrics.RequestMetricsMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
     "config.static_files.WhiteNoiseMiddleware",  # whitenoise's, async-capable; static files before the rest
     "config.compression.GZipMiddleware",  # pages and API answers; honours Accept-Encoding's q-values

@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from config.ratelimit import login_rate_limited
-from games.health import health_view
-from games.metrics import metrics_view
 
 
 class IdConverter:
@@ -28,8 +26,7 @@ handler404 = "config.api_errors.not_found"
 handler500 = "config.api_errors.server_error"
 
 urlpatterns = [
-    path("health/", health_view, name="health"),
-    path("metrics", metrics_view, name="metrics"),
+    path("", include("ops.urls")),
     # Before the admin's own URLs, so that its sign-in form is rate limited like the site's.
     path("admin/login/", login_rate_limited(admin.site.login, scope="admin-login")),
     path("admin/", admin.site.urls),

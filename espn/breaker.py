@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pybreaker
@@ -12,6 +13,48 @@ log = logging.getLogger(__name__)
 
 BREAKER_KEY = "scores:circuit_breaker"
 BREAKER_TTL_SECONDS = 600
+BREAKER_FIELDS = ("state", "fail_counter", "success_counter", "opened_at")  # the hash's fields
+BREAKER_STATES = (pybreaker.STATE_CLOSED, pybreaker.STATE_HALF_OPEN, pybreaker.STATE_OPEN)
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    state: str  # closed, open or half-open
+    consecutive_failures: int
+    consecutive_successes: int  # while half-open
+    opened_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == pybreaker.STATE_OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == pybreaker.STATE_CLOSED
+
+    def as_dict(self) -> dict:
+        """The breaker as an operator sees it: state, consecutive failures, when it opened."""
+        return {
+            "state": self.state,
+            "consecutive_failures": self.consecutive_failures,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
+        }
+
+
+Raw = bytes | str | None  # a field as Redis answers it: bytes, or str on a client that decodes
+
+
+def decode_breaker(
+    state: Raw = None, fail_counter: Raw = None, success_counter: Raw = None, opened_at: Raw = None
+) -> BreakerState:
+    """The one reading of the hash's raw fields (absent: closed, no failures, never opened)."""
+    text = state.decode() if isinstance(state, bytes) else state
+    return BreakerState(
+        state=text or pybreaker.STATE_CLOSED,
+        consecutive_failures=int(fail_counter or 0),
+        consecutive_successes=int(success_counter or 0),
+        opened_at=datetime.fromtimestamp(float(opened_at), tz=UTC) if opened_at else None,
+    )
 
 
 class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
@@ -26,7 +69,7 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
         self.client = client
         self.key = key
 
-    def _get(self, name: str) -> bytes | None:
+    def _get(self, name: str) -> Raw:
         try:
             return self.client.hget(self.key, name)
         except redis.RedisError:
@@ -53,8 +96,7 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def state(self) -> str:
-        raw = self._get("state")
-        return raw.decode() if raw else pybreaker.STATE_CLOSED
+        return decode_breaker(state=self._get("state")).state
 
     @state.setter
     def state(self, state: str) -> None:
@@ -74,16 +116,15 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def counter(self) -> int:
-        return int(self._get("fail_counter") or 0)
+        return decode_breaker(fail_counter=self._get("fail_counter")).consecutive_failures
 
     @property
     def success_counter(self) -> int:
-        return int(self._get("success_counter") or 0)
+        return decode_breaker(success_counter=self._get("success_counter")).consecutive_successes
 
     @property
     def opened_at(self) -> datetime | None:
-        raw = self._get("opened_at")
-        return datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
+        return decode_breaker(opened_at=self._get("opened_at")).opened_at
 
     @opened_at.setter
     def opened_at(self, when: datetime) -> None:
@@ -92,13 +133,7 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
 
 def read_breaker(client: redis.Redis) -> dict:
     """The breaker as an operator sees it: state, consecutive failures, when it opened."""
-    storage = RedisBreakerStorage(client)
-    opened_at = storage.opened_at
-    return {
-        "state": storage.state,
-        "consecutive_failures": storage.counter,
-        "opened_at": opened_at.isoformat() if opened_at else None,
-    }
+    return decode_breaker(*client.hmget(BREAKER_KEY, list(BREAKER_FIELDS))).as_dict()
 
 
 def reset_breaker(client: redis.Redis) -> None:

@@ -1,26 +1,19 @@
-"""The season's control room: games with filters, search and actions, and the poller's panel.
+"""The season's control room: games with filters, search and actions.
 
-On the games list an operator sees the polling interval and why, the last polls, the ESPN
-circuit breaker (with a button to reset it) and a link to django-celery-beat's schedules; the
-actions re-poll selected games from ESPN and regrade their picks.
+The action re-polls selected games from ESPN; pick'em's admin regrades them (picks.admin). The
+poller's panel above the games list (interval, last polls, the ESPN breaker and its reset button)
+is the ops app's (ops.admin).
 """
 
 import logging
 from datetime import UTC, datetime
 
-import redis
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.http import HttpRequest
 
-from config.redis_client import cache_redis
 from espn.client import EspnError
 
-from . import live_state
 from .models import EspnLeague, Game, GameTracking, Season, Team, TrackingStatus
 from .tracking import ALERTS
 
@@ -51,8 +44,7 @@ class GameAdmin(admin.ModelAdmin):
     list_select_related = ("home_team", "away_team", "season")
     raw_id_fields = ("home_team", "away_team", "possession_team", "season")
     date_hierarchy = "kickoff"
-    change_list_template = "admin/games/game/change_list.html"
-    actions = ["repoll_from_espn", "regrade_picks"]
+    actions = ["repoll_from_espn"]
 
     @admin.display(description="Game", ordering="short_name")
     def matchup(self, game: Game) -> str:
@@ -82,18 +74,6 @@ class GameAdmin(admin.ModelAdmin):
     def last_changed_utc(self, game: Game) -> str:
         return utc_text(game.last_changed_at, "%-d %b, %H:%M:%S UTC")
 
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "poller": poller_status(),
-            "has_change_permission": self.has_change_permission(request),
-        }
-        return super().changelist_view(request, extra_context=extra_context)
-
-    def get_urls(self):
-        reset = self.admin_site.admin_view(self.reset_breaker_view)
-        return [path("breaker/reset/", reset, name="games_game_breaker_reset"), *super().get_urls()]
-
     @admin.action(description="Re-poll the selected games from ESPN", permissions=["change"])
     def repoll_from_espn(self, request: HttpRequest, queryset: QuerySet[Game]) -> None:
         from .polling import update_single_game
@@ -113,72 +93,9 @@ class GameAdmin(admin.ModelAdmin):
         for failure in failed:
             self.message_user(request, f"ESPN failed for game {failure}", messages.WARNING)
 
-    @admin.action(description="Regrade the picks on the selected games", permissions=["change"])
-    def regrade_picks(self, request: HttpRequest, queryset: QuerySet[Game]) -> None:
-        # The admin is where the apps meet: games itself knows nothing of picks, so import at call time.
-        from picks.admin import regrade
-
-        regrade(request, set(queryset.values_list("pk", flat=True)), self)
-
-    def reset_breaker_view(self, request: HttpRequest) -> HttpResponse:
-        return reset_breaker_view(request, self)
-
-
-@require_POST
-def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResponse:
-    """Close the ESPN breaker now (after fixing what tripped it), rather than waiting out its timeout."""
-    from espn.breaker import read_breaker, reset_breaker
-
-    if not model_admin.has_change_permission(request):
-        raise PermissionDenied
-    try:
-        before = read_breaker(cache_redis())["state"]
-        reset_breaker(cache_redis())
-    except redis.RedisError as exc:
-        model_admin.message_user(request, f"Breaker not reset: Redis unavailable ({exc}).", messages.ERROR)
-    else:
-        user = request.user.get_username()
-        log.warning("espn circuit breaker reset from the admin", extra={"user": user, "was": before})
-        model_admin.message_user(request, f"ESPN circuit breaker reset (it was {before}).", messages.SUCCESS)
-    return HttpResponseRedirect(reverse("admin:games_game_changelist"))
-
 
 def utc_text(when: datetime | None, fmt: str) -> str:
     return when.astimezone(UTC).strftime(fmt) if when else "-"
-
-
-TIME_FIELDS = ("started_at", "next_poll_at", "at", "opened_at")
-
-
-def with_times(record: dict | None) -> dict | None:
-    """The record with its ISO timestamps as datetimes, for the template to show as times of day."""
-    if record is None:
-        return None
-    return {
-        key: datetime.fromisoformat(value) if key in TIME_FIELDS and isinstance(value, str) else value
-        for key, value in record.items()
-    }
-
-
-def poller_status() -> dict:
-    """What an operator needs at a glance: the interval and why, the last polls, the breaker."""
-    from espn.breaker import read_breaker
-
-    try:
-        client = cache_redis()
-        history = [with_times(entry) for entry in live_state.poll_history(client, limit=10)]
-        for entry in history:
-            entry["ok"] = not entry.get("errors")
-        return {
-            "live_state": with_times(live_state.read_json(client, live_state.LIVE_STATE_KEY)),
-            "last_poll": with_times(live_state.read_json(client, live_state.LAST_POLL_KEY)),
-            "last_ok_poll": with_times(live_state.read_json(client, live_state.LAST_OK_POLL_KEY)),
-            "breaker": with_times(read_breaker(client)),
-            "history": history,
-            "health": live_state.read_poller_health(client, now=timezone.now()),  # the rule of /health/
-        }
-    except (redis.RedisError, ValueError) as exc:  # the admin page must render even with Redis down
-        return {"error": f"Redis unavailable: {exc}"}
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):

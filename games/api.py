@@ -7,10 +7,8 @@ the live feed hold; the output serializers declare that shape for the schema and
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import orjson
@@ -25,7 +23,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -35,11 +32,9 @@ from rest_framework.views import APIView
 
 from config.compression import accepts_gzip
 from config.ratelimit import client_address, parse_rate
-from config.redis_client import cache_redis
-from espn.breaker import read_breaker
 from espn.snapshots import Phase
 
-from . import live_feed, live_state, selectors
+from . import live_feed, selectors
 from .snapshot_cache import game_payload
 
 if TYPE_CHECKING:
@@ -466,137 +461,6 @@ class GameDetailApi(APIView):
         if game is None:
             raise Http404("No such game.")
         return Response(self.OutputSerializer(game_detail_payload(game, plays_limit=params["plays"])).data)
-
-
-# --------------------------------------------------------------------------- GET /api/status/
-
-
-def read_tracking_report(client: redis.Redis) -> dict | None:
-    from .tracking import read_report
-
-    return read_report(client)
-
-
-def poller_status(client: redis.Redis, *, now) -> dict:
-    last_poll = live_state.read_json(client, live_state.LAST_POLL_KEY)
-    state = live_state.read_json(client, live_state.LIVE_STATE_KEY)
-    history = live_state.poll_history(client, limit=live_state.POLL_HISTORY_LENGTH)
-    breaker = read_breaker(client)
-    requests = sum(entry.get("requests") or 0 for entry in history)
-    failed = sum(len(entry.get("errors") or []) for entry in history)
-    polls_with_errors = sum(1 for entry in history if entry.get("errors"))
-    age = None
-    if last_poll:
-        age = round((now - datetime.fromisoformat(last_poll["started_at"])).total_seconds(), 1)
-    interval = (state or {}).get("interval_seconds")
-    health = live_state.read_poller_health(client, now=now)  # the rule /health/ applies too
-    return {
-        "healthy": health.ok,
-        "problems": health.problems,
-        "last_poll": {
-            "started_at": last_poll["started_at"] if last_poll else None,
-            "age_seconds": age,
-            "duration_seconds": last_poll.get("duration_seconds") if last_poll else None,
-            "requests": last_poll.get("requests") if last_poll else None,
-            "changed": last_poll.get("changed") if last_poll else None,
-            "errors": last_poll.get("errors", []) if last_poll else [],
-        },
-        "polling": {
-            "regime": (state or {}).get("regime"),
-            "interval_seconds": interval,
-            "reason": (state or {}).get("reason"),
-            "next_poll_at": (state or {}).get("next_poll_at"),
-            "live_count": (state or {}).get("live_count"),
-            "games_today": (state or {}).get("games_today"),
-        },
-        "breaker": breaker,
-        "recent_polls": {
-            "polls": len(history),
-            "polls_with_errors": polls_with_errors,
-            "espn_requests": requests,
-            "espn_errors": failed,
-            "error_rate": round(failed / requests, 4) if requests else 0.0,
-        },
-        "followed_games": read_tracking_report(client),
-    }
-
-
-class StatusApi(APIView):
-    permission_classes = (AllowAny,)
-
-    @extend_schema_serializer(component_name="PollerStatus")
-    class OutputSerializer(serializers.Serializer):
-        healthy = serializers.BooleanField(
-            help_text="a recent poll without errors and the ESPN breaker not open: the rule of /health/"
-        )
-        problems = serializers.ListField(child=serializers.CharField())
-        last_poll = inline_serializer(
-            "LastPoll",
-            {
-                "started_at": serializers.DateTimeField(allow_null=True),
-                "age_seconds": serializers.FloatField(allow_null=True),
-                "duration_seconds": serializers.FloatField(allow_null=True),
-                "requests": serializers.IntegerField(allow_null=True),
-                "changed": serializers.IntegerField(allow_null=True),
-                "errors": serializers.ListField(child=serializers.CharField()),
-            },
-        )
-        polling = inline_serializer(
-            "Polling",
-            {
-                "regime": serializers.CharField(allow_null=True, help_text="live, idle or offseason"),
-                "interval_seconds": serializers.IntegerField(allow_null=True),
-                "reason": serializers.CharField(allow_null=True),
-                "next_poll_at": serializers.DateTimeField(allow_null=True),
-                "live_count": serializers.IntegerField(allow_null=True),
-                "games_today": serializers.IntegerField(allow_null=True),
-            },
-        )
-        breaker = inline_serializer(
-            "Breaker",
-            {
-                "state": serializers.CharField(help_text="closed, open or half-open"),
-                "consecutive_failures": serializers.IntegerField(),
-                "opened_at": serializers.DateTimeField(allow_null=True),
-            },
-        )
-        recent_polls = inline_serializer(
-            "RecentPolls",
-            {
-                "polls": serializers.IntegerField(),
-                "polls_with_errors": serializers.IntegerField(),
-                "espn_requests": serializers.IntegerField(),
-                "espn_errors": serializers.IntegerField(),
-                "error_rate": serializers.FloatField(help_text="failed ESPN calls / ESPN requests, recent polls"),
-            },
-        )
-        followed_games = inline_serializer(
-            "FollowedGames",
-            {
-                "at": serializers.DateTimeField(help_text="when the tracker last looked"),
-                "statuses": serializers.DictField(
-                    child=serializers.IntegerField(), help_text="followed games by tracking status"
-                ),
-                "alerts": serializers.DictField(
-                    child=serializers.IntegerField(),
-                    help_text="games per stuck-game alert: live_too_long, not_started, ungraded, failing",
-                ),
-                "needs_attention": serializers.ListField(
-                    child=serializers.DictField(), help_text="games with an alert or a failed record"
-                ),
-            },
-            allow_null=True,
-            help_text="the tracker's last report (null when the worker has not reported for 5 minutes)",
-        )
-
-    @extend_schema(summary="The poller's health", responses={200: OutputSerializer, 503: None})
-    def get(self, request):
-        try:
-            status = poller_status(cache_redis(), now=timezone.now())
-        except (redis.RedisError, json.JSONDecodeError, KeyError, ValueError) as exc:
-            log.warning("status: cannot read the poller's state: %s", exc)
-            return Response({"healthy": False, "problems": [f"poller state unreadable: {exc}"]}, status=503)
-        return Response(self.OutputSerializer(status).data)
 
 
 # --------------------------------------------------------------------------- GET /api/games/<id>/plays/

@@ -3,6 +3,9 @@
 Beat fires `poll_espn_scores` every few seconds; the poll runs only when the gate key
 `scores:next_poll_at` has expired (or when forced). The gate's expiry is the chosen
 interval, so the effective cadence follows the live state without rewriting beat's schedule.
+
+This module writes the poller's state; ops.poller is its one reader (for /health/, /api/status/,
+/metrics and the admin), with the one rule that says whether the poller is healthy.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 
 from espn import EASTERN
-from espn.breaker import BREAKER_KEY
 from espn.snapshots import Phase
 
 from .leagues import tracked_leagues
@@ -165,11 +167,6 @@ def publish_live_state(client: redis.Redis, state: LiveState, *, now: datetime, 
     pipe.execute()
 
 
-def read_json(client: redis.Redis, key: str) -> dict | None:
-    raw = client.get(key)
-    return json.loads(raw) if raw else None
-
-
 def poll_is_due(client: redis.Redis, tick_seconds: float | None = None) -> bool:
     """Due when the gate has expired, or will within half a beat tick: otherwise a tick that lands
     just before the due time would push the poll a whole tick late."""
@@ -185,7 +182,9 @@ def record_retry_after(client: redis.Redis, until: datetime, *, now: datetime) -
 
 def retry_after_until(client: redis.Redis) -> datetime | None:
     raw = client.get(RETRY_AFTER_KEY)
-    return datetime.fromisoformat(raw.decode()) if raw else None
+    if not raw:
+        return None
+    return datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def record_last_poll(client: redis.Redis, summary: dict) -> None:
@@ -195,10 +194,6 @@ def record_last_poll(client: redis.Redis, summary: dict) -> None:
     pipe.lpush(POLL_HISTORY_KEY, encoded)
     pipe.ltrim(POLL_HISTORY_KEY, 0, POLL_HISTORY_LENGTH - 1)
     pipe.execute()
-
-
-def poll_history(client: redis.Redis, limit: int = 20) -> list[dict]:
-    return [json.loads(raw) for raw in client.lrange(POLL_HISTORY_KEY, 0, limit - 1)]
 
 
 def record_successful_poll(client: redis.Redis, *, at: datetime, interval_seconds: int) -> None:
@@ -228,77 +223,3 @@ def pending_failure_backoff(client: redis.Redis) -> int | None:
 def failure_backoff(failures: int) -> int:
     doublings = min(failures - 1, 10)  # bounded: 2**10 * 30 s is already past the maximum
     return min(FAILED_POLL_BACKOFF_FIRST * 2**doublings, FAILED_POLL_BACKOFF_MAX)
-
-
-# --------------------------------------------------------------------------- is the poller healthy
-
-
-@dataclass(frozen=True)
-class PollerHealth:
-    """The one rule for "is the poller healthy", used by /health/, /api/status/, the admin and /metrics:
-    the last poll without errors is recent for the interval (at most twice it plus a minute, or
-    HEALTH_POLL_MAX_AGE), and the ESPN circuit breaker is not open."""
-
-    poll: dict  # ok, last_success_at, age_seconds, max_age_seconds, error when not ok
-    espn: dict  # ok, breaker, consecutive_failures, error when not ok
-
-    @property
-    def ok(self) -> bool:
-        return self.poll["ok"] and self.espn["ok"]
-
-    @property
-    def problems(self) -> list[str]:
-        return [check["error"] for check in (self.poll, self.espn) if not check["ok"]]
-
-
-def max_poll_age(*intervals: int | None) -> int:
-    """Twice the shortest interval known (the last good poll's, the current one) plus a minute."""
-    if settings.HEALTH_POLL_MAX_AGE:
-        return settings.HEALTH_POLL_MAX_AGE
-    known = [i for i in intervals if i]
-    interval = min(known) if known else settings.POLL_OFFSEASON_SECONDS
-    return 2 * max(interval, settings.POLL_TICK_SECONDS) + 60
-
-
-def poller_health(
-    *, last_ok: dict | None, state: dict | None, breaker_state: str, breaker_failures: int, now: datetime
-) -> PollerHealth:
-    """`last_ok` and `state`: the JSON of LAST_OK_POLL_KEY and LIVE_STATE_KEY (None when absent)."""
-    state = state or {}
-    if last_ok is None:
-        limit = max_poll_age(state.get("interval_seconds"))
-        poll = {"ok": False, "last_success_at": None, "age_seconds": None, "max_age_seconds": limit}
-        poll["error"] = "no successful poll recorded"
-    else:
-        age = round((now - datetime.fromisoformat(last_ok["at"])).total_seconds(), 1)
-        limit = max_poll_age(last_ok.get("interval_seconds"), state.get("interval_seconds"))
-        poll = {"ok": age <= limit, "last_success_at": last_ok["at"], "age_seconds": age, "max_age_seconds": limit}
-        if not poll["ok"]:
-            poll["error"] = f"the last successful poll was {age:.0f}s ago (limit {limit}s)"
-    espn = {"ok": breaker_state != "open", "breaker": breaker_state, "consecutive_failures": breaker_failures}
-    if not espn["ok"]:
-        espn["error"] = "ESPN circuit breaker open"
-    return PollerHealth(poll=poll, espn=espn)
-
-
-def read_poller_health(client: redis.Redis, *, now: datetime) -> PollerHealth:
-    """The rule applied to what Redis holds now (one round trip)."""
-    pipe = client.pipeline(transaction=False)
-    pipe.get(LAST_OK_POLL_KEY)
-    pipe.get(LIVE_STATE_KEY)
-    pipe.hmget(BREAKER_KEY, "state", "fail_counter")
-    raw_last_ok, raw_state, (breaker_state, failures) = pipe.execute()
-    return health_from_raw(raw_last_ok, raw_state, breaker_state, failures, now=now)
-
-
-def health_from_raw(
-    raw_last_ok: bytes | None, raw_state: bytes | None, breaker_state: bytes | None, failures: bytes | None,
-    *, now: datetime,
-) -> PollerHealth:  # fmt: skip
-    return poller_health(
-        last_ok=json.loads(raw_last_ok) if raw_last_ok else None,
-        state=json.loads(raw_state) if raw_state else None,
-        breaker_state=breaker_state.decode() if breaker_state else "closed",
-        breaker_failures=int(failures or 0),
-        now=now,
-    )

@@ -259,11 +259,6 @@ def publish_report(report: dict, client: redis.Redis | None = None) -> None:
         log.warning("tracking report not published: Redis unavailable", extra={"error": str(exc)})
 
 
-def read_report(client: redis.Redis) -> dict | None:
-    raw = client.get(live_state.TRACKING_REPORT_KEY)
-    return json.loads(raw) if raw else None
-
-
 def warnings_of(report: dict | None) -> list[str]:
     """One line per alert, for /health/."""
     if not report:

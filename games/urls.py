@@ -15,7 +15,6 @@ urlpatterns = [
     path("api/games/<id:pk>/", api.GameDetailApi.as_view(), name="api-game-detail"),
     path("api/games/<id:pk>/plays/", api.PlaysApi.as_view(), name="api-game-plays"),
     path("api/games/<id:pk>/stream/", stream_api.GameStreamApi.as_view(), name="api-game-stream"),
-    path("api/status/", api.StatusApi.as_view(), name="api-status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", views.api_docs, name="api-docs"),
 ]

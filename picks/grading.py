@@ -33,9 +33,9 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from games import metrics
 from games.models import Game, Phase
 
+from . import metrics
 from .lines import spreads_with_summary_fallback, weekly_line, weekly_settings_with_picks
 from .locking import locked_q
 from .missed import auto_pick_favourites

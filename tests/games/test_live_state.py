@@ -1,5 +1,6 @@
 """The polling interval follows the live state: live cadence, idle, offseason, Retry-After."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,7 +79,7 @@ def test_adjusting_the_interval_only_brings_a_planned_poll_sooner(redis_client):
 
     assert state.regime == "offseason"
     assert 3_500_000 < redis_client.pttl(live_state.NEXT_POLL_KEY) <= 3_600_000
-    stored = live_state.read_json(redis_client, live_state.LIVE_STATE_KEY)
+    stored = json.loads(redis_client.get(live_state.LIVE_STATE_KEY))
     assert stored["regime"] == "offseason" and stored["reason"] == "no games today"
 
     redis_client.set(live_state.NEXT_POLL_KEY, "much later", px=7_200_000)

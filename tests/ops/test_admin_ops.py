@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -14,11 +14,9 @@ from espn.parsing import parse_summary
 from games.ingest import ingest_snapshots
 from games.models import Game
 from games.polling import poll_scoreboards
-from picks.grading import grade_game
-from picks.models import GameGrading, Pick, PickResult
 from tests.games.conftest import NFL_LIVE_DAY, fixture_copy
 from tests.games.seed import GB_AT_ATL_SUMMARY, payload
-from tests.picks.factories import NOW, entry_of, make_game, make_league, make_pick, make_user, set_result
+from tests.picks.factories import NOW, make_game
 
 from .conftest import espn_client
 
@@ -98,22 +96,6 @@ def test_repoll_action_reports_espn_failures_without_failing(staff_client, fake_
 
     assert response.status_code == 200
     assert any(f"ESPN failed for game {game.espn_id}" in m and "HTTP 404" in m for m in messages_of(response))
-
-
-def test_regrade_action_regrades_the_picks(staff_client):
-    league = make_league()
-    game = make_game(kickoff=NOW - timedelta(hours=4))
-    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
-    set_result(game, home_score=24, away_score=20)
-    grade_game(game.pk, now=NOW)
-    Pick.objects.filter(pk=pick.pk).update(result=PickResult.LOSS, points=0)  # a bad hand edit
-
-    response = run_action(staff_client, "regrade_picks", [game])
-
-    assert "Regraded 1 game(s): 1 pick(s)." in messages_of(response)
-    pick.refresh_from_db()
-    assert (pick.result, pick.points) == (PickResult.WIN, 1)
-    assert GameGrading.objects.get(game=game).times_graded == 2
 
 
 def test_reset_button_closes_the_breaker(staff_client, redis_client):

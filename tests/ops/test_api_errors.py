@@ -180,7 +180,7 @@ def test_the_schema_documents_what_the_api_answers(client, redis_client):
 
 
 def test_a_server_error_under_api_is_json_too(client, redis_client, monkeypatch):
-    from games.api import StatusApi
+    from ops.status import StatusApi
 
     def fail(self, request):
         raise RuntimeError("a bug")

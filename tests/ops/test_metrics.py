@@ -16,9 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from devtools import embedded_redis
 from espn.breaker import BREAKER_KEY
-from games import metrics
 from games.models import Game
 from games.polling import poll_scoreboards
+from ops import metrics
 from picks.grading import grade_game
 from tests.games.conftest import NFL_LIVE_DAY, fixture_copy, set_final
 from tests.picks.factories import entry_of, make_game, make_league, make_pick, make_user, set_result
@@ -171,9 +171,11 @@ WORKER = """
 import os, sys
 import django
 django.setup()
-from games import metrics
-metrics.PICKS_GRADED.labels("final").inc(3)
-metrics.observe_espn_request("scoreboard", "ok", 0.2)
+from games import metrics as games_metrics
+from ops import metrics
+from picks import metrics as picks_metrics
+picks_metrics.PICKS_GRADED.labels("final").inc(3)
+games_metrics.observe_espn_request("scoreboard", "ok", 0.2)
 metrics.start_worker_metrics_server(int(sys.argv[1]))
 print("ready", flush=True)
 sys.stdin.read()

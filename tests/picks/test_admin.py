@@ -71,3 +71,21 @@ def test_regrade_action_from_picks(admin_client, graded_game):
     pick = Pick.objects.get()
     admin_client.post("/admin/picks/pick/", {"action": "regrade_games", "_selected_action": [pick.pk]})
     assert GameGrading.objects.get().times_graded == 2
+
+
+def test_regrade_action_regrades_a_hand_edited_pick(admin_client):
+    league = make_league()
+    game = make_game(kickoff=NOW - timedelta(hours=4))
+    pick = make_pick(entry_of(league, make_user("ann")), game, "home")
+    set_result(game, home_score=24, away_score=20)
+    grade_game(game.pk, now=NOW)
+    Pick.objects.filter(pk=pick.pk).update(result=PickResult.LOSS, points=0)  # a bad hand edit
+
+    grading = GameGrading.objects.get(game=game)
+    data = {"action": "regrade_games", "_selected_action": [str(grading.pk)]}
+    response = admin_client.post("/admin/picks/gamegrading/", data, follow=True)
+
+    assert "Regraded 1 game(s): 1 pick(s)." in [str(m) for m in response.context["messages"]]
+    pick.refresh_from_db()
+    assert (pick.result, pick.points) == (PickResult.WIN, 1)
+    assert GameGrading.objects.get(game=game).times_graded == 2

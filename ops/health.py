@@ -6,7 +6,7 @@ Four checks, one database query and one Redis round trip in all (about a millise
 - poll: the last poll without an error is recent for the regime (at most twice the interval the
   poller chose, plus a minute; HEALTH_POLL_MAX_AGE overrides).
 - espn: the ESPN circuit breaker is not open.
-The poll and espn checks are live_state.poller_health, the rule /api/status/, the admin and /metrics use.
+The poll and espn checks are ops.poller's rule, the one /api/status/, the admin and /metrics use.
 
 200 {"status": "ok", "checks": {...}} or 503 {"status": "degraded", "failed": [...], "checks": {...}}.
 Stuck games (games.tracking's alerts) add "warnings": [...] without failing the check: one game
@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from config.redis_client import cache_redis
+from games.tracking import warnings_of
 
-from . import live_state
+from .poller import PollerState, read_poller_state
 
 CHECKS = ("database", "redis", "poll", "espn")
 
@@ -44,19 +45,21 @@ def check_database() -> dict:
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def read_redis(*, now: datetime) -> tuple[dict, live_state.PollerHealth | None]:
-    """The redis check, and the poller's health (None when Redis is unreachable)."""
+def read_redis(*, now: datetime) -> tuple[dict, PollerState | None]:
+    """The redis check, and the poller's state (None when Redis is unreachable)."""
     started = time.perf_counter()
     try:
-        poller = live_state.read_poller_health(cache_redis(), now=now)
+        poller = read_poller_state(cache_redis(), now=now)
     except redis.RedisError as exc:
         return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}, None
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     return {"ok": True, "ms": elapsed}, poller
 
 
-def run_checks(wanted: tuple[str, ...], *, now: datetime) -> dict[str, dict]:
+def run_checks(wanted: tuple[str, ...], *, now: datetime) -> tuple[dict[str, dict], PollerState | None]:
+    """The checks asked for, and the poller's state when they read it."""
     checks: dict[str, dict] = {}
+    poller = None
     if "database" in wanted:
         checks["database"] = check_database()
     if {"redis", "poll", "espn"} & set(wanted):
@@ -65,10 +68,10 @@ def run_checks(wanted: tuple[str, ...], *, now: datetime) -> dict[str, dict]:
             checks["redis"] = redis_check
         unknown = {"ok": False, "error": "unknown: Redis is unavailable"}
         if "poll" in wanted:
-            checks["poll"] = poller.poll if poller else unknown
+            checks["poll"] = poller.health.poll if poller else unknown
         if "espn" in wanted:
-            checks["espn"] = poller.espn if poller else unknown
-    return checks
+            checks["espn"] = poller.health.espn if poller else unknown
+    return checks, poller
 
 
 def wanted_checks(raw: str | None) -> tuple[tuple[str, ...], str]:
@@ -89,22 +92,12 @@ def health_view(request: HttpRequest) -> JsonResponse:
     wanted, error = wanted_checks(request.GET.get("checks"))
     if error:
         return JsonResponse({"status": "error", "error": error}, status=400, headers=headers)
-    checks = run_checks(wanted, now=timezone.now())
+    checks, poller = run_checks(wanted, now=timezone.now())
     failed = [name for name, check in checks.items() if not check["ok"]]
-    extra = {"warnings": warnings} if (warnings := game_warnings(wanted)) else {}
+    # Stuck-game alerts, from the tracker's last report (asked for with the poll check).
+    warnings = warnings_of(poller.tracking) if poller and "poll" in wanted else []
+    extra = {"warnings": warnings} if warnings else {}
     if failed:
         body = {"status": "degraded", "failed": failed, "checks": checks, **extra}
         return JsonResponse(body, status=503, headers=headers)
     return JsonResponse({"status": "ok", "checks": checks, **extra}, headers=headers)
-
-
-def game_warnings(wanted: tuple[str, ...]) -> list[str]:
-    """Stuck-game alerts, from the tracker's last report (asked for with the poll check)."""
-    from .tracking import read_report, warnings_of
-
-    if "poll" not in wanted:
-        return []
-    try:
-        return warnings_of(read_report(cache_redis()))
-    except redis.RedisError:
-        return []
