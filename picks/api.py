@@ -43,6 +43,7 @@ from .models import (
 )
 from .selectors import (
     current_week,
+    league_members,
     own_entry_ids,
     pick_status,
     picks_grid,
@@ -266,10 +267,7 @@ def own_entry(request: Request, entry_id: int) -> Entry:
 
 def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).order_by("pk").first()
-    if entry is None:
-        raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
-    return league, entry
+    return league, services.require_member(league, request.user)
 
 
 # --------------------------------------------------------------------------- entries and picks
@@ -797,8 +795,7 @@ class LeagueRemindersApi(APIView):
 
     def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
         league = get_object_or_404(PickemLeague, pk=league_id)
-        if league.commissioner_id != request.user.pk:
-            raise services.NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
+        services.require_commissioner(league, request.user)
         return league
 
     def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
@@ -881,11 +878,7 @@ class LeaguePicksApi(APIView):
         week = read_week(validate_query(WeekQuerySerializer, request), league)
         body: dict = {"league": league, "week": None, "games": [], "members": []}
         if week is not None:
-            members = list(
-                Entry.objects.filter(league=league, removed_at=None)
-                .order_by("name")
-                .values_list("pk", "user__username", "name")
-            )
+            members = league_members(league)
             grid = picks_grid(
                 league, week, members, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now()
             )

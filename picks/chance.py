@@ -395,7 +395,7 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
         else:
             line = float(line_of(game) or 0) if league.against_spread else 0.0
             p_home[game.pk] = forecast(game, home_win_probability=probabilities.get(game.pk)).home_pick_wins(line)
-    members = list(Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username"))
+    members = list(Entry.objects.active().filter(league=league).values_list("pk", "user__username"))
     index = {entry_id: i for i, (entry_id, _) in enumerate(members)}
     column = {game.pk: j for j, game in enumerate(open_games)}
     settled_home = {}

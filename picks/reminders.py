@@ -96,7 +96,8 @@ def missing_pickers(league: PickemLeague, week: Week, now: datetime) -> list[Mis
     if not open_ids:
         return []
     entries = (
-        Entry.objects.filter(league=league, removed_at=None)
+        Entry.objects.active()
+        .filter(league=league)
         .annotate(picked=Count("picks", filter=Q(picks__game_id__in=open_ids)))
         .filter(picked__lt=len(open_ids))
         .values_list("user_id", "user__username", "user__email", "picked")

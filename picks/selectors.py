@@ -76,15 +76,35 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
     return max(candidates, key=lambda g: (g.kickoff, g.espn_id)) if candidates else None
 
 
+def member_entries(league: PickemLeague, user) -> list[Entry]:
+    """`user`'s active entries in `league`, oldest first; empty: not a member."""
+    return list(Entry.objects.active().filter(league=league, user=user).order_by("pk"))
+
+
+async def is_member(league_id: int, user) -> bool:
+    return await Entry.objects.active().filter(league_id=league_id, user=user).aexists()
+
+
+def is_commissioner(league: PickemLeague, user) -> bool:
+    return league.commissioner_id == user.pk
+
+
+def league_members(league: PickemLeague) -> list[tuple[int, str, str]]:
+    """(entry id, username, entry name) of every active entry, by entry name."""
+    members = Entry.objects.active().filter(league=league).order_by("name")
+    return list(members.values_list("pk", "user__username", "name"))
+
+
 def own_entry_ids(league: PickemLeague, user) -> set[int]:
     """Every entry of `user` in `league`: with several entries, each one's own picks are the viewer's."""
-    return set(Entry.objects.filter(league=league, user=user, removed_at=None).values_list("pk", flat=True))
+    return set(Entry.objects.active().filter(league=league, user=user).values_list("pk", flat=True))
 
 
 def user_entries(user) -> list[Entry]:
     """A member's active entries, their leagues loaded, newest league first (a league's entries in order made)."""
     return list(
-        Entry.objects.filter(user=user, removed_at=None)
+        Entry.objects.active()
+        .filter(user=user)
         .select_related("league")
         .order_by("-league__created_at", "league_id", "pk")
     )

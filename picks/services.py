@@ -43,7 +43,7 @@ from .models import (
     WeeklyTiebreaker,
     new_invite_code,
 )
-from .selectors import league_games, tiebreak_game, week_games
+from .selectors import is_commissioner, league_games, member_entries, tiebreak_game, week_games
 from .weeks import Week
 
 MAX_TIEBREAK_GUESS = 300
@@ -347,8 +347,16 @@ def league_started(league: PickemLeague, *, now: datetime) -> bool:
 
 
 def require_commissioner(league: PickemLeague, user: AbstractBaseUser) -> None:
-    if league.commissioner_id != user.pk:
+    if not is_commissioner(league, user):
         raise NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
+
+
+def require_member(league: PickemLeague, user: AbstractBaseUser) -> Entry:
+    """The member's first active entry in `league`; NotAllowed when they have none."""
+    entries = member_entries(league, user)
+    if not entries:
+        raise NotAllowed("You are not a member of this league.", code="not_a_member")
+    return entries[0]
 
 
 def league_update_settings(
@@ -410,7 +418,7 @@ def member_remove(*, league: PickemLeague, entry_id: int, user: AbstractBaseUser
         raise PickemError("The commissioner cannot remove themselves.", code="commissioner_stays")
     if entry.removed_at is None:
         # A member leaves with all their entries.
-        Entry.objects.filter(league=league, user_id=entry.user_id, removed_at=None).update(removed_at=now)
+        Entry.objects.active().filter(league=league, user_id=entry.user_id).update(removed_at=now)
         entry.removed_at = now
     return entry
 

@@ -39,8 +39,10 @@ from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
 from .selectors import (
     current_week,
+    is_commissioner,
     league_score_corrections,
     league_weeks,
+    member_entries,
     pick_status,
     picks_grid,
     straight_up_for_want_of_a_line,
@@ -249,10 +251,6 @@ def line_text(line, game) -> str:
 # --------------------------------------------------------------------------- leagues
 
 
-def member_entries(league: PickemLeague, user) -> list[Entry]:
-    return list(Entry.objects.filter(league=league, user=user, removed_at=None).order_by("pk"))
-
-
 def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
     return page(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
 
@@ -311,10 +309,10 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "show_chance": bool(chances) and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
-        "is_commissioner": league.commissioner_id == request.user.pk,
+        "is_commissioner": is_commissioner(league, request.user),
         "reminders_on": reminders.reminders_enabled(league, request.user),
         "missing_pickers": reminders.missing_pickers(league, week, now)
-        if week is not None and league.commissioner_id == request.user.pk
+        if week is not None and is_commissioner(league, request.user)
         else None,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
@@ -405,7 +403,7 @@ def league_create(request: HttpRequest) -> HttpResponse:
 def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
+    if not is_commissioner(league, request.user):
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     rules_locked = services.league_started(league, now=now)
     initial = {"name": league.name, **services.current_rules(league)}
@@ -468,7 +466,7 @@ def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
 @login_required
 def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
+    if not is_commissioner(league, request.user):
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     changes = (
         PickChange.objects.filter(entry__league=league)
@@ -546,7 +544,7 @@ def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
     """The commissioner reminds this week's members with picks missing (each at most once a week)."""
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
+    if not is_commissioner(league, request.user):
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     week = current_week(league, now)
     result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
