@@ -4,7 +4,8 @@ Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 
 thing, 409 too late (the game or the tiebreaker game has locked, the season has started) or not
 possible in the current state (the league's entries per member reached, nothing to buy back). Errors read
 {"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}; a bad
-parameter or field is a key of its own (config/api_errors.py, which answers DRF's errors).
+parameter or field is a key of its own. Views do not catch errors: config/api_errors.py's handler answers
+DRF's errors and the services' PickemErrors.
 """
 
 from __future__ import annotations
@@ -203,16 +204,6 @@ class WeekSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-def error_response(exc: services.PickemError) -> Response:
-    body: dict = {"detail": exc.message, "code": exc.code}
-    if isinstance(exc, services.PicksRejected):
-        body["errors"] = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in exc.problems]
-    data = dict(ErrorSerializer(body).data)
-    if exc.field:  # named beside code and detail, as a validation error names its fields
-        data[exc.field] = [exc.message]
-    return Response(data, status=exc.status)
-
-
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="bad input: nothing changed"),
     403: OpenApiResponse(ErrorSerializer, description="not logged in, not a member, or not your entry"),
@@ -389,10 +380,7 @@ class EntryGamesApi(APIView):
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry = own_entry(request, entry_id)
         week = read_week(validate_query(WeekQuerySerializer, request), entry.league)
         league = entry.league
         body = {
@@ -469,11 +457,8 @@ class EntryBuyBackApi(APIView):
         },
     )
     def post(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-            services.entry_buy_back(entry=entry, user=request.user)
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry = own_entry(request, entry_id)
+        services.entry_buy_back(entry=entry, user=request.user)
         return Response(self.OutputSerializer(entry).data)
 
 
@@ -503,27 +488,21 @@ class EntryPicksApi(APIView):
         responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
     )
     def post(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry = own_entry(request, entry_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         picks = data.validated_data.get("picks") or []
         tiebreaker = data.validated_data.get("tiebreaker")
         if not picks and tiebreaker is None:
             raise exceptions.ValidationError("Send at least one pick or a tiebreaker.")
-        try:
-            result = services.submit_picks(
-                user=request.user,
-                entry=entry,
-                picks=[services.PickInput(**p) for p in picks],
-                tiebreaker=services.TiebreakerInput(**tiebreaker) if tiebreaker else None,
-                now=timezone.now(),
-                source=ChangeSource.API,
-            )
-        except services.PickemError as exc:
-            return error_response(exc)
+        result = services.submit_picks(
+            user=request.user,
+            entry=entry,
+            picks=[services.PickInput(**p) for p in picks],
+            tiebreaker=services.TiebreakerInput(**tiebreaker) if tiebreaker else None,
+            now=timezone.now(),
+            source=ChangeSource.API,
+        )
         return Response(self.OutputSerializer(result).data)
 
 
@@ -619,10 +598,7 @@ class LeagueStandingsApi(APIView):
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league, _ = member_league(request, league_id)
         params = validate_query(StandingsQuerySerializer, request)
         week = read_week(params, league)
         season = params["view"] == "season" or week is None
@@ -691,6 +667,9 @@ class LeagueWhatIfApi(APIView):
             help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
         )
 
+        def validate_week(self, value: str) -> Week:
+            return Week.parse(value)
+
     @extend_schema_serializer(component_name="PickemWhatIfOutput")
     class OutputSerializer(serializers.Serializer):
         @extend_schema_serializer(component_name="PickemWhatIfOutputGame")
@@ -722,17 +701,10 @@ class LeagueWhatIfApi(APIView):
         responses={200: OutputSerializer, **ERRORS},
     )
     def post(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league, _ = member_league(request, league_id)
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        slug = given.validated_data.get("week", "")
-        try:
-            week = Week.parse(slug) if slug else current_week(league, timezone.now())
-        except ValueError as exc:
-            raise exceptions.ValidationError({"week": [str(exc)]}) from None
+        week = given.validated_data.get("week") or current_week(league, timezone.now())
         if week is None:
             raise exceptions.ValidationError({"week": ["This league has no games yet."]})
         try:
@@ -808,10 +780,7 @@ class LeagueRemindersApi(APIView):
         summary="Who has not picked the current week (commissioner)", responses={200: OutputSerializer, **ERRORS}
     )
     def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league = self.commissioner_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league = self.commissioner_league(request, league_id)
         now = timezone.now()
         return Response(self.OutputSerializer(self.body(league, current_week(league, now), now)).data)
 
@@ -821,10 +790,7 @@ class LeagueRemindersApi(APIView):
         responses={200: OutputSerializer, **ERRORS},
     )
     def post(self, request: Request, league_id: int) -> Response:
-        try:
-            league = self.commissioner_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league = self.commissioner_league(request, league_id)
         now = timezone.now()
         week = current_week(league, now)
         result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
@@ -871,10 +837,7 @@ class LeaguePicksApi(APIView):
         responses={200: OutputSerializer, **ERRORS},
     )
     def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league, _ = member_league(request, league_id)
         week = read_week(validate_query(WeekQuerySerializer, request), league)
         body: dict = {"league": league, "week": None, "games": [], "members": []}
         if week is not None:
@@ -931,10 +894,7 @@ class LeagueJoinApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -963,10 +923,7 @@ class LeagueCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            league = services.league_create(commissioner=request.user, **data.validated_data)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league = services.league_create(commissioner=request.user, **data.validated_data)
         entry = Entry.objects.get(league=league, user=request.user)
         body = self.OutputSerializer({"entry_id": entry.pk, "league": league}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -989,10 +946,7 @@ class LeagueSettingsApi(APIView):
 
     @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
     def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league, _ = member_league(request, league_id)
         locked = services.league_started(league, now=timezone.now())
         return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
 
@@ -1012,10 +966,7 @@ class LeagueSettingsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
-        try:
-            changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
-        except services.PickemError as exc:
-            return error_response(exc)
+        changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
         locked = services.league_started(league, now=now)
         return Response(self.OutputSerializer({"league": league, "changed": changed, "rules_locked": locked}).data)
 
@@ -1047,8 +998,5 @@ class LeagueEntriesApi(APIView):
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
         return Response(self.OutputSerializer(entry).data, status=status.HTTP_201_CREATED)

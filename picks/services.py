@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from config.api_errors import ServiceError
 from games.models import Game, espn_league_label
 
 from .locking import is_locked, lock_reason, locked_q
@@ -50,18 +51,8 @@ MAX_TIEBREAK_GUESS = 300
 LOCK_CODES = frozenset({"locked", "tiebreaker_locked"})
 
 
-class PickemError(Exception):
-    """A request the rules refuse; `status` is the HTTP status the API answers with."""
-
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field  # the input field at fault, when there is one
-        if code:
-            self.code = code
+class PickemError(ServiceError):
+    """A request the pick'em rules refuse; `status` is the HTTP status the API answers with."""
 
 
 class NotAllowed(PickemError):
@@ -108,6 +99,10 @@ class PicksRejected(PickemError):
             f"Nothing was saved: {count} {summary}." if count > 1 else f"Nothing was saved: {self.problems[0].message}",
             code="too_late" if only_late else "invalid_picks",
         )
+
+    def body(self) -> dict:
+        errors = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in self.problems]
+        return {**super().body(), "errors": errors}
 
 
 @dataclass(frozen=True)
