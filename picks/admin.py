@@ -3,9 +3,10 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
+from .errors import PickemError
 from .grading import grade_game
+from .leagues import RULE_FIELDS, clean_rules
 from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, PublishedLine, WeeklyTiebreaker
-from .services import RULE_FIELDS, PickemError, clean_rules
 
 
 def regrade(request: HttpRequest, game_ids: set[int], admin_site: admin.ModelAdmin) -> None:

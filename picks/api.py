@@ -1,11 +1,11 @@
-"""Pick'em API: one APIView per endpoint, input and output serializers, rules in `services`.
+"""Pick'em API: one APIView per endpoint, input and output serializers, rules in `leagues` and `submission`.
 
 Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 404 no such
 thing, 409 too late (the game or the tiebreaker game has locked, the season has started) or not
 possible in the current state (the league's entries per member reached, nothing to buy back). Errors read
 {"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}; a bad
 parameter or field is a key of its own. Views do not catch errors: config/api_errors.py's handler answers
-DRF's errors and the services' PickemErrors.
+DRF's errors and the rules' PickemErrors.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from games.api import validate_query
 
-from . import reminders, services
+from . import leagues, reminders, submission
 from .chance import ChoiceError, WeekChances, week_chances
 from .locking import is_locked
 from .models import (
@@ -101,7 +101,7 @@ class WholeNumberField(serializers.IntegerField):
 
 
 class SeasonYearField(WholeNumberField):
-    """A season from 2000 to next year's (services.league_create's rule, which checks it): the schema's
+    """A season from 2000 to next year's (leagues.league_create's rule, which checks it): the schema's
     maximum is worked out each time the schema is served, so that it stays true as the years go by."""
 
     def __init__(self, **kwargs):
@@ -252,13 +252,13 @@ def week_data(week: Week | None, league: PickemLeague) -> dict | None:
 
 def own_entry(request: Request, entry_id: int) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
-    services.require_own_entry(entry, request.user)
+    leagues.require_own_entry(entry, request.user)
     return entry
 
 
 def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    return league, services.require_member(league, request.user)
+    return league, leagues.require_member(league, request.user)
 
 
 # --------------------------------------------------------------------------- entries and picks
@@ -280,7 +280,7 @@ class PickInputSerializer(serializers.Serializer):
 class TiebreakerInputSerializer(serializers.Serializer):
     week = week_field(help_text="e.g. regular-3")
     guess = WholeNumberField(
-        min_value=0, max_value=services.MAX_TIEBREAK_GUESS, help_text="total points of the week's last game"
+        min_value=0, max_value=submission.MAX_TIEBREAK_GUESS, help_text="total points of the week's last game"
     )
 
     def validate_week(self, value: str) -> Week:
@@ -458,7 +458,7 @@ class EntryBuyBackApi(APIView):
     )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = own_entry(request, entry_id)
-        services.entry_buy_back(entry=entry, user=request.user)
+        leagues.entry_buy_back(entry=entry, user=request.user)
         return Response(self.OutputSerializer(entry).data)
 
 
@@ -495,11 +495,11 @@ class EntryPicksApi(APIView):
         tiebreaker = data.validated_data.get("tiebreaker")
         if not picks and tiebreaker is None:
             raise exceptions.ValidationError("Send at least one pick or a tiebreaker.")
-        result = services.submit_picks(
+        result = submission.submit_picks(
             user=request.user,
             entry=entry,
-            picks=[services.PickInput(**p) for p in picks],
-            tiebreaker=services.TiebreakerInput(**tiebreaker) if tiebreaker else None,
+            picks=[submission.PickInput(**p) for p in picks],
+            tiebreaker=submission.TiebreakerInput(**tiebreaker) if tiebreaker else None,
             now=timezone.now(),
             source=ChangeSource.API,
         )
@@ -767,7 +767,7 @@ class LeagueRemindersApi(APIView):
 
     def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
         league = get_object_or_404(PickemLeague, pk=league_id)
-        services.require_commissioner(league, request.user)
+        leagues.require_commissioner(league, request.user)
         return league
 
     def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
@@ -894,7 +894,7 @@ class LeagueJoinApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
+        entry, created = leagues.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -923,7 +923,7 @@ class LeagueCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        league = services.league_create(commissioner=request.user, **data.validated_data)
+        league = leagues.league_create(commissioner=request.user, **data.validated_data)
         entry = Entry.objects.get(league=league, user=request.user)
         body = self.OutputSerializer({"entry_id": entry.pk, "league": league}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -947,7 +947,7 @@ class LeagueSettingsApi(APIView):
     @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
     def get(self, request: Request, league_id: int) -> Response:
         league, _ = member_league(request, league_id)
-        locked = services.league_started(league, now=timezone.now())
+        locked = leagues.league_started(league, now=timezone.now())
         return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
 
     @extend_schema(
@@ -966,8 +966,8 @@ class LeagueSettingsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
-        changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
-        locked = services.league_started(league, now=now)
+        changed = leagues.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
+        locked = leagues.league_started(league, now=now)
         return Response(self.OutputSerializer({"league": league, "changed": changed, "rules_locked": locked}).data)
 
 
@@ -998,5 +998,5 @@ class LeagueEntriesApi(APIView):
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
+        entry = leagues.entry_add(league=league, user=request.user, name=data.validated_data["name"])
         return Response(self.OutputSerializer(entry).data, status=status.HTTP_201_CREATED)

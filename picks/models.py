@@ -111,7 +111,7 @@ class PickemLeague(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # League rules: chosen before the season, frozen from the first lock (see services.RULE_FIELDS).
+    # League rules: chosen before the season, frozen from the first lock (see leagues.RULE_FIELDS).
     pool_type = models.CharField(
         max_length=16, choices=PoolType.choices, default=PoolType.PICKEM, db_default=PoolType.PICKEM
     )

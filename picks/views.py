@@ -1,4 +1,4 @@
-"""Pick'em pages: thin views over `selectors`, `standings` and `services`."""
+"""Pick'em pages: thin views over `selectors`, `standings`, `leagues` and `submission`."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 
 from espn.snapshots import Phase
 
-from . import reminders, services
+from . import leagues, reminders, submission
 from .chance import AWAY, HOME, ChoiceError, week_chances
+from .errors import PickemError
 from .forms import (
     JoinForm,
     LeagueForm,
@@ -139,16 +140,16 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                result = services.submit_picks(
+                result = submission.submit_picks(
                     user=request.user, entry=entry, picks=form.pick_inputs(),
                     tiebreaker=form.tiebreaker_input(), now=now, source=ChangeSource.WEB,
                 )  # fmt: skip
-            except services.PicksRejected as exc:
+            except submission.PicksRejected as exc:
                 for problem in exc.problems:
                     form.add_error(form.field_for_problem(problem.game_id), problem.message)
                 messages.error(request, exc.message)
                 status = exc.status
-            except services.PickemError as exc:
+            except PickemError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -184,7 +185,7 @@ def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> 
     }
 
 
-def saved_message(result: services.SubmitResult) -> str:
+def saved_message(result: submission.SubmitResult) -> str:
     if not result.saved:
         return "No changes to save."
     parts = []
@@ -335,8 +336,8 @@ def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, no
 def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
     try:
-        services.entry_buy_back(entry=entry, user=request.user)
-    except services.PickemError as exc:
+        leagues.entry_buy_back(entry=entry, user=request.user)
+    except PickemError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{entry.name} is back in with one life.")
@@ -389,8 +390,8 @@ def league_create(request: HttpRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            league = services.league_create(commissioner=request.user, **form.service_arguments())
-        except services.PickemError as exc:
+            league = leagues.league_create(commissioner=request.user, **form.service_arguments())
+        except PickemError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
@@ -405,17 +406,17 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
-    rules_locked = services.league_started(league, now=now)
-    initial = {"name": league.name, **services.current_rules(league)}
+    rules_locked = leagues.league_started(league, now=now)
+    initial = {"name": league.name, **leagues.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                changed = services.league_update_settings(
+                changed = leagues.league_update_settings(
                     league=league, user=request.user, now=now, **form.service_arguments()
                 )
-            except services.PickemError as exc:
+            except PickemError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
             else:
@@ -441,8 +442,8 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
 def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        entry = services.member_remove(league=league, entry_id=entry_id, user=request.user)
-    except services.PickemError as exc:
+        entry = leagues.member_remove(league=league, entry_id=entry_id, user=request.user)
+    except PickemError as exc:
         messages.error(request, exc.message)
         if exc.status == 403:
             return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
@@ -456,8 +457,8 @@ def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpRe
 def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        services.league_new_invite_code(league=league, user=request.user)
-    except services.PickemError as exc:
+        leagues.league_new_invite_code(league=league, user=request.user)
+    except PickemError as exc:
         return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
     messages.success(request, "New invite link made: the old one no longer works.")
     return redirect("picks:league_settings", league_id=league.pk)
@@ -483,8 +484,8 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
 def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        entry = services.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
-    except services.PickemError as exc:
+        entry = leagues.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
+    except PickemError as exc:
         messages.error(request, exc.message)
         return redirect("picks:league", league_id=league.pk)
     messages.success(request, f"Entry {entry.name} added: make its picks.")
@@ -508,8 +509,8 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                entry, created = services.league_join(user=request.user, invite_code=form.cleaned_data["invite_code"])
-            except services.PickemError as exc:
+                entry, created = leagues.league_join(user=request.user, invite_code=form.cleaned_data["invite_code"])
+            except PickemError as exc:
                 form.add_error("invite_code", exc.message)
                 status = exc.status
             else:
