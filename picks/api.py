@@ -23,8 +23,7 @@ from rest_framework.views import APIView
 from games.api import validate_query
 
 from . import leagues, reminders, submission
-from .chance import ChoiceError, WeekChances, week_chances
-from .locking import is_locked
+from .chance import ChoiceError, week_chances
 from .models import (
     MAX_DROPPED_WEEKS,
     MAX_ENTRIES_PER_MEMBER,
@@ -42,17 +41,16 @@ from .models import (
     SurvivorMissedWeek,
     Weekday,
 )
+from .presenters import game_data, standings_data, week_data, what_if_data
 from .selectors import (
     current_week,
     league_members,
     own_entry_ids,
-    pick_status,
     picks_grid,
-    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
-from .standings import Standings, season_standings, week_standings
+from .standings import season_standings, week_standings
 from .weeks import Week
 
 # --------------------------------------------------------------------------- shared shapes
@@ -243,13 +241,6 @@ def read_week(params: dict, league: PickemLeague) -> Week | None:
     return params.get("week") or current_week(league, timezone.now())
 
 
-def week_data(week: Week | None, league: PickemLeague) -> dict | None:
-    if week is None:
-        return None
-    label = week.label(league.espn_league)
-    return {"slug": week.slug, "season_type": week.season_type, "number": week.number, "label": label}
-
-
 def own_entry(request: Request, entry_id: int) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
     leagues.require_own_entry(entry, request.user)
@@ -405,33 +396,6 @@ class EntryGamesApi(APIView):
                 },
             )
         return Response(self.OutputSerializer(body).data)
-
-
-def game_data(row, *, against_spread: bool) -> dict:
-    game, pick = row.game, row.pick
-    code, words = pick_status(pick, game, row.line, against_spread=against_spread)
-    return {
-        "game_id": game.pk,
-        "espn_id": game.espn_id,
-        "name": str(game),
-        "kickoff": game.kickoff,
-        "phase": game.phase,
-        "status_detail": game.short_detail,
-        "locked": row.locked,
-        "lock_reason": row.lock_reason,
-        "line": row.line,
-        "line_locked": row.line_locked or row.locked,
-        "graded_straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
-        "is_tiebreak": row.is_tiebreak,
-        "home": side_data(game.home_team, game.home_score),
-        "away": side_data(game.away_team, game.away_score),
-        "pick": pick,
-        "status": {"code": code, "text": words},
-    }
-
-
-def side_data(team, score) -> dict:
-    return {"team_id": team.pk, "abbreviation": team.abbreviation, "name": team.display_name, "score": score}
 
 
 class EntryBuyBackApi(APIView):
@@ -610,50 +574,6 @@ class LeagueStandingsApi(APIView):
         return Response(self.OutputSerializer(body).data)
 
 
-def standings_data(
-    standings: Standings, *, viewer_entry_ids: set[int], now, chances: WeekChances | None = None
-) -> dict:
-    league = standings.league
-    reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
-    last = standings.tiebreak
-    chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
-    rows = []
-    for row in standings.rows:
-        own = row.entry_id in viewer_entry_ids
-        shown = reveal or own
-        chance = chance_of.get(row.entry_id)
-        rows.append(
-            {
-                **row.__dict__,
-                "tiebreak_guess": row.tiebreak_guess if shown else None,
-                "projected_points": row.projected_points,
-                "fell_in": row.fell_in.slug if row.fell_in else None,
-                "dropped_weeks": [week.slug for week in row.dropped_weeks],
-                "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
-                "chance_week": chance.week if chance and standings.week else None,
-                "chance_survive": row.chance_survive if (own or row.week_pick_locked or not row.week_pick) else None,
-                "chance_season": chance.season if chance else None,
-            }
-        )
-    return {
-        "league": league,
-        "view": "week" if standings.week else "season",
-        "week": week_data(standings.week, league),
-        "live_games": standings.live_games,
-        "tiebreak": None
-        if last is None
-        else {"game_id": last.pk, "name": str(last), "total": standings.tiebreak_total},
-        "week_complete": standings.complete if standings.week else None,
-        "season_complete": None if standings.week else standings.complete,
-        "winners": [
-            {"entry_id": row.entry_id, "entry_name": row.entry_name, "username": row.username, "points": row.points}
-            for row in standings.winners
-        ],
-        "chance_method": chances.method if chances else None,
-        "rows": rows,
-    }
-
-
 class LeagueWhatIfApi(APIView):
     """The standings that would follow chosen outcomes of the week's games not yet final, and the chances then."""
 
@@ -712,35 +632,6 @@ class LeagueWhatIfApi(APIView):
         except ChoiceError as exc:
             raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
         return Response(self.OutputSerializer(what_if_data(league, chances)).data)
-
-
-def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
-    rows, rank, previous = [], 0, None
-    for position, row in enumerate(chances.rows, start=1):
-        if row.if_chosen != previous:
-            rank, previous = position, row.if_chosen
-        rows.append(
-            {
-                "rank": rank,
-                "entry_id": row.entry_id,
-                "username": row.username,
-                "points": row.if_chosen,
-                "chance_week": row.week,
-                "chance_season": row.season,
-            }
-        )
-    games = [
-        {
-            "game_id": game.pk,
-            "name": str(game),
-            "home": game.home_team.abbreviation,
-            "away": game.away_team.abbreviation,
-            "chosen": chances.chosen.get(game.pk),
-            "home_pick_wins": chances.home_pick_wins[game.pk],
-        }
-        for game in chances.open_games
-    ]
-    return {"week": week_data(chances.week, league), "chance_method": chances.method, "games": games, "rows": rows}
 
 
 class LeagueRemindersApi(APIView):

@@ -12,7 +12,6 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from espn.snapshots import Phase
 from games.models import Game
 
-from .grading import side_results
 from .lines import published_spreads
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
@@ -146,31 +145,6 @@ class WeekBoard:
     @property
     def confidence_range(self) -> range:
         return range(1, len(self.rows) + 1)
-
-
-def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool) -> tuple[str, str]:
-    """(code, words) for how a pick is doing now: open, no pick, winning/losing/level, or its result."""
-    if pick is None:
-        return ("none", "No pick")
-    if pick.result != PickResult.PENDING:
-        return (pick.result, PickResult(pick.result).label)
-    if game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None:
-        home, away = side_results(game.home_score, game.away_score, line if against_spread else None)
-        now_result = home if pick.team_id == game.home_team_id else away
-        words = {PickResult.WIN: "Winning", PickResult.LOSS: "Losing", PickResult.PUSH: "Level"}[now_result]
-        return (f"live-{now_result}", words)
-    if game.phase == Phase.FINAL:
-        return ("grading", "Being graded")
-    return ("picked", "Picked")
-
-
-def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
-    """Against the spread, but no line by lock: the pick is graded straight up (and says so)."""
-    if not against_spread:
-        return False
-    if row.pick is not None and row.pick.graded_at is not None:
-        return row.pick.line_at_lock is None
-    return (row.locked or row.line_locked) and row.line is None
 
 
 def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:

@@ -32,21 +32,17 @@ from .forms import (
     SignupForm,
     SurvivorPickForm,
     WeekPicksForm,
-    survivor_value,
-    team_field,
-    weight_field,
 )
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
+from .presenters import board_rows, saved_message, survivor_context, tiebreak_text, week_context
 from .selectors import (
     current_week,
     is_commissioner,
     league_score_corrections,
     league_weeks,
     member_entries,
-    pick_status,
     picks_grid,
-    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
@@ -177,78 +173,6 @@ def refresh_seconds() -> int:
     return max(1, settings.POLL_LIVE_SECONDS)
 
 
-def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> dict:
-    espn_league = league.espn_league
-    return {
-        "week_label": week.label(espn_league) if week else "",
-        "week_options": [(w.slug, w.label(espn_league)) for w in weeks],
-    }
-
-
-def saved_message(result: submission.SubmitResult) -> str:
-    if not result.saved:
-        return "No changes to save."
-    parts = []
-    if result.created or result.changed:
-        count = len(result.created) + len(result.changed)
-        parts.append(f"{count} pick{'s' if count != 1 else ''} saved")
-    if result.tiebreaker_changed:
-        parts.append("tiebreaker saved")
-    return (", ".join(parts) + ".").capitalize()
-
-
-def survivor_context(board, form: SurvivorPickForm) -> dict:
-    """The week's choices for the survivor page: every team of every game, with why it cannot be picked."""
-    from .survivor import entry_state
-
-    state = entry_state(board.entry)
-    chosen = form["team"].value() or ""
-    games = []
-    for row in board.rows:
-        teams = []
-        for side, team in (("away", row.game.away_team), ("home", row.game.home_team)):
-            value = survivor_value(row.game.pk, team.pk)
-            why_not = ""
-            if not row.pickable:
-                why_not = "locked"
-            elif team.pk in board.used_team_ids:
-                why_not = "used"
-            teams.append({"team": team, "side": side, "value": value, "why_not": why_not, "checked": value == chosen})
-        games.append({"row": row, "game": row.game, "teams": teams})
-    return {"games": games, "state": state, "pick": board.survivor_pick}
-
-
-def board_rows(board, form) -> list[dict]:
-    against_spread = board.entry.league.against_spread
-    rows = []
-    for row in board.rows:
-        code, words = pick_status(row.pick, row.game, row.line, against_spread=against_spread)
-        pk = row.game.pk
-        rows.append(
-            {
-                "row": row,
-                "game": row.game,
-                "team_field": form[team_field(pk)] if team_field(pk) in form.fields else None,
-                "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
-                "status_code": code,
-                "status": words,
-                "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
-                "straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
-            }
-        )
-    return rows
-
-
-def line_text(line, game) -> str:
-    """'HOME -3.5' style, naming the favourite; 'Pick' for an even line."""
-    if line is None:
-        return ""
-    if line == 0:
-        return "Even (pick)"
-    favourite = game.home_team if line < 0 else game.away_team
-    return f"{favourite.abbreviation} -{abs(float(line)):g}"
-
-
 # --------------------------------------------------------------------------- leagues
 
 
@@ -366,14 +290,6 @@ def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chan
         for game in chances.open_games
     ]
     return {"games": games, "result": result, "error": error}
-
-
-def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
-    """Week: the guess (once the tiebreaker game locks) and how far off it was; season: the summed distance."""
-    if season:
-        return "—" if row.tiebreak_distance is None else f"off by {row.tiebreak_distance}"
-    guess = str(row.tiebreak_guess) if revealed and row.tiebreak_guess is not None else "—"
-    return guess if row.tiebreak_distance is None else f"{guess} (off by {row.tiebreak_distance})"
 
 
 def page_of(rows, entry_id: int) -> int:
