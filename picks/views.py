@@ -10,8 +10,6 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,27 +51,12 @@ STANDINGS_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 
 
-def base_template():
-    """The site's base.html; a plain fallback while it does not exist (pages render either way)."""
-    try:
-        return select_template(["base.html", "picks/fallback_base.html"])
-    except TemplateDoesNotExist:  # pragma: no cover - the fallback ships with the app
-        return "picks/fallback_base.html"
-
-
-def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    return render(request, template, {"base_template": base_template(), **context}, status=status)
-
-
 # --------------------------------------------------------------------------- accounts
 
 
 class PicksLoginView(LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs) -> dict:
-        return {**super().get_context_data(**kwargs), "base_template": base_template()}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -89,7 +72,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Create a league or join one with its invite link.")
         return redirect(next_url or "picks:my_picks")
-    return page(
+    return render(
         request,
         "registration/signup.html",
         {"form": form, "next": next_url},
@@ -116,7 +99,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
     if not entries:
-        return page(request, "picks/no_leagues.html", {"join_form": JoinForm()})
+        return render(request, "picks/no_leagues.html", {"join_form": JoinForm()})
     entry_id, league_id = request.GET.get("entry", ""), request.GET.get("league", "")
     entry = (
         next((e for e in entries if str(e.pk) == entry_id), None)
@@ -128,7 +111,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         messages.error(request, week_error)
     context = {"entries": entries, "entry": entry, "league": entry.league, "week": week}
     if week is None:
-        return page(request, "picks/my_picks.html", context)
+        return render(request, "picks/my_picks.html", context)
     board = week_board(entry, week, now=now)
     form_class = SurvivorPickForm if entry.league.is_survivor else WeekPicksForm
     form = form_class(board, request.POST or None)
@@ -165,7 +148,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         refresh_seconds=refresh_seconds(),
         **week_context(entry.league, week, board.weeks),
     )
-    return page(request, "picks/my_picks.html", context, status=status)
+    return render(request, "picks/my_picks.html", context, status=status)
 
 
 def refresh_seconds() -> int:
@@ -177,7 +160,7 @@ def refresh_seconds() -> int:
 
 
 def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
-    return page(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
+    return render(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
 
 
 @login_required
@@ -241,7 +224,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         else None,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
-    return page(request, "picks/league_detail.html", context)
+    return render(request, "picks/league_detail.html", context)
 
 
 def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, now) -> list[Entry]:
@@ -312,7 +295,7 @@ def league_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
             return redirect("picks:league", league_id=league.pk)
-    return page(request, "picks/league_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "picks/league_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -321,7 +304,7 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     rules_locked = leagues.league_started(league, now=now)
     initial = {"name": league.name, **leagues.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
@@ -350,7 +333,7 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
         "members": members,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
-    return page(request, "picks/league_settings.html", context, status=status)
+    return render(request, "picks/league_settings.html", context, status=status)
 
 
 @login_required
@@ -362,7 +345,7 @@ def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpRe
     except PickemError as exc:
         messages.error(request, exc.message)
         if exc.status == 403:
-            return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+            return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     else:
         messages.success(request, f"{entry.user.username} is no longer a member of {league.name}.")
     return redirect("picks:league_settings", league_id=league.pk)
@@ -375,7 +358,7 @@ def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
     try:
         leagues.league_new_invite_code(league=league, user=request.user)
     except PickemError as exc:
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
+        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
     messages.success(request, "New invite link made: the old one no longer works.")
     return redirect("picks:league_settings", league_id=league.pk)
 
@@ -384,7 +367,7 @@ def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
 def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     changes = (
         PickChange.objects.filter(entry__league=league)
         .select_related("entry__user", "changed_by", "game", "old_team", "new_team")
@@ -392,7 +375,7 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     )
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
-    return page(request, "picks/audit.html", context)
+    return render(request, "picks/audit.html", context)
 
 
 @login_required
@@ -436,7 +419,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         else:
             status = 400
     context = {"form": form, "league": league, "code": code, "invalid_link": invalid_link}
-    return page(request, "picks/join.html", context, status=status)
+    return render(request, "picks/join.html", context, status=status)
 
 
 # --------------------------------------------------------------------------- reminders
@@ -462,7 +445,7 @@ def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
     week = current_week(league, now)
     result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
     text = f"Reminders sent: {result.sent}."
@@ -498,7 +481,7 @@ class UnsubscribeView(APIView):
         league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
         user = get_user_model().objects.filter(pk=found[1]).first() if found else None
         if league is None or user is None:
-            return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
+            return render(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
         if unsubscribe:
             reminders.set_reminders(league, user, enabled=False)
-        return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})
+        return render(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})
