@@ -10,6 +10,7 @@ DRF's errors and the rules' PickemErrors.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -56,6 +57,12 @@ from .weeks import Week
 # --------------------------------------------------------------------------- shared shapes
 
 
+class SignedInRequest(Request):
+    """A request IsAuthenticated has let through (every view here): its user is signed in, never anonymous."""
+
+    user: User
+
+
 @extend_schema_serializer(component_name="PickemProblem")
 class ProblemSerializer(serializers.Serializer):
     game_id = serializers.IntegerField(allow_null=True)
@@ -67,7 +74,10 @@ class ProblemSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = ProblemSerializer(many=True, required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: as a class attribute, "errors" would stand for the serializer's own errors.
+        return {**super().get_fields(), "errors": ProblemSerializer(many=True, required=False)}
 
 
 # A time of day without a UTC offset: OpenAPI's "time" format (RFC 3339's full-time) demands one, so
@@ -199,7 +209,10 @@ class WeekSerializer(serializers.Serializer):
     slug = serializers.CharField()
     season_type = serializers.IntegerField()
     number = serializers.IntegerField()
-    label = serializers.CharField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: as a class attribute, "label" would stand for the field's own label.
+        return {**super().get_fields(), "label": serializers.CharField()}
 
 
 ERRORS = {
@@ -241,13 +254,13 @@ def read_week(params: dict, league: PickemLeague) -> Week | None:
     return params.get("week") or current_week(league, timezone.now())
 
 
-def own_entry(request: Request, entry_id: int) -> Entry:
+def own_entry(request: SignedInRequest, entry_id: int) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
     leagues.require_own_entry(entry, request.user)
     return entry
 
 
-def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
+def member_league(request: SignedInRequest, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
     return league, leagues.require_member(league, request.user)
 
@@ -297,7 +310,7 @@ class EntryListApi(APIView):
         summary="My entries (a league may allow several per member)",
         responses={200: OutputSerializer, 403: ERRORS[403]},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
 
@@ -370,7 +383,7 @@ class EntryGamesApi(APIView):
         parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, entry_id: int) -> Response:
+    def get(self, request: SignedInRequest, entry_id: int) -> Response:
         entry = own_entry(request, entry_id)
         week = read_week(validate_query(WeekQuerySerializer, request), entry.league)
         league = entry.league
@@ -420,7 +433,7 @@ class EntryBuyBackApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, entry_id: int) -> Response:
+    def post(self, request: SignedInRequest, entry_id: int) -> Response:
         entry = own_entry(request, entry_id)
         leagues.entry_buy_back(entry=entry, user=request.user)
         return Response(self.OutputSerializer(entry).data)
@@ -436,7 +449,9 @@ class EntryPicksApi(APIView):
 
     @extend_schema_serializer(component_name="PickemEntryPicksInput")
     class InputSerializer(serializers.Serializer):
-        picks = PickInputSerializer(many=True, required=False, max_length=500)
+        picks: serializers.ListSerializer[dict] = serializers.ListSerializer(
+            child=PickInputSerializer(), required=False, max_length=500
+        )
         tiebreaker = TiebreakerInputSerializer(required=False, allow_null=True)
 
     @extend_schema_serializer(component_name="PickemEntryPicksOutput")
@@ -451,7 +466,7 @@ class EntryPicksApi(APIView):
         request=InputSerializer,
         responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
     )
-    def post(self, request: Request, entry_id: int) -> Response:
+    def post(self, request: SignedInRequest, entry_id: int) -> Response:
         entry = own_entry(request, entry_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -561,12 +576,12 @@ class LeagueStandingsApi(APIView):
         parameters=[StandingsQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, league_id: int) -> Response:
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
         league, _ = member_league(request, league_id)
         params = validate_query(StandingsQuerySerializer, request)
         week = read_week(params, league)
         season = params["view"] == "season" or week is None
-        standings = season_standings(league) if season else week_standings(league, week)
+        standings = season_standings(league) if season or week is None else week_standings(league, week)
         chances = week_chances(league, week) if week is not None and not league.is_survivor else None
         body = standings_data(
             standings, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now(), chances=chances
@@ -620,7 +635,7 @@ class LeagueWhatIfApi(APIView):
         request=InputSerializer,
         responses={200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, league_id: int) -> Response:
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
         league, _ = member_league(request, league_id)
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -656,21 +671,19 @@ class LeagueRemindersApi(APIView):
         already_reminded = serializers.IntegerField(required=False, help_text="POST: reminded earlier this week")
         failed = serializers.IntegerField(required=False)
 
-    def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
+    def commissioner_league(self, request: SignedInRequest, league_id: int) -> PickemLeague:
         league = get_object_or_404(PickemLeague, pk=league_id)
         leagues.require_commissioner(league, request.user)
         return league
 
     def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
         members = reminders.missing_pickers(league, week, now) if week else []
-        for member in members:
-            member.has_email = bool(member.email)
         return {"week": week_data(week, league), "members": members, **extra}
 
     @extend_schema(
         summary="Who has not picked the current week (commissioner)", responses={200: OutputSerializer, **ERRORS}
     )
-    def get(self, request: Request, league_id: int) -> Response:
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
         league = self.commissioner_league(request, league_id)
         now = timezone.now()
         return Response(self.OutputSerializer(self.body(league, current_week(league, now), now)).data)
@@ -680,7 +693,7 @@ class LeagueRemindersApi(APIView):
         request=None,
         responses={200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, league_id: int) -> Response:
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
         league = self.commissioner_league(request, league_id)
         now = timezone.now()
         week = current_week(league, now)
@@ -727,7 +740,7 @@ class LeaguePicksApi(APIView):
         parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, league_id: int) -> Response:
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
         league, _ = member_league(request, league_id)
         week = read_week(validate_query(WeekQuerySerializer, request), league)
         body: dict = {"league": league, "week": None, "games": [], "members": []}
@@ -782,7 +795,7 @@ class LeagueJoinApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, 200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry, created = leagues.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
@@ -811,7 +824,7 @@ class LeagueCreateApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         league = leagues.league_create(commissioner=request.user, **data.validated_data)
@@ -836,7 +849,7 @@ class LeagueSettingsApi(APIView):
         rules_locked = serializers.BooleanField(help_text="a game has locked: the rules can no longer change")
 
     @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
-    def get(self, request: Request, league_id: int) -> Response:
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
         league, _ = member_league(request, league_id)
         locked = leagues.league_started(league, now=timezone.now())
         return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
@@ -852,7 +865,7 @@ class LeagueSettingsApi(APIView):
             ),
         },
     )
-    def patch(self, request: Request, league_id: int) -> Response:
+    def patch(self, request: SignedInRequest, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -885,7 +898,7 @@ class LeagueEntriesApi(APIView):
             409: OpenApiResponse(ErrorSerializer, description="the league's entries per member reached"),
         },
     )
-    def post(self, request: Request, league_id: int) -> Response:
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

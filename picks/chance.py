@@ -378,11 +378,14 @@ class ChoiceError(ValueError):
         self.field = field
 
 
-def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] | None = None) -> WeekChances:
+def week_chances(
+    league: PickemLeague, week: Week, *, chosen: Mapping[int, str] | Mapping[str, str] | None = None
+) -> WeekChances:
     """Every member's chance to win `week` (and the season when no other week has games left).
 
-    `chosen` ("what if"): game id -> HOME or AWAY, the side whose pick wins, for games not final;
-    those games are then certain. Raises ChoiceError naming the offending game.
+    `chosen` ("what if"): game id (a number, or its text as a client sent it) -> HOME or AWAY, the
+    side whose pick wins, for games not final; those games are then certain. Raises ChoiceError naming
+    the offending game.
     """
     games = list(week_games(league, week))
     open_games = [g for g in games if g.phase in UNSETTLED_PHASES]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from datetime import time as dt_time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -124,7 +124,7 @@ def clean_rules(rules: dict, *, current: dict) -> dict:
 def current_rules(league: PickemLeague | None = None) -> dict:
     """The league's rules (a new league's defaults without one)."""
     if league is None:
-        return {name: PickemLeague._meta.get_field(name).get_default() for name in RULE_FIELDS}
+        return {f.name: f.get_default() for f in PickemLeague._meta.concrete_fields if f.name in RULE_FIELDS}
     return {name: getattr(league, name) for name in RULE_FIELDS}
 
 
@@ -133,7 +133,7 @@ def current_rules(league: PickemLeague | None = None) -> dict:
 
 def league_create(
     *,
-    commissioner: AbstractBaseUser,
+    commissioner: User,
     name: str,
     espn_league: str,
     season_year: int,
@@ -169,7 +169,7 @@ def league_create(
     return league
 
 
-def league_join(*, user: AbstractBaseUser, invite_code: str, now: datetime | None = None) -> tuple[Entry, bool]:
+def league_join(*, user: User, invite_code: str, now: datetime | None = None) -> tuple[Entry, bool]:
     """Join with an invite code; (entry, created). Joining twice is harmless."""
     now = now or timezone.now()
     league = PickemLeague.objects.filter(invite_code=(invite_code or "").strip()).first()
@@ -200,7 +200,7 @@ def free_entry_name(league: PickemLeague, base: str) -> str:
     return next(f"{base} {n}" for n in range(2, len(taken) + 3) if f"{base} {n}" not in taken)
 
 
-def entry_add(*, league: PickemLeague, user: AbstractBaseUser, name: str, now: datetime | None = None) -> Entry:
+def entry_add(*, league: PickemLeague, user: User, name: str, now: datetime | None = None) -> Entry:
     """Another entry for a member, up to the league's entries per member; each has its own name."""
     now = now or timezone.now()
     name = (name or "").strip()
@@ -226,7 +226,7 @@ def entry_add(*, league: PickemLeague, user: AbstractBaseUser, name: str, now: d
         return Entry.objects.create(league=league, user=user, name=name, joined_at=now)
 
 
-def entry_buy_back(*, entry: Entry, user: AbstractBaseUser, now: datetime | None = None) -> Entry:
+def entry_buy_back(*, entry: Entry, user: User, now: datetime | None = None) -> Entry:
     """Survivor: an eliminated entry buys one life back, once, up to the league's buy-back week."""
     from .selectors import current_week
     from .survivor import entry_state
@@ -254,12 +254,12 @@ def league_started(league: PickemLeague, *, now: datetime) -> bool:
     return league_games(league).filter(locked_q(now)).exists()
 
 
-def require_commissioner(league: PickemLeague, user: AbstractBaseUser) -> None:
+def require_commissioner(league: PickemLeague, user: User) -> None:
     if not is_commissioner(league, user):
         raise NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
 
 
-def require_member(league: PickemLeague, user: AbstractBaseUser) -> Entry:
+def require_member(league: PickemLeague, user: User) -> Entry:
     """The member's first active entry in `league`; NotAllowed when they have none."""
     entries = member_entries(league, user)
     if not entries:
@@ -270,7 +270,7 @@ def require_member(league: PickemLeague, user: AbstractBaseUser) -> Entry:
 def league_update_settings(
     *,
     league: PickemLeague,
-    user: AbstractBaseUser,
+    user: User,
     name: str | None = None,
     now: datetime | None = None,
     **rules: object,
@@ -307,7 +307,7 @@ def league_update_settings(
     return list(changes)
 
 
-def league_new_invite_code(*, league: PickemLeague, user: AbstractBaseUser) -> str:
+def league_new_invite_code(*, league: PickemLeague, user: User) -> str:
     """A fresh invite code: the old link stops working."""
     require_commissioner(league, user)
     league.invite_code = new_invite_code()
@@ -315,7 +315,7 @@ def league_new_invite_code(*, league: PickemLeague, user: AbstractBaseUser) -> s
     return league.invite_code
 
 
-def member_remove(*, league: PickemLeague, entry_id: int, user: AbstractBaseUser, now: datetime | None = None) -> Entry:
+def member_remove(*, league: PickemLeague, entry_id: int, user: User, now: datetime | None = None) -> Entry:
     """The commissioner removes a member: out of the standings, no more picks; history kept."""
     now = now or timezone.now()
     require_commissioner(league, user)
@@ -331,7 +331,7 @@ def member_remove(*, league: PickemLeague, entry_id: int, user: AbstractBaseUser
     return entry
 
 
-def require_own_entry(entry: Entry, user: AbstractBaseUser) -> None:
+def require_own_entry(entry: Entry, user: User) -> None:
     if entry.user_id != user.pk:
         raise NotAllowed("That entry belongs to another member: you can only pick for yourself.", code="not_your_entry")
     if entry.removed_at is not None:

@@ -19,6 +19,9 @@ from .standings import Standings
 from .submission import SubmitResult
 from .weeks import Week
 
+# How a pick on a live game is doing, were the game to end now (side_results' results).
+LIVE_WORDS: dict[str, str] = {PickResult.WIN: "Winning", PickResult.LOSS: "Losing", PickResult.PUSH: "Level"}
+
 
 def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool) -> tuple[str, str]:
     """(code, words) for how a pick is doing now: open, no pick, winning/losing/level, or its result."""
@@ -29,8 +32,7 @@ def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_
     if game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None:
         home, away = side_results(game.home_score, game.away_score, line if against_spread else None)
         now_result = home if pick.team_id == game.home_team_id else away
-        words = {PickResult.WIN: "Winning", PickResult.LOSS: "Losing", PickResult.PUSH: "Level"}[now_result]
-        return (f"live-{now_result}", words)
+        return (f"live-{now_result}", LIVE_WORDS[now_result])
     if game.phase == Phase.FINAL:
         return ("grading", "Being graded")
     return ("picked", "Picked")

@@ -80,6 +80,10 @@ class MissingPicker:
     opted_out: bool
 
     @property
+    def has_email(self) -> bool:
+        return bool(self.email)
+
+    @property
     def can_be_reminded(self) -> bool:
         return bool(self.email) and not self.opted_out and self.reminded_at is None
 

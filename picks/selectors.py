@@ -42,8 +42,10 @@ def week_games(league: PickemLeague, week: Week) -> QuerySet[Game]:
 
 def line_of(game: Game) -> Decimal | None:
     """The line a pick on this game is graded against: frozen at lock, else ESPN's current one."""
+    # Annotations of `with_lines`: a game read without them has no frozen line.
     if getattr(game, "frozen_at", None) is not None:
-        return game.frozen_spread
+        frozen: Decimal | None = getattr(game, "frozen_spread", None)
+        return frozen
     return game.spread
 
 
@@ -55,7 +57,7 @@ def league_weeks(league: PickemLeague) -> list[Week]:
         .distinct()
         .order_by("season_type", "week")
     )
-    return [Week(season_type, number) for season_type, number in rows]
+    return [Week(season_type, number) for season_type, number in rows if number is not None]
 
 
 def current_week(league: PickemLeague, now: datetime) -> Week | None:
@@ -66,7 +68,10 @@ def current_week(league: PickemLeague, now: datetime) -> Week | None:
         or games.exclude(phase=Phase.SCHEDULED).order_by("-kickoff").first()
         or games.order_by("kickoff").first()
     )
-    return Week(*found) if found else None
+    if found is None:
+        return None
+    season_type, number = found
+    return Week(season_type, number) if number is not None else None
 
 
 def tiebreak_game(games: Sequence[Game]) -> Game | None:
@@ -193,7 +198,12 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
 # --------------------------------------------------------------------------- the revealed picks grid
 
 
-RESULT_MARKS = {PickResult.WIN: " ✓", PickResult.LOSS: " ✗", PickResult.PUSH: " =", PickResult.VOID: " ⊘"}
+RESULT_MARKS: dict[str, str] = {
+    PickResult.WIN: " ✓",
+    PickResult.LOSS: " ✗",
+    PickResult.PUSH: " =",
+    PickResult.VOID: " ⊘",
+}
 
 
 @dataclass(frozen=True)

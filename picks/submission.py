@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -82,7 +82,7 @@ class SubmitResult:
 
 def submit_picks(
     *,
-    user: AbstractBaseUser,
+    user: User,
     entry: Entry,
     picks: Sequence[PickInput],
     tiebreaker: TiebreakerInput | None = None,
@@ -260,19 +260,22 @@ class PicksPlan:
         for game_id, pick in self.saved.items():
             if game_id not in self.wanted and pick.confidence is not None:
                 weights[Week(pick.season_type, pick.week)][pick.confidence].append(game_id)
-        for game_id, pick in self.wanted.items():
+        for game_id, wanted in self.wanted.items():
+            weight = wanted.confidence
+            if weight is None:  # refused before (confidence_required): not reached
+                continue
             game = self.games[game_id]
             week = week_of(game)
             top = sizes.get(week, 0)
-            if not 1 <= pick.confidence <= top:
+            if not 1 <= weight <= top:
                 self.problem(
                     "confidence_out_of_range",
                     f"Weights in {week.label(self.league.espn_league)} run from 1 to {top}: "
-                    f"{pick.confidence} is not one of them ({game}).",
+                    f"{weight} is not one of them ({game}).",
                     game_id,
                 )
                 continue
-            weights[week][pick.confidence].append(game_id)
+            weights[week][weight].append(game_id)
         for week, by_weight in weights.items():
             for weight, game_ids in sorted(by_weight.items()):
                 if len(game_ids) < 2:
@@ -315,7 +318,7 @@ class PicksPlan:
                 f"Too late to change the tiebreaker: {lock_reason(last, self.now)} ({last}).",
             )
 
-    def write(self, *, user: AbstractBaseUser, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
+    def write(self, *, user: User, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
         changes: list[PickChange] = [
             PickChange(
                 entry=self.entry, changed_by=user, changed_at=self.now, source=source, game_id=old.game_id,
@@ -327,7 +330,7 @@ class PicksPlan:
             Pick.objects.filter(pk__in=[old.pk for old in self.replaced]).delete()
         new, changed = [], []
         for game_id, wanted in self.wanted.items():
-            game = self.games[game_id]
+            week = week_of(self.games[game_id])
             saved = self.saved.get(game_id)
             changes.append(
                 PickChange(
@@ -336,8 +339,8 @@ class PicksPlan:
                     changed_at=self.now,
                     source=source,
                     game_id=game_id,
-                    season_type=game.season_type,
-                    week=game.week,
+                    season_type=week.season_type,
+                    week=week.number,
                     old_team_id=saved.team_id if saved else None,
                     new_team_id=wanted.team_id,
                     old_confidence=saved.confidence if saved else None,
@@ -351,8 +354,8 @@ class PicksPlan:
                         game_id=game_id,
                         team_id=wanted.team_id,
                         confidence=wanted.confidence,
-                        season_type=game.season_type,
-                        week=game.week,
+                        season_type=week.season_type,
+                        week=week.number,
                         created_at=self.now,
                         updated_at=self.now,
                     )
@@ -360,7 +363,7 @@ class PicksPlan:
                 self.result.created.append(game_id)
                 continue
             saved.team_id, saved.confidence, saved.updated_at = wanted.team_id, wanted.confidence, self.now
-            saved.season_type, saved.week = game.season_type, game.week
+            saved.season_type, saved.week = week.season_type, week.number
             saved.result, saved.points, saved.graded_at, saved.line_at_lock = (
                 PickResult.PENDING,
                 0,
@@ -397,7 +400,7 @@ class PicksPlan:
         return self.result
 
     def write_tiebreaker(
-        self, tiebreaker: TiebreakerInput, *, user: AbstractBaseUser, source: str, changes: list[PickChange]
+        self, tiebreaker: TiebreakerInput, *, user: User, source: str, changes: list[PickChange]
     ) -> None:
         saved = self.tiebreak_saved
         if saved is not None and saved.guess == tiebreaker.guess:
@@ -431,4 +434,7 @@ class PicksPlan:
 
 
 def week_of(game: Game) -> Week:
+    """The week of a game a pick may be made on (check_game_and_team refuses a game without one)."""
+    if game.week is None:
+        raise ValueError(f"{game} has no week: it cannot be picked")
     return Week(game.season_type, game.week)

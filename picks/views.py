@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -49,6 +50,12 @@ from .weeks import Week
 
 STANDINGS_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
+
+
+class SignedInRequest(HttpRequest):
+    """A request `login_required` has let through: its user is signed in, never anonymous."""
+
+    user: User
 
 
 # --------------------------------------------------------------------------- accounts
@@ -95,7 +102,7 @@ def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week |
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def my_picks(request: HttpRequest) -> HttpResponse:
+def my_picks(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
     if not entries:
@@ -141,7 +148,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         board=board,
         form=form,
         rows=board_rows(board, form),
-        survivor=survivor_context(board, form) if entry.league.is_survivor else None,
+        survivor=survivor_context(board, form) if isinstance(form, SurvivorPickForm) else None,
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
         # Every game (and the tiebreaker) locked: nothing the button could save.
         can_save=any(not field.disabled for field in form.fields.values()),
@@ -164,7 +171,7 @@ def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
 
 
 @login_required
-def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
     my_entries = member_entries(league, request.user)
@@ -177,7 +184,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     if week_error:
         messages.error(request, week_error)
     season = view == "season" or week is None
-    standings = season_standings(league) if season else week_standings(league, week)
+    standings = season_standings(league) if season or week is None else week_standings(league, week)
     paginator = Paginator(standings.rows, STANDINGS_PAGE_SIZE)
     page_number = request.GET.get("page") or page_of(standings.rows, entry.pk)
     standings_page = paginator.get_page(page_number)
@@ -186,7 +193,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
     chances = week_chances(league, week) if week is not None else None
-    what_if = what_if_chances(request, league, week, chances) if chances and not season else None
+    what_if = what_if_chances(request, league, week, chances) if chances and week and not season else None
     if chances:
         chance_of = {row.entry_id: row for row in chances.rows}
         for row in standings_page.object_list:
@@ -214,7 +221,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "grid": grid,
         "chances": chances,
         # The week view shows the chance to win the week; the season view the season's, in its last week.
-        "show_chance": bool(chances) and (view == "week" or chances.season_decided_this_week),
+        "show_chance": chances is not None and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
         "is_commissioner": is_commissioner(league, request.user),
@@ -240,7 +247,7 @@ def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, no
 
 @login_required
 @require_POST
-def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
+def buy_back(request: SignedInRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
     try:
         leagues.entry_buy_back(entry=entry, user=request.user)
@@ -255,8 +262,8 @@ def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chan
     """The "what if" form's games, and (when outcomes were chosen: the page without JavaScript) the result."""
     chosen = {
         key.removeprefix("outcome-"): value
-        for key, value in request.GET.items()
-        if key.startswith("outcome-") and value in (HOME, AWAY)
+        for key in request.GET
+        if key.startswith("outcome-") and (value := request.GET.get(key, "")) in (HOME, AWAY)
     }
     result, error = None, ""
     try:
@@ -285,7 +292,7 @@ def page_of(rows, entry_id: int) -> int:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def league_create(request: HttpRequest) -> HttpResponse:
+def league_create(request: SignedInRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,7 +307,7 @@ def league_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_settings(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
@@ -338,7 +345,7 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, league_id: int, entry_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
         entry = leagues.member_remove(league=league, entry_id=entry_id, user=request.user)
@@ -353,7 +360,7 @@ def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
+def invite_reset(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
         leagues.league_new_invite_code(league=league, user=request.user)
@@ -364,7 +371,7 @@ def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
 
 
 @login_required
-def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_audit(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
         return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
@@ -380,7 +387,7 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
+def entry_add(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
         entry = leagues.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
@@ -396,7 +403,7 @@ def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def join(request: HttpRequest, code: str = "") -> HttpResponse:
+def join(request: SignedInRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
     else:
@@ -427,7 +434,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
 
 @login_required
 @require_POST
-def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_reminders(request: SignedInRequest, league_id: int) -> HttpResponse:
     """A member turns this league's pick reminders on or off."""
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not member_entries(league, request.user):
@@ -440,7 +447,7 @@ def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_remind_now(request: SignedInRequest, league_id: int) -> HttpResponse:
     """The commissioner reminds this week's members with picks missing (each at most once a week)."""
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
