@@ -23,7 +23,7 @@ from espn.snapshots import Phase
 
 from . import leagues, reminders, submission
 from .chance import AWAY, HOME, ChoiceError, week_chances
-from .errors import PickemError
+from .errors import NotAllowed, PickemError
 from .forms import (
     JoinForm,
     LeagueForm,
@@ -170,6 +170,10 @@ def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
     return render(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
 
 
+def not_the_commissioner(request: HttpRequest, league: PickemLeague) -> HttpResponse:
+    return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+
+
 @login_required
 def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
@@ -311,7 +315,7 @@ def league_settings(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return not_the_commissioner(request, league)
     rules_locked = leagues.league_started(league, now=now)
     initial = {"name": league.name, **leagues.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
@@ -352,7 +356,7 @@ def member_remove(request: SignedInRequest, league_id: int, entry_id: int) -> Ht
     except PickemError as exc:
         messages.error(request, exc.message)
         if exc.status == 403:
-            return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+            return not_the_commissioner(request, league)
     else:
         messages.success(request, f"{entry.user.username} is no longer a member of {league.name}.")
     return redirect("picks:league_settings", league_id=league.pk)
@@ -364,8 +368,8 @@ def invite_reset(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
         leagues.league_new_invite_code(league=league, user=request.user)
-    except PickemError as exc:
-        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
+    except NotAllowed:  # only the commissioner may
+        return not_the_commissioner(request, league)
     messages.success(request, "New invite link made: the old one no longer works.")
     return redirect("picks:league_settings", league_id=league.pk)
 
@@ -374,7 +378,7 @@ def invite_reset(request: SignedInRequest, league_id: int) -> HttpResponse:
 def league_audit(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return not_the_commissioner(request, league)
     changes = (
         PickChange.objects.filter(entry__league=league)
         .select_related("entry__user", "changed_by", "game", "old_team", "new_team")
@@ -452,7 +456,7 @@ def league_remind_now(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
-        return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+        return not_the_commissioner(request, league)
     week = current_week(league, now)
     result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
     text = f"Reminders sent: {result.sent}."
