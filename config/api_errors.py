@@ -3,10 +3,11 @@
 Every error under /api/ is JSON: {"code": "...", "detail": "...", <field>: [messages]...}. A bad
 parameter or body field is named by its own key (`{"code": "invalid", "detail": ..., "live":
 ["Must be true or false."]}`); other errors carry DRF's code (`not_found`, `not_authenticated`,
-`parse_error`, `unsupported_media_type`, `throttled`, ...). DRF's exceptions come through
-`exception_handler` (the EXCEPTION_HANDLER setting); URLs that match no view and server errors
-under /api/ come through `not_found` and `server_error` (config/urls.py's handler404 and handler500),
-so a client never has to read an HTML page.
+`parse_error`, `unsupported_media_type`, `throttled`, ...). DRF's exceptions, and the `ServiceError`s
+an app's services raise (pick'em's rules), come through `exception_handler` (the EXCEPTION_HANDLER
+setting), so a view never catches them itself; URLs that match no view and server errors under /api/
+come through `not_found` and `server_error` (config/urls.py's handler404 and handler500), so a client
+never has to read an HTML page.
 
 `document_errors` (a drf-spectacular postprocessing hook) adds the error responses each operation
 can give to the schema, so that a client (or a fuzzer) finds every status it may meet documented.
@@ -17,10 +18,36 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 API_PREFIX = "/api/"
 ERROR_COMPONENT = "Error"
+
+
+class ServiceError(Exception):
+    """A request a service's rules refuse. Pages show `message`; the API answers `status` with `body()`.
+
+    `field` names the input at fault, when there is one: the body names it beside code and detail,
+    as a validation error names its fields.
+    """
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def body(self) -> dict:
+        body: dict = {"detail": self.message, "code": self.code}
+        if self.field:
+            body[self.field] = [self.message]
+        return body
 
 
 def error_body(exc: exceptions.APIException) -> dict:
@@ -35,7 +62,10 @@ def error_body(exc: exceptions.APIException) -> dict:
 
 
 def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
-    """DRF's handler (Http404 and PermissionDenied included), answering in the one error shape."""
+    """DRF's handler (Http404 and PermissionDenied included) and services' refusals, in the one error shape."""
+    if isinstance(exc, ServiceError):
+        set_rollback()
+        return Response(exc.body(), status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is not None:
         if not isinstance(exc, exceptions.APIException):  # Http404 or Django's PermissionDenied

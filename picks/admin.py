@@ -1,11 +1,23 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
+from .errors import PickemError
 from .grading import grade_game
+from .leagues import RULE_FIELDS, clean_rules
 from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, PublishedLine, WeeklyTiebreaker
-from .services import RULE_FIELDS, PickemError, clean_rules
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class MemberCount(TypedDict):
+    member_count: int
 
 
 def regrade(request: HttpRequest, game_ids: set[int], admin_site: admin.ModelAdmin) -> None:
@@ -33,8 +45,9 @@ class PickemLeagueAdminForm(forms.ModelForm):
         model = PickemLeague
         fields = "__all__"  # noqa: DJ007 - the admin edits every field
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         rules = {name: data[name] for name in RULE_FIELDS if name in data}
         if len(rules) == len(RULE_FIELDS):
             try:
@@ -86,7 +99,7 @@ class PickemLeagueAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_count=Count("entries", filter=Q(entries__removed_at=None)))
 
     @admin.display(ordering="member_count")
-    def members(self, league: PickemLeague) -> int:
+    def members(self, league: WithAnnotations[PickemLeague, MemberCount]) -> int:
         return league.member_count
 
 

@@ -1,14 +1,16 @@
-"""Pick'em API: one APIView per endpoint, input and output serializers, rules in `services`.
+"""Pick'em API: one APIView per endpoint, input and output serializers, rules in `leagues` and `submission`.
 
 Status codes: 400 bad input, 403 not yours (or not a member, or not logged in), 404 no such
 thing, 409 too late (the game or the tiebreaker game has locked, the season has started) or not
 possible in the current state (the league's entries per member reached, nothing to buy back). Errors read
 {"detail": "...", "code": "...", "errors": [{"game_id": .., "code": .., "message": ..}]}; a bad
-parameter or field is a key of its own (config/api_errors.py, which answers DRF's errors).
+parameter or field is a key of its own. Views do not catch errors: config/api_errors.py's handler answers
+DRF's errors and the rules' PickemErrors.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,9 +23,8 @@ from rest_framework.views import APIView
 
 from games.api import validate_query
 
-from . import reminders, services
-from .chance import ChoiceError, WeekChances, week_chances
-from .locking import is_locked
+from . import leagues, reminders, submission
+from .chance import ChoiceError, week_chances
 from .models import (
     MAX_DROPPED_WEEKS,
     MAX_ENTRIES_PER_MEMBER,
@@ -41,19 +42,25 @@ from .models import (
     SurvivorMissedWeek,
     Weekday,
 )
+from .presenters import game_data, standings_data, week_data, what_if_data
 from .selectors import (
     current_week,
+    league_members,
     own_entry_ids,
-    pick_status,
     picks_grid,
-    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
-from .standings import Standings, season_standings, week_standings
+from .standings import season_standings, week_standings
 from .weeks import Week
 
 # --------------------------------------------------------------------------- shared shapes
+
+
+class SignedInRequest(Request):
+    """A request IsAuthenticated has let through (every view here): its user is signed in, never anonymous."""
+
+    user: User
 
 
 @extend_schema_serializer(component_name="PickemProblem")
@@ -67,7 +74,10 @@ class ProblemSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = ProblemSerializer(many=True, required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: as a class attribute, "errors" would stand for the serializer's own errors.
+        return {**super().get_fields(), "errors": ProblemSerializer(many=True, required=False)}
 
 
 # A time of day without a UTC offset: OpenAPI's "time" format (RFC 3339's full-time) demands one, so
@@ -99,7 +109,7 @@ class WholeNumberField(serializers.IntegerField):
 
 
 class SeasonYearField(WholeNumberField):
-    """A season from 2000 to next year's (services.league_create's rule, which checks it): the schema's
+    """A season from 2000 to next year's (leagues.league_create's rule, which checks it): the schema's
     maximum is worked out each time the schema is served, so that it stays true as the years go by."""
 
     def __init__(self, **kwargs):
@@ -199,17 +209,10 @@ class WeekSerializer(serializers.Serializer):
     slug = serializers.CharField()
     season_type = serializers.IntegerField()
     number = serializers.IntegerField()
-    label = serializers.CharField()
 
-
-def error_response(exc: services.PickemError) -> Response:
-    body: dict = {"detail": exc.message, "code": exc.code}
-    if isinstance(exc, services.PicksRejected):
-        body["errors"] = [{"game_id": p.game_id, "code": p.code, "message": p.message} for p in exc.problems]
-    data = dict(ErrorSerializer(body).data)
-    if exc.field:  # named beside code and detail, as a validation error names its fields
-        data[exc.field] = [exc.message]
-    return Response(data, status=exc.status)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: as a class attribute, "label" would stand for the field's own label.
+        return {**super().get_fields(), "label": serializers.CharField()}
 
 
 ERRORS = {
@@ -251,25 +254,15 @@ def read_week(params: dict, league: PickemLeague) -> Week | None:
     return params.get("week") or current_week(league, timezone.now())
 
 
-def week_data(week: Week | None, league: PickemLeague) -> dict | None:
-    if week is None:
-        return None
-    label = week.label(league.espn_league)
-    return {"slug": week.slug, "season_type": week.season_type, "number": week.number, "label": label}
-
-
-def own_entry(request: Request, entry_id: int) -> Entry:
+def own_entry(request: SignedInRequest, entry_id: int) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
-    services.require_own_entry(entry, request.user)
+    leagues.require_own_entry(entry, request.user)
     return entry
 
 
-def member_league(request: Request, league_id: int) -> tuple[PickemLeague, Entry]:
+def member_league(request: SignedInRequest, league_id: int) -> tuple[PickemLeague, Entry]:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    entry = Entry.objects.filter(league=league, user=request.user, removed_at=None).order_by("pk").first()
-    if entry is None:
-        raise services.NotAllowed("You are not a member of this league.", code="not_a_member")
-    return league, entry
+    return league, leagues.require_member(league, request.user)
 
 
 # --------------------------------------------------------------------------- entries and picks
@@ -291,7 +284,7 @@ class PickInputSerializer(serializers.Serializer):
 class TiebreakerInputSerializer(serializers.Serializer):
     week = week_field(help_text="e.g. regular-3")
     guess = WholeNumberField(
-        min_value=0, max_value=services.MAX_TIEBREAK_GUESS, help_text="total points of the week's last game"
+        min_value=0, max_value=submission.MAX_TIEBREAK_GUESS, help_text="total points of the week's last game"
     )
 
     def validate_week(self, value: str) -> Week:
@@ -317,7 +310,7 @@ class EntryListApi(APIView):
         summary="My entries (a league may allow several per member)",
         responses={200: OutputSerializer, 403: ERRORS[403]},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(self.OutputSerializer({"entries": user_entries(request.user)}).data)
 
 
@@ -390,11 +383,8 @@ class EntryGamesApi(APIView):
         parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def get(self, request: SignedInRequest, entry_id: int) -> Response:
+        entry = own_entry(request, entry_id)
         week = read_week(validate_query(WeekQuerySerializer, request), entry.league)
         league = entry.league
         body = {
@@ -421,33 +411,6 @@ class EntryGamesApi(APIView):
         return Response(self.OutputSerializer(body).data)
 
 
-def game_data(row, *, against_spread: bool) -> dict:
-    game, pick = row.game, row.pick
-    code, words = pick_status(pick, game, row.line, against_spread=against_spread)
-    return {
-        "game_id": game.pk,
-        "espn_id": game.espn_id,
-        "name": str(game),
-        "kickoff": game.kickoff,
-        "phase": game.phase,
-        "status_detail": game.short_detail,
-        "locked": row.locked,
-        "lock_reason": row.lock_reason,
-        "line": row.line,
-        "line_locked": row.line_locked or row.locked,
-        "graded_straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
-        "is_tiebreak": row.is_tiebreak,
-        "home": side_data(game.home_team, game.home_score),
-        "away": side_data(game.away_team, game.away_score),
-        "pick": pick,
-        "status": {"code": code, "text": words},
-    }
-
-
-def side_data(team, score) -> dict:
-    return {"team_id": team.pk, "abbreviation": team.abbreviation, "name": team.display_name, "score": score}
-
-
 class EntryBuyBackApi(APIView):
     """Survivor: buy an eliminated entry back in with one life, once, up to the league's buy-back week."""
 
@@ -470,12 +433,9 @@ class EntryBuyBackApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-            services.entry_buy_back(entry=entry, user=request.user)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def post(self, request: SignedInRequest, entry_id: int) -> Response:
+        entry = own_entry(request, entry_id)
+        leagues.entry_buy_back(entry=entry, user=request.user)
         return Response(self.OutputSerializer(entry).data)
 
 
@@ -489,7 +449,9 @@ class EntryPicksApi(APIView):
 
     @extend_schema_serializer(component_name="PickemEntryPicksInput")
     class InputSerializer(serializers.Serializer):
-        picks = PickInputSerializer(many=True, required=False, max_length=500)
+        picks: serializers.ListSerializer[dict] = serializers.ListSerializer(
+            child=PickInputSerializer(), required=False, max_length=500
+        )
         tiebreaker = TiebreakerInputSerializer(required=False, allow_null=True)
 
     @extend_schema_serializer(component_name="PickemEntryPicksOutput")
@@ -504,28 +466,22 @@ class EntryPicksApi(APIView):
         request=InputSerializer,
         responses={200: OutputSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="too late")},
     )
-    def post(self, request: Request, entry_id: int) -> Response:
-        try:
-            entry = own_entry(request, entry_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def post(self, request: SignedInRequest, entry_id: int) -> Response:
+        entry = own_entry(request, entry_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         picks = data.validated_data.get("picks") or []
         tiebreaker = data.validated_data.get("tiebreaker")
         if not picks and tiebreaker is None:
             raise exceptions.ValidationError("Send at least one pick or a tiebreaker.")
-        try:
-            result = services.submit_picks(
-                user=request.user,
-                entry=entry,
-                picks=[services.PickInput(**p) for p in picks],
-                tiebreaker=services.TiebreakerInput(**tiebreaker) if tiebreaker else None,
-                now=timezone.now(),
-                source=ChangeSource.API,
-            )
-        except services.PickemError as exc:
-            return error_response(exc)
+        result = submission.submit_picks(
+            user=request.user,
+            entry=entry,
+            picks=[submission.PickInput(**p) for p in picks],
+            tiebreaker=submission.TiebreakerInput(**tiebreaker) if tiebreaker else None,
+            now=timezone.now(),
+            source=ChangeSource.API,
+        )
         return Response(self.OutputSerializer(result).data)
 
 
@@ -620,64 +576,17 @@ class LeagueStandingsApi(APIView):
         parameters=[StandingsQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
+        league, _ = member_league(request, league_id)
         params = validate_query(StandingsQuerySerializer, request)
         week = read_week(params, league)
         season = params["view"] == "season" or week is None
-        standings = season_standings(league) if season else week_standings(league, week)
+        standings = season_standings(league) if season or week is None else week_standings(league, week)
         chances = week_chances(league, week) if week is not None and not league.is_survivor else None
         body = standings_data(
             standings, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now(), chances=chances
         )
         return Response(self.OutputSerializer(body).data)
-
-
-def standings_data(
-    standings: Standings, *, viewer_entry_ids: set[int], now, chances: WeekChances | None = None
-) -> dict:
-    league = standings.league
-    reveal = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
-    last = standings.tiebreak
-    chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
-    rows = []
-    for row in standings.rows:
-        own = row.entry_id in viewer_entry_ids
-        shown = reveal or own
-        chance = chance_of.get(row.entry_id)
-        rows.append(
-            {
-                **row.__dict__,
-                "tiebreak_guess": row.tiebreak_guess if shown else None,
-                "projected_points": row.projected_points,
-                "fell_in": row.fell_in.slug if row.fell_in else None,
-                "dropped_weeks": [week.slug for week in row.dropped_weeks],
-                "week_pick": (row.week_pick or None) if (own or row.week_pick_locked) else None,
-                "chance_week": chance.week if chance and standings.week else None,
-                "chance_survive": row.chance_survive if (own or row.week_pick_locked or not row.week_pick) else None,
-                "chance_season": chance.season if chance else None,
-            }
-        )
-    return {
-        "league": league,
-        "view": "week" if standings.week else "season",
-        "week": week_data(standings.week, league),
-        "live_games": standings.live_games,
-        "tiebreak": None
-        if last is None
-        else {"game_id": last.pk, "name": str(last), "total": standings.tiebreak_total},
-        "week_complete": standings.complete if standings.week else None,
-        "season_complete": None if standings.week else standings.complete,
-        "winners": [
-            {"entry_id": row.entry_id, "entry_name": row.entry_name, "username": row.username, "points": row.points}
-            for row in standings.winners
-        ],
-        "chance_method": chances.method if chances else None,
-        "rows": rows,
-    }
 
 
 class LeagueWhatIfApi(APIView):
@@ -692,6 +601,9 @@ class LeagueWhatIfApi(APIView):
             child=serializers.CharField(),
             help_text='game id -> "home" or "away": the side whose pick wins (against the spread: covers)',
         )
+
+        def validate_week(self, value: str) -> Week:
+            return Week.parse(value)
 
     @extend_schema_serializer(component_name="PickemWhatIfOutput")
     class OutputSerializer(serializers.Serializer):
@@ -723,18 +635,11 @@ class LeagueWhatIfApi(APIView):
         request=InputSerializer,
         responses={200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
+        league, _ = member_league(request, league_id)
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        slug = given.validated_data.get("week", "")
-        try:
-            week = Week.parse(slug) if slug else current_week(league, timezone.now())
-        except ValueError as exc:
-            raise exceptions.ValidationError({"week": [str(exc)]}) from None
+        week = given.validated_data.get("week") or current_week(league, timezone.now())
         if week is None:
             raise exceptions.ValidationError({"week": ["This league has no games yet."]})
         try:
@@ -742,35 +647,6 @@ class LeagueWhatIfApi(APIView):
         except ChoiceError as exc:
             raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
         return Response(self.OutputSerializer(what_if_data(league, chances)).data)
-
-
-def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
-    rows, rank, previous = [], 0, None
-    for position, row in enumerate(chances.rows, start=1):
-        if row.if_chosen != previous:
-            rank, previous = position, row.if_chosen
-        rows.append(
-            {
-                "rank": rank,
-                "entry_id": row.entry_id,
-                "username": row.username,
-                "points": row.if_chosen,
-                "chance_week": row.week,
-                "chance_season": row.season,
-            }
-        )
-    games = [
-        {
-            "game_id": game.pk,
-            "name": str(game),
-            "home": game.home_team.abbreviation,
-            "away": game.away_team.abbreviation,
-            "chosen": chances.chosen.get(game.pk),
-            "home_pick_wins": chances.home_pick_wins[game.pk],
-        }
-        for game in chances.open_games
-    ]
-    return {"week": week_data(chances.week, league), "chance_method": chances.method, "games": games, "rows": rows}
 
 
 class LeagueRemindersApi(APIView):
@@ -795,26 +671,20 @@ class LeagueRemindersApi(APIView):
         already_reminded = serializers.IntegerField(required=False, help_text="POST: reminded earlier this week")
         failed = serializers.IntegerField(required=False)
 
-    def commissioner_league(self, request: Request, league_id: int) -> PickemLeague:
+    def commissioner_league(self, request: SignedInRequest, league_id: int) -> PickemLeague:
         league = get_object_or_404(PickemLeague, pk=league_id)
-        if league.commissioner_id != request.user.pk:
-            raise services.NotAllowed("Only the league's commissioner can do that.", code="not_commissioner")
+        leagues.require_commissioner(league, request.user)
         return league
 
     def body(self, league: PickemLeague, week: Week | None, now, **extra) -> dict:
         members = reminders.missing_pickers(league, week, now) if week else []
-        for member in members:
-            member.has_email = bool(member.email)
         return {"week": week_data(week, league), "members": members, **extra}
 
     @extend_schema(
         summary="Who has not picked the current week (commissioner)", responses={200: OutputSerializer, **ERRORS}
     )
-    def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league = self.commissioner_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
+        league = self.commissioner_league(request, league_id)
         now = timezone.now()
         return Response(self.OutputSerializer(self.body(league, current_week(league, now), now)).data)
 
@@ -823,11 +693,8 @@ class LeagueRemindersApi(APIView):
         request=None,
         responses={200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, league_id: int) -> Response:
-        try:
-            league = self.commissioner_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
+        league = self.commissioner_league(request, league_id)
         now = timezone.now()
         week = current_week(league, now)
         result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
@@ -873,19 +740,12 @@ class LeaguePicksApi(APIView):
         parameters=[WeekQuerySerializer],
         responses={200: OutputSerializer, **ERRORS},
     )
-    def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
+        league, _ = member_league(request, league_id)
         week = read_week(validate_query(WeekQuerySerializer, request), league)
         body: dict = {"league": league, "week": None, "games": [], "members": []}
         if week is not None:
-            members = list(
-                Entry.objects.filter(league=league, removed_at=None)
-                .order_by("name")
-                .values_list("pk", "user__username", "name")
-            )
+            members = league_members(league)
             grid = picks_grid(
                 league, week, members, viewer_entry_ids=own_entry_ids(league, request.user), now=timezone.now()
             )
@@ -935,13 +795,10 @@ class LeagueJoinApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, 200: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            entry, created = services.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry, created = leagues.league_join(user=request.user, invite_code=data.validated_data["invite_code"])
         body = self.OutputSerializer({"entry_id": entry.pk, "league": entry.league, "created": created}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -967,13 +824,10 @@ class LeagueCreateApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, **ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            league = services.league_create(commissioner=request.user, **data.validated_data)
-        except services.PickemError as exc:
-            return error_response(exc)
+        league = leagues.league_create(commissioner=request.user, **data.validated_data)
         entry = Entry.objects.get(league=league, user=request.user)
         body = self.OutputSerializer({"entry_id": entry.pk, "league": league}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -995,12 +849,9 @@ class LeagueSettingsApi(APIView):
         rules_locked = serializers.BooleanField(help_text="a game has locked: the rules can no longer change")
 
     @extend_schema(summary="A league and its rules", responses={200: OutputSerializer, **ERRORS})
-    def get(self, request: Request, league_id: int) -> Response:
-        try:
-            league, _ = member_league(request, league_id)
-        except services.PickemError as exc:
-            return error_response(exc)
-        locked = services.league_started(league, now=timezone.now())
+    def get(self, request: SignedInRequest, league_id: int) -> Response:
+        league, _ = member_league(request, league_id)
+        locked = leagues.league_started(league, now=timezone.now())
         return Response(self.OutputSerializer({"league": league, "changed": [], "rules_locked": locked}).data)
 
     @extend_schema(
@@ -1014,16 +865,13 @@ class LeagueSettingsApi(APIView):
             ),
         },
     )
-    def patch(self, request: Request, league_id: int) -> Response:
+    def patch(self, request: SignedInRequest, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
-        try:
-            changed = services.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
-        except services.PickemError as exc:
-            return error_response(exc)
-        locked = services.league_started(league, now=now)
+        changed = leagues.league_update_settings(league=league, user=request.user, now=now, **data.validated_data)
+        locked = leagues.league_started(league, now=now)
         return Response(self.OutputSerializer({"league": league, "changed": changed, "rules_locked": locked}).data)
 
 
@@ -1050,12 +898,9 @@ class LeagueEntriesApi(APIView):
             409: OpenApiResponse(ErrorSerializer, description="the league's entries per member reached"),
         },
     )
-    def post(self, request: Request, league_id: int) -> Response:
+    def post(self, request: SignedInRequest, league_id: int) -> Response:
         league = get_object_or_404(PickemLeague, pk=league_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            entry = services.entry_add(league=league, user=request.user, name=data.validated_data["name"])
-        except services.PickemError as exc:
-            return error_response(exc)
+        entry = leagues.entry_add(league=league, user=request.user, name=data.validated_data["name"])
         return Response(self.OutputSerializer(entry).data, status=status.HTTP_201_CREATED)

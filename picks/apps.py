@@ -17,7 +17,7 @@ class PicksConfig(AppConfig):
 
         from games.tracking import register_ungraded_check
 
-        from .grading import games_needing_grading
+        from .receivers import ungraded_games
 
         # The stuck-game alert "final but its picks not graded" asks pick'em which games those are.
-        register_ungraded_check(games_needing_grading)
+        register_ungraded_check(ungraded_games)

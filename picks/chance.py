@@ -382,11 +382,14 @@ class ChoiceError(ValueError):
         self.field = field
 
 
-def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] | None = None) -> WeekChances:
+def week_chances(
+    league: PickemLeague, week: Week, *, chosen: Mapping[int, str] | Mapping[str, str] | None = None
+) -> WeekChances:
     """Every member's chance to win `week` (and the season when no other week has games left).
 
-    `chosen` ("what if"): game id -> HOME or AWAY, the side whose pick wins, for games not final;
-    those games are then certain. Raises ChoiceError naming the offending game.
+    `chosen` ("what if"): game id (a number, or its text as a client sent it) -> HOME or AWAY, the
+    side whose pick wins, for games not final; those games are then certain. Raises ChoiceError naming
+    the offending game.
     """
     games = list(week_games(league, week))
     open_games = [g for g in games if g.phase in Phase.UNSETTLED]
@@ -399,7 +402,7 @@ def week_chances(league: PickemLeague, week: Week, *, chosen: Mapping[int, str] 
         else:
             line = float(line_of(game) or 0) if league.against_spread else 0.0
             p_home[game.pk] = forecast(game, home_win_probability=probabilities.get(game.pk)).home_pick_wins(line)
-    members = list(Entry.objects.filter(league=league, removed_at=None).values_list("pk", "user__username"))
+    members = list(Entry.objects.active().filter(league=league).values_list("pk", "user__username"))
     index = {entry_id: i for i, (entry_id, _) in enumerate(members)}
     column = {game.pk: j for j, game in enumerate(open_games)}
     settled_home = {}

@@ -131,7 +131,7 @@ def demo_survivor(espn_league: str, year: int, games: list[Game], users: list, *
     )
     for user in users:
         Entry.objects.get_or_create(league=league, name=user.username, defaults={"joined_at": now, "user": user})
-    entries = list(Entry.objects.filter(league=league, removed_at=None).select_related("user"))
+    entries = list(Entry.objects.active().filter(league=league).select_related("user"))
     picked = defaultdict(set)  # entry -> weeks with a pick
     used = defaultdict(set)  # entry -> teams used
     for entry_id, season_type, week_number, team_id in Pick.objects.filter(entry__in=entries).values_list(
@@ -204,7 +204,7 @@ def leans_home(username: str, game: Game) -> bool:
 
 def demo_picks(league: PickemLeague, games: list[Game], *, now: datetime) -> int:
     """Picks for every member on every game that has none yet (locked or not: it is a demo)."""
-    entries = list(Entry.objects.filter(league=league, removed_at=None).select_related("user"))
+    entries = list(Entry.objects.active().filter(league=league).select_related("user"))
     existing = {
         (p.entry_id, p.game_id): p
         for p in Pick.objects.filter(entry__in=entries, game__in=games).only("entry_id", "game_id")

@@ -1,4 +1,4 @@
-"""Forms of the pick'em pages. They only shape input; the rules live in `services`."""
+"""Forms of the pick'em pages. They only shape input; the rules live in `leagues` and `submission`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .models import (
     Weekday,
 )
 from .selectors import WeekBoard
-from .services import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
+from .submission import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
 
 
 class SignupForm(UserCreationForm):
@@ -37,7 +37,7 @@ def default_season_year() -> int:
 
 
 def rule_fields() -> dict[str, forms.Field]:
-    """The league rules' fields, shared by the create and settings forms (`services.RULE_FIELDS`)."""
+    """The league rules' fields, shared by the create and settings forms (`leagues.RULE_FIELDS`)."""
     radio = forms.RadioSelect
     return {
         "pool_type": forms.ChoiceField(

@@ -109,7 +109,7 @@ class PickemLeague(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # League rules: chosen before the season, frozen from the first lock (see services.RULE_FIELDS).
+    # League rules: chosen before the season, frozen from the first lock (see leagues.RULE_FIELDS).
     pool_type = models.CharField(
         max_length=16, choices=PoolType.choices, default=PoolType.PICKEM, db_default=PoolType.PICKEM
     )
@@ -203,6 +203,12 @@ class PickemLeague(models.Model):
         return f"{rules}, against the spread" if self.against_spread else rules
 
 
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def active(self) -> EntryQuerySet:
+        """Entries of current members: a removed member's entries keep their history but count for nothing."""
+        return self.filter(removed_at=None)
+
+
 class Entry(models.Model):
     """A member's place in one pick'em league; it holds their picks."""
 
@@ -216,6 +222,8 @@ class Entry(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     # Survivor: lives bought back after falling (each adds one life).
     buybacks = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    objects = EntryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "entries"

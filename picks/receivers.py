@@ -6,7 +6,7 @@ import logging
 
 from kombu.exceptions import OperationalError
 
-from .grading import freeze_last_open_lines
+from .grading import freeze_last_open_lines, games_needing_grading
 from .tasks import grade_games, publish_live_standings
 
 log = logging.getLogger(__name__)
@@ -47,3 +47,8 @@ def project_live_standings(sender: object, *, espn_ids: list[str] = (), **kwargs
 def freeze_lines_of_locking_games(sender: object, *, last_open_spreads: dict, now, **kwargs: object) -> None:
     """Inside the ingest transaction: the line at lock is committed with the write that locks the game."""
     freeze_last_open_lines(last_open_spreads, now=now)
+
+
+def ungraded_games(game_ids: list[int]) -> set[int]:
+    """Of the games the stuck-game alert follows, those final but with their picks not graded."""
+    return set(games_needing_grading(game_ids))

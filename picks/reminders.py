@@ -80,6 +80,10 @@ class MissingPicker:
     opted_out: bool
 
     @property
+    def has_email(self) -> bool:
+        return bool(self.email)
+
+    @property
     def can_be_reminded(self) -> bool:
         return bool(self.email) and not self.opted_out and self.reminded_at is None
 
@@ -96,7 +100,8 @@ def missing_pickers(league: PickemLeague, week: Week, now: datetime) -> list[Mis
     if not open_ids:
         return []
     entries = (
-        Entry.objects.filter(league=league, removed_at=None)
+        Entry.objects.active()
+        .filter(league=league)
         .annotate(picked=Count("picks", filter=Q(picks__game_id__in=open_ids)))
         .filter(picked__lt=len(open_ids))
         .values_list("user_id", "user__username", "user__email", "picked")

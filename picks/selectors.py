@@ -12,7 +12,6 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from espn.snapshots import Phase
 from games.models import Game
 
-from .grading import side_results
 from .lines import published_spreads
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
@@ -43,8 +42,10 @@ def week_games(league: PickemLeague, week: Week) -> QuerySet[Game]:
 
 def line_of(game: Game) -> Decimal | None:
     """The line a pick on this game is graded against: frozen at lock, else ESPN's current one."""
+    # Annotations of `with_lines`: a game read without them has no frozen line.
     if getattr(game, "frozen_at", None) is not None:
-        return game.frozen_spread
+        frozen: Decimal | None = getattr(game, "frozen_spread", None)
+        return frozen
     return game.spread
 
 
@@ -56,7 +57,7 @@ def league_weeks(league: PickemLeague) -> list[Week]:
         .distinct()
         .order_by("season_type", "week")
     )
-    return [Week(season_type, number) for season_type, number in rows]
+    return [Week(season_type, number) for season_type, number in rows if number is not None]
 
 
 def current_week(league: PickemLeague, now: datetime) -> Week | None:
@@ -67,7 +68,10 @@ def current_week(league: PickemLeague, now: datetime) -> Week | None:
         or games.exclude(phase=Phase.SCHEDULED).order_by("-kickoff").first()
         or games.order_by("kickoff").first()
     )
-    return Week(*found) if found else None
+    if found is None:
+        return None
+    season_type, number = found
+    return Week(season_type, number) if number is not None else None
 
 
 def tiebreak_game(games: Sequence[Game]) -> Game | None:
@@ -76,15 +80,35 @@ def tiebreak_game(games: Sequence[Game]) -> Game | None:
     return max(candidates, key=lambda g: (g.kickoff, g.espn_id)) if candidates else None
 
 
+def member_entries(league: PickemLeague, user) -> list[Entry]:
+    """`user`'s active entries in `league`, oldest first; empty: not a member."""
+    return list(Entry.objects.active().filter(league=league, user=user).order_by("pk"))
+
+
+async def is_member(league_id: int, user) -> bool:
+    return await Entry.objects.active().filter(league_id=league_id, user=user).aexists()
+
+
+def is_commissioner(league: PickemLeague, user) -> bool:
+    return league.commissioner_id == user.pk
+
+
+def league_members(league: PickemLeague) -> list[tuple[int, str, str]]:
+    """(entry id, username, entry name) of every active entry, by entry name."""
+    members = Entry.objects.active().filter(league=league).order_by("name")
+    return list(members.values_list("pk", "user__username", "name"))
+
+
 def own_entry_ids(league: PickemLeague, user) -> set[int]:
     """Every entry of `user` in `league`: with several entries, each one's own picks are the viewer's."""
-    return set(Entry.objects.filter(league=league, user=user, removed_at=None).values_list("pk", flat=True))
+    return set(Entry.objects.active().filter(league=league, user=user).values_list("pk", flat=True))
 
 
 def user_entries(user) -> list[Entry]:
     """A member's active entries, their leagues loaded, newest league first (a league's entries in order made)."""
     return list(
-        Entry.objects.filter(user=user, removed_at=None)
+        Entry.objects.active()
+        .filter(user=user)
         .select_related("league")
         .order_by("-league__created_at", "league_id", "pk")
     )
@@ -126,31 +150,6 @@ class WeekBoard:
     @property
     def confidence_range(self) -> range:
         return range(1, len(self.rows) + 1)
-
-
-def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_spread: bool) -> tuple[str, str]:
-    """(code, words) for how a pick is doing now: open, no pick, winning/losing/level, or its result."""
-    if pick is None:
-        return ("none", "No pick")
-    if pick.result != PickResult.PENDING:
-        return (pick.result, PickResult(pick.result).label)
-    if game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None:
-        home, away = side_results(game.home_score, game.away_score, line if against_spread else None)
-        now_result = home if pick.team_id == game.home_team_id else away
-        words = {PickResult.WIN: "Winning", PickResult.LOSS: "Losing", PickResult.PUSH: "Level"}[now_result]
-        return (f"live-{now_result}", words)
-    if game.phase == Phase.FINAL:
-        return ("grading", "Being graded")
-    return ("picked", "Picked")
-
-
-def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
-    """Against the spread, but no line by lock: the pick is graded straight up (and says so)."""
-    if not against_spread:
-        return False
-    if row.pick is not None and row.pick.graded_at is not None:
-        return row.pick.line_at_lock is None
-    return (row.locked or row.line_locked) and row.line is None
 
 
 def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
@@ -199,7 +198,12 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
 # --------------------------------------------------------------------------- the revealed picks grid
 
 
-RESULT_MARKS = {PickResult.WIN: " ✓", PickResult.LOSS: " ✗", PickResult.PUSH: " =", PickResult.VOID: " ⊘"}
+RESULT_MARKS: dict[str, str] = {
+    PickResult.WIN: " ✓",
+    PickResult.LOSS: " ✗",
+    PickResult.PUSH: " =",
+    PickResult.VOID: " ⊘",
+}
 
 
 @dataclass(frozen=True)

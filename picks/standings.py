@@ -289,9 +289,7 @@ def apply_week_rules(league: PickemLeague, rows: dict[int, StandingRow]) -> None
 
 
 def member_rows(league: PickemLeague) -> dict[int, StandingRow]:
-    members = Entry.objects.filter(league=league, removed_at=None).values_list(
-        "pk", "user__username", "name", "joined_at"
-    )
+    members = Entry.objects.active().filter(league=league).values_list("pk", "user__username", "name", "joined_at")
     return {
         entry_id: StandingRow(entry_id=entry_id, username=username, entry_name=name, joined_at=joined_at)
         for entry_id, username, name, joined_at in members

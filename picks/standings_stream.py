@@ -31,7 +31,8 @@ from games.models import Game, Phase
 from games.stream_api import LAST_EVENT_ID_PARAMS, StreamApiView, last_event_id, sse_response
 from games.stream_publisher import STANDINGS_CHANNEL, next_version, parse_stream_message, stream_message
 
-from .models import Entry, PickemLeague
+from .models import PickemLeague
+from .selectors import is_member
 from .standings import Standings, week_standings
 from .weeks import Week
 
@@ -164,6 +165,6 @@ class LeagueStandingsStreamApi(StreamApiView):
             return JsonResponse({"detail": "Sign in first."}, status=403)
         if not await PickemLeague.objects.filter(pk=league_id).aexists():
             return JsonResponse({"detail": "No such league."}, status=404)
-        if not await Entry.objects.filter(league_id=league_id, user=user, removed_at=None).aexists():
+        if not await is_member(league_id, user):
             return JsonResponse({"detail": "Only the league's members can follow its standings."}, status=403)
         return sse_response(standings_events(league_id, last_event_id(request)))

@@ -3,7 +3,11 @@
 The accounts URLs keep Django's plain names (settings.LOGIN_URL = "login").
 """
 
+from collections.abc import Callable
+from typing import cast
+
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import conditional_page
 
@@ -11,8 +15,11 @@ from config.ratelimit import login_rate_limited
 
 from . import api, standings_stream, views
 
+# The sign-in page answers a page or a redirect, both HttpResponses; as_view() is typed for any response.
+sign_in = cast(Callable[..., HttpResponse], views.PicksLoginView.as_view())
+
 account_patterns = [
-    path("login/", login_rate_limited(views.PicksLoginView.as_view()), name="login"),
+    path("login/", login_rate_limited(sign_in), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", login_rate_limited(views.signup, scope="signup"), name="signup"),
 ]

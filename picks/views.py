@@ -1,4 +1,4 @@
-"""Pick'em pages: thin views over `selectors`, `standings` and `services`."""
+"""Pick'em pages: thin views over `selectors`, `standings`, `leagues` and `submission`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,8 +21,9 @@ from rest_framework.views import APIView
 
 from espn.snapshots import Phase
 
-from . import reminders, services
+from . import leagues, reminders, submission
 from .chance import AWAY, HOME, ChoiceError, week_chances
+from .errors import NotAllowed, PickemError
 from .forms import (
     JoinForm,
     LeagueForm,
@@ -31,19 +31,17 @@ from .forms import (
     SignupForm,
     SurvivorPickForm,
     WeekPicksForm,
-    survivor_value,
-    team_field,
-    weight_field,
 )
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
+from .presenters import board_rows, saved_message, survivor_context, tiebreak_text, week_context
 from .selectors import (
     current_week,
+    is_commissioner,
     league_score_corrections,
     league_weeks,
-    pick_status,
+    member_entries,
     picks_grid,
-    straight_up_for_want_of_a_line,
     user_entries,
     week_board,
 )
@@ -54,16 +52,10 @@ STANDINGS_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 
 
-def base_template():
-    """The site's base.html; a plain fallback while it does not exist (pages render either way)."""
-    try:
-        return select_template(["base.html", "picks/fallback_base.html"])
-    except TemplateDoesNotExist:  # pragma: no cover - the fallback ships with the app
-        return "picks/fallback_base.html"
+class SignedInRequest(HttpRequest):
+    """A request `login_required` has let through: its user is signed in, never anonymous."""
 
-
-def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    return render(request, template, {"base_template": base_template(), **context}, status=status)
+    user: User
 
 
 # --------------------------------------------------------------------------- accounts
@@ -72,9 +64,6 @@ def page(request: HttpRequest, template: str, context: dict, status: int = 200) 
 class PicksLoginView(LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs) -> dict:
-        return {**super().get_context_data(**kwargs), "base_template": base_template()}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -90,7 +79,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Create a league or join one with its invite link.")
         return redirect(next_url or "picks:my_picks")
-    return page(
+    return render(
         request,
         "registration/signup.html",
         {"form": form, "next": next_url},
@@ -113,11 +102,11 @@ def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week |
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def my_picks(request: HttpRequest) -> HttpResponse:
+def my_picks(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
     if not entries:
-        return page(request, "picks/no_leagues.html", {"join_form": JoinForm()})
+        return render(request, "picks/no_leagues.html", {"join_form": JoinForm()})
     entry_id, league_id = request.GET.get("entry", ""), request.GET.get("league", "")
     entry = (
         next((e for e in entries if str(e.pk) == entry_id), None)
@@ -129,7 +118,7 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         messages.error(request, week_error)
     context = {"entries": entries, "entry": entry, "league": entry.league, "week": week}
     if week is None:
-        return page(request, "picks/my_picks.html", context)
+        return render(request, "picks/my_picks.html", context)
     board = week_board(entry, week, now=now)
     form_class = SurvivorPickForm if entry.league.is_survivor else WeekPicksForm
     form = form_class(board, request.POST or None)
@@ -137,16 +126,16 @@ def my_picks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                result = services.submit_picks(
+                result = submission.submit_picks(
                     user=request.user, entry=entry, picks=form.pick_inputs(),
                     tiebreaker=form.tiebreaker_input(), now=now, source=ChangeSource.WEB,
                 )  # fmt: skip
-            except services.PicksRejected as exc:
+            except submission.PicksRejected as exc:
                 for problem in exc.problems:
                     form.add_error(form.field_for_problem(problem.game_id), problem.message)
                 messages.error(request, exc.message)
                 status = exc.status
-            except services.PickemError as exc:
+            except PickemError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -159,14 +148,14 @@ def my_picks(request: HttpRequest) -> HttpResponse:
         board=board,
         form=form,
         rows=board_rows(board, form),
-        survivor=survivor_context(board, form) if entry.league.is_survivor else None,
+        survivor=survivor_context(board, form) if isinstance(form, SurvivorPickForm) else None,
         has_live=any(row.game.phase == Phase.LIVE for row in board.rows),
         # Every game (and the tiebreaker) locked: nothing the button could save.
         can_save=any(not field.disabled for field in form.fields.values()),
         refresh_seconds=refresh_seconds(),
         **week_context(entry.league, week, board.weeks),
     )
-    return page(request, "picks/my_picks.html", context, status=status)
+    return render(request, "picks/my_picks.html", context, status=status)
 
 
 def refresh_seconds() -> int:
@@ -174,91 +163,19 @@ def refresh_seconds() -> int:
     return max(1, settings.POLL_LIVE_SECONDS)
 
 
-def week_context(league: PickemLeague, week: Week | None, weeks: list[Week]) -> dict:
-    espn_league = league.espn_league
-    return {
-        "week_label": week.label(espn_league) if week else "",
-        "week_options": [(w.slug, w.label(espn_league)) for w in weeks],
-    }
-
-
-def saved_message(result: services.SubmitResult) -> str:
-    if not result.saved:
-        return "No changes to save."
-    parts = []
-    if result.created or result.changed:
-        count = len(result.created) + len(result.changed)
-        parts.append(f"{count} pick{'s' if count != 1 else ''} saved")
-    if result.tiebreaker_changed:
-        parts.append("tiebreaker saved")
-    return (", ".join(parts) + ".").capitalize()
-
-
-def survivor_context(board, form: SurvivorPickForm) -> dict:
-    """The week's choices for the survivor page: every team of every game, with why it cannot be picked."""
-    from .survivor import entry_state
-
-    state = entry_state(board.entry)
-    chosen = form["team"].value() or ""
-    games = []
-    for row in board.rows:
-        teams = []
-        for side, team in (("away", row.game.away_team), ("home", row.game.home_team)):
-            value = survivor_value(row.game.pk, team.pk)
-            why_not = ""
-            if not row.pickable:
-                why_not = "locked"
-            elif team.pk in board.used_team_ids:
-                why_not = "used"
-            teams.append({"team": team, "side": side, "value": value, "why_not": why_not, "checked": value == chosen})
-        games.append({"row": row, "game": row.game, "teams": teams})
-    return {"games": games, "state": state, "pick": board.survivor_pick}
-
-
-def board_rows(board, form) -> list[dict]:
-    against_spread = board.entry.league.against_spread
-    rows = []
-    for row in board.rows:
-        code, words = pick_status(row.pick, row.game, row.line, against_spread=against_spread)
-        pk = row.game.pk
-        rows.append(
-            {
-                "row": row,
-                "game": row.game,
-                "team_field": form[team_field(pk)] if team_field(pk) in form.fields else None,
-                "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
-                "status_code": code,
-                "status": words,
-                "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
-                "straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
-            }
-        )
-    return rows
-
-
-def line_text(line, game) -> str:
-    """'HOME -3.5' style, naming the favourite; 'Pick' for an even line."""
-    if line is None:
-        return ""
-    if line == 0:
-        return "Even (pick)"
-    favourite = game.home_team if line < 0 else game.away_team
-    return f"{favourite.abbreviation} -{abs(float(line)):g}"
-
-
 # --------------------------------------------------------------------------- leagues
 
 
-def member_entries(league: PickemLeague, user) -> list[Entry]:
-    return list(Entry.objects.filter(league=league, user=user, removed_at=None).order_by("pk"))
-
-
 def not_a_member(request: HttpRequest, league: PickemLeague) -> HttpResponse:
-    return page(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
+    return render(request, "picks/not_member.html", {"league": league, "join_form": JoinForm()}, status=403)
+
+
+def not_the_commissioner(request: HttpRequest, league: PickemLeague) -> HttpResponse:
+    return render(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
 
 
 @login_required
-def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
     my_entries = member_entries(league, request.user)
@@ -271,7 +188,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     if week_error:
         messages.error(request, week_error)
     season = view == "season" or week is None
-    standings = season_standings(league) if season else week_standings(league, week)
+    standings = season_standings(league) if season or week is None else week_standings(league, week)
     paginator = Paginator(standings.rows, STANDINGS_PAGE_SIZE)
     page_number = request.GET.get("page") or page_of(standings.rows, entry.pk)
     standings_page = paginator.get_page(page_number)
@@ -280,7 +197,7 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
     chances = week_chances(league, week) if week is not None else None
-    what_if = what_if_chances(request, league, week, chances) if chances and not season else None
+    what_if = what_if_chances(request, league, week, chances) if chances and week and not season else None
     if chances:
         chance_of = {row.entry_id: row for row in chances.rows}
         for row in standings_page.object_list:
@@ -308,17 +225,17 @@ def league_detail(request: HttpRequest, league_id: int) -> HttpResponse:
         "grid": grid,
         "chances": chances,
         # The week view shows the chance to win the week; the season view the season's, in its last week.
-        "show_chance": bool(chances) and (view == "week" or chances.season_decided_this_week),
+        "show_chance": chances is not None and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
-        "is_commissioner": league.commissioner_id == request.user.pk,
+        "is_commissioner": is_commissioner(league, request.user),
         "reminders_on": reminders.reminders_enabled(league, request.user),
         "missing_pickers": reminders.missing_pickers(league, week, now)
-        if week is not None and league.commissioner_id == request.user.pk
+        if week is not None and is_commissioner(league, request.user)
         else None,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
-    return page(request, "picks/league_detail.html", context)
+    return render(request, "picks/league_detail.html", context)
 
 
 def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, now) -> list[Entry]:
@@ -334,11 +251,11 @@ def buyback_entries(league: PickemLeague, my_entries: list[Entry], standings, no
 
 @login_required
 @require_POST
-def buy_back(request: HttpRequest, entry_id: int) -> HttpResponse:
+def buy_back(request: SignedInRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(Entry.objects.select_related("league"), pk=entry_id)
     try:
-        services.entry_buy_back(entry=entry, user=request.user)
-    except services.PickemError as exc:
+        leagues.entry_buy_back(entry=entry, user=request.user)
+    except PickemError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{entry.name} is back in with one life.")
@@ -349,8 +266,8 @@ def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chan
     """The "what if" form's games, and (when outcomes were chosen: the page without JavaScript) the result."""
     chosen = {
         key.removeprefix("outcome-"): value
-        for key, value in request.GET.items()
-        if key.startswith("outcome-") and value in (HOME, AWAY)
+        for key in request.GET
+        if key.startswith("outcome-") and (value := request.GET.get(key, "")) in (HOME, AWAY)
     }
     result, error = None, ""
     try:
@@ -369,14 +286,6 @@ def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chan
     return {"games": games, "result": result, "error": error}
 
 
-def tiebreak_text(row, *, season: bool, revealed: bool) -> str:
-    """Week: the guess (once the tiebreaker game locks) and how far off it was; season: the summed distance."""
-    if season:
-        return "—" if row.tiebreak_distance is None else f"off by {row.tiebreak_distance}"
-    guess = str(row.tiebreak_guess) if revealed and row.tiebreak_guess is not None else "—"
-    return guess if row.tiebreak_distance is None else f"{guess} (off by {row.tiebreak_distance})"
-
-
 def page_of(rows, entry_id: int) -> int:
     """The standings page a member finds themselves on."""
     for position, row in enumerate(rows):
@@ -387,37 +296,37 @@ def page_of(rows, entry_id: int) -> int:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def league_create(request: HttpRequest) -> HttpResponse:
+def league_create(request: SignedInRequest) -> HttpResponse:
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            league = services.league_create(commissioner=request.user, **form.service_arguments())
-        except services.PickemError as exc:
+            league = leagues.league_create(commissioner=request.user, **form.service_arguments())
+        except PickemError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{league.name} is ready: share the invite link with your friends.")
             return redirect("picks:league", league_id=league.pk)
-    return page(request, "picks/league_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "picks/league_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_settings(request: SignedInRequest, league_id: int) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
-    rules_locked = services.league_started(league, now=now)
-    initial = {"name": league.name, **services.current_rules(league)}
+    if not is_commissioner(league, request.user):
+        return not_the_commissioner(request, league)
+    rules_locked = leagues.league_started(league, now=now)
+    initial = {"name": league.name, **leagues.current_rules(league)}
     form = LeagueSettingsForm(request.POST or None, initial=initial, rules_locked=rules_locked)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                changed = services.league_update_settings(
+                changed = leagues.league_update_settings(
                     league=league, user=request.user, now=now, **form.service_arguments()
                 )
-            except services.PickemError as exc:
+            except PickemError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
             else:
@@ -435,19 +344,19 @@ def league_settings(request: HttpRequest, league_id: int) -> HttpResponse:
         "members": members,
         "invite_url": request.build_absolute_uri(reverse("picks:join_code", args=[league.invite_code])),
     }
-    return page(request, "picks/league_settings.html", context, status=status)
+    return render(request, "picks/league_settings.html", context, status=status)
 
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, league_id: int, entry_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        entry = services.member_remove(league=league, entry_id=entry_id, user=request.user)
-    except services.PickemError as exc:
+        entry = leagues.member_remove(league=league, entry_id=entry_id, user=request.user)
+    except PickemError as exc:
         messages.error(request, exc.message)
         if exc.status == 403:
-            return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+            return not_the_commissioner(request, league)
     else:
         messages.success(request, f"{entry.user.username} is no longer a member of {league.name}.")
     return redirect("picks:league_settings", league_id=league.pk)
@@ -455,21 +364,21 @@ def member_remove(request: HttpRequest, league_id: int, entry_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def invite_reset(request: HttpRequest, league_id: int) -> HttpResponse:
+def invite_reset(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        services.league_new_invite_code(league=league, user=request.user)
-    except services.PickemError as exc:
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=exc.status)
+        leagues.league_new_invite_code(league=league, user=request.user)
+    except NotAllowed:  # only the commissioner may
+        return not_the_commissioner(request, league)
     messages.success(request, "New invite link made: the old one no longer works.")
     return redirect("picks:league_settings", league_id=league.pk)
 
 
 @login_required
-def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_audit(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    if not is_commissioner(league, request.user):
+        return not_the_commissioner(request, league)
     changes = (
         PickChange.objects.filter(entry__league=league)
         .select_related("entry__user", "changed_by", "game", "old_team", "new_team")
@@ -477,16 +386,16 @@ def league_audit(request: HttpRequest, league_id: int) -> HttpResponse:
     )
     audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
-    return page(request, "picks/audit.html", context)
+    return render(request, "picks/audit.html", context)
 
 
 @login_required
 @require_POST
-def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
+def entry_add(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     try:
-        entry = services.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
-    except services.PickemError as exc:
+        entry = leagues.entry_add(league=league, user=request.user, name=request.POST.get("name", ""))
+    except PickemError as exc:
         messages.error(request, exc.message)
         return redirect("picks:league", league_id=league.pk)
     messages.success(request, f"Entry {entry.name} added: make its picks.")
@@ -498,7 +407,7 @@ def entry_add(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def join(request: HttpRequest, code: str = "") -> HttpResponse:
+def join(request: SignedInRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
     else:
@@ -510,8 +419,8 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                entry, created = services.league_join(user=request.user, invite_code=form.cleaned_data["invite_code"])
-            except services.PickemError as exc:
+                entry, created = leagues.league_join(user=request.user, invite_code=form.cleaned_data["invite_code"])
+            except PickemError as exc:
                 form.add_error("invite_code", exc.message)
                 status = exc.status
             else:
@@ -521,7 +430,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         else:
             status = 400
     context = {"form": form, "league": league, "code": code, "invalid_link": invalid_link}
-    return page(request, "picks/join.html", context, status=status)
+    return render(request, "picks/join.html", context, status=status)
 
 
 # --------------------------------------------------------------------------- reminders
@@ -529,7 +438,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
 
 @login_required
 @require_POST
-def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_reminders(request: SignedInRequest, league_id: int) -> HttpResponse:
     """A member turns this league's pick reminders on or off."""
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not member_entries(league, request.user):
@@ -542,12 +451,12 @@ def league_reminders(request: HttpRequest, league_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def league_remind_now(request: HttpRequest, league_id: int) -> HttpResponse:
+def league_remind_now(request: SignedInRequest, league_id: int) -> HttpResponse:
     """The commissioner reminds this week's members with picks missing (each at most once a week)."""
     now = timezone.now()
     league = get_object_or_404(PickemLeague, pk=league_id)
-    if league.commissioner_id != request.user.pk:
-        return page(request, "picks/forbidden.html", {"league": league, "reason": "commissioner"}, status=403)
+    if not is_commissioner(league, request.user):
+        return not_the_commissioner(request, league)
     week = current_week(league, now)
     result = reminders.send_reminders(league, week, now=now) if week else reminders.ReminderResult()
     text = f"Reminders sent: {result.sent}."
@@ -583,7 +492,7 @@ class UnsubscribeView(APIView):
         league = PickemLeague.objects.filter(pk=found[0]).first() if found else None
         user = get_user_model().objects.filter(pk=found[1]).first() if found else None
         if league is None or user is None:
-            return page(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
+            return render(request, "picks/unsubscribe.html", {"invalid": True}, status=400)
         if unsubscribe:
             reminders.set_reminders(league, user, enabled=False)
-        return page(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})
+        return render(request, "picks/unsubscribe.html", {"league": league, "member": user, "done": unsubscribe})

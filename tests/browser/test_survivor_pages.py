@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from picks import services
+from picks import leagues
 from picks.grading import grade_game
 from tests.picks.factories import PASSWORD, entry_of, make_game, make_pick, make_user, set_result
 
@@ -25,7 +25,7 @@ def log_in(page, base_url: str, username: str) -> None:
 def test_a_member_plays_a_survivor_week_in_the_browser(live_server, browser_page, screenshot):
     now = timezone.now()
     ann_user = make_user("ann")
-    league = services.league_create(
+    league = leagues.league_create(
         commissioner=ann_user, name="Last one standing", espn_league="football/nfl", season_year=2025,
         pool_type="survivor", survivor_lives=2, now=now - timedelta(days=30),
     )  # fmt: skip

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from espn.snapshots import Phase
 from games.models import EspnLeague, Game, Season, Team
-from picks import services
+from picks import leagues
 from picks.models import Entry, Pick, PickemLeague, ScoringMode
 
 NOW = datetime(2025, 9, 7, 12, 0, tzinfo=UTC)  # a Sunday morning of NFL week 1, 2025
@@ -99,7 +99,7 @@ def make_league(
     season_year: int = 2025,
 ) -> PickemLeague:
     commissioner = commissioner or make_user(f"commish{next(_ids)}")
-    return services.league_create(
+    return leagues.league_create(
         commissioner=commissioner,
         name=name,
         espn_league=espn_league,

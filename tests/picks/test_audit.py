@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from picks.models import PickChange, ScoringMode
-from picks.services import PickInput, PicksRejected, TiebreakerInput, submit_picks
+from picks.submission import PickInput, PicksRejected, TiebreakerInput, submit_picks
 from picks.weeks import Week
 
 from .factories import NOW, entry_of, make_game, make_league, make_user

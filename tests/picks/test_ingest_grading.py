@@ -18,8 +18,8 @@ from games.models import Game
 from picks.demo import seed_demo_league
 from picks.grading import side_results
 from picks.models import GameLine, Pick, PickemLeague, PickResult
-from picks.services import PickInput, submit_picks
 from picks.standings import season_standings, week_standings
+from picks.submission import PickInput, submit_picks
 from picks.weeks import Week
 from tests.celery_queue import run_queued_grading
 from tests.espn_fixtures import load_fixture

@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from picks import services
+from picks import leagues, submission
 from picks.models import Entry, PickemLeague
 
 from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_user
@@ -129,8 +129,8 @@ def test_the_schema_documents_the_rules():
 
     schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     rules = schemas["PickemLeagueCreateInputRequest"]["properties"]
-    assert set(services.RULE_FIELDS) <= set(rules)
-    assert set(services.RULE_FIELDS) <= set(schemas["PickemLeague"]["properties"])
+    assert set(leagues.RULE_FIELDS) <= set(rules)
+    assert set(leagues.RULE_FIELDS) <= set(schemas["PickemLeague"]["properties"])
 
 
 # --------------------------------------------------------------------------- rules through the pages
@@ -139,7 +139,7 @@ def test_the_schema_documents_the_rules():
 def test_the_create_page_sets_every_rule(client, ann):
     client.force_login(ann)
     page = client.get("/picks/leagues/new/").content.decode()
-    for name in services.RULE_FIELDS:
+    for name in leagues.RULE_FIELDS:
         assert f'name="{name}"' in page
     response = client.post(
         "/picks/leagues/new/",
@@ -185,7 +185,7 @@ def test_the_admin_edits_the_rules(client):
     client.force_login(admin)
     league = make_league()
     page = client.get(f"/admin/picks/pickemleague/{league.pk}/change/").content.decode()
-    for name in services.RULE_FIELDS:
+    for name in leagues.RULE_FIELDS:
         assert f'name="{name}"' in page
 
 
@@ -214,11 +214,11 @@ def test_entry_names_are_unique_in_a_league_and_joining_never_takes_a_taken_name
     league.save(update_fields=["entries_per_member"])
     assert api.post(f"/api/picks/leagues/{league.pk}/entries/", {"name": "bob"}, format="json").status_code == 201
     bob = make_user("bob")
-    entry, created = services.league_join(user=bob, invite_code=league.invite_code)
+    entry, created = leagues.league_join(user=bob, invite_code=league.invite_code)
     assert created and entry.name == "bob 2"
     again = api.post(f"/api/picks/leagues/{league.pk}/entries/", {"name": "bob"}, format="json")
     assert again.status_code == 400 and again.json()["code"] == "name_taken"
-    assert services.league_join(user=bob, invite_code=league.invite_code) == (entry, False)
+    assert leagues.league_join(user=bob, invite_code=league.invite_code) == (entry, False)
 
 
 def test_a_single_entry_league_refuses_a_second_entry(api, ann):
@@ -231,7 +231,7 @@ def test_every_page_and_api_names_the_entries(api, ann, client):
     league = make_league(ann)
     league.entries_per_member = 2
     league.save(update_fields=["entries_per_member"])
-    second = services.entry_add(league=league, user=ann, name="Plan B")
+    second = leagues.entry_add(league=league, user=ann, name="Plan B")
     make_game(kickoff=NOW + timedelta(hours=2))
 
     standings = api.get(f"/api/picks/leagues/{league.pk}/standings/").json()
@@ -266,9 +266,9 @@ def test_removing_a_member_removes_all_their_entries(ann):
     league.entries_per_member = 2
     league.save(update_fields=["entries_per_member"])
     bob = make_user("bob")
-    first, _ = services.league_join(user=bob, invite_code=league.invite_code)
-    services.entry_add(league=league, user=bob, name="bob B")
-    services.member_remove(league=league, entry_id=first.pk, user=ann)
+    first, _ = leagues.league_join(user=bob, invite_code=league.invite_code)
+    leagues.entry_add(league=league, user=bob, name="bob B")
+    leagues.member_remove(league=league, entry_id=first.pk, user=ann)
     assert not Entry.objects.filter(league=league, user=bob, removed_at=None).exists()
 
 
@@ -277,8 +277,8 @@ def test_the_settings_and_audit_pages_name_the_entries(client, ann):
     league.entries_per_member = 2
     league.save(update_fields=["entries_per_member"])
     game = make_game(kickoff=NOW + timedelta(hours=2))
-    second = services.entry_add(league=league, user=ann, name="Plan B")
-    services.submit_picks(user=ann, entry=second, picks=[services.PickInput(game.pk, game.home_team_id)], now=NOW)
+    second = leagues.entry_add(league=league, user=ann, name="Plan B")
+    submission.submit_picks(user=ann, entry=second, picks=[submission.PickInput(game.pk, game.home_team_id)], now=NOW)
     client.force_login(ann)
     settings_page = client.get(f"/picks/leagues/{league.pk}/settings/").content.decode()
     audit_page = client.get(f"/picks/leagues/{league.pk}/audit/").content.decode()

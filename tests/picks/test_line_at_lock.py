@@ -20,7 +20,7 @@ from games.models import Game
 from games.polling import poll_scoreboards
 from picks.grading import freeze_lines_at_lock
 from picks.models import GameLine, Pick, PickResult
-from picks.services import PickInput, submit_picks
+from picks.submission import PickInput, submit_picks
 from tests.celery_queue import run_queued_grading
 from tests.games.conftest import NFL_LIVE_DAY, event, fixture_copy, set_final, set_score, set_status
 from tests.ops.conftest import espn_client

@@ -7,7 +7,7 @@ import pytest
 from espn.snapshots import Phase
 from picks.locking import is_locked, lock_reason
 from picks.models import Pick, PickChange, WeeklyTiebreaker
-from picks.services import PickInput, PicksRejected, TiebreakerInput, submit_picks
+from picks.submission import PickInput, PicksRejected, TiebreakerInput, submit_picks
 from picks.weeks import Week
 
 from .factories import NOW, entry_of, make_game, make_league, make_user, set_result

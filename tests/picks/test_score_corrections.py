@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from games.ingest import ingest_snapshots
 from games.models import Game
 from picks.models import CorrectedPick, PickResult, ScoreCorrection
-from picks.services import PickInput, submit_picks
+from picks.submission import PickInput, submit_picks
 from tests.celery_queue import run_queued_grading
 from tests.espn_fixtures import load_fixture
 

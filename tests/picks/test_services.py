@@ -7,16 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from games.models import EspnLeague
-from picks import services
+from picks import leagues
+from picks.errors import NotAllowed, PickemError
 from picks.models import Entry, Pick, PickChange, PickemLeague, ScoringMode, WeeklyTiebreaker
-from picks.services import (
-    NotAllowed,
-    PickemError,
-    PickInput,
-    PicksRejected,
-    TiebreakerInput,
-    submit_picks,
-)
+from picks.submission import PickInput, PicksRejected, TiebreakerInput, submit_picks
 from picks.weeks import Week
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user
@@ -98,7 +92,7 @@ def test_someone_elses_entry_is_forbidden(straight, week_games):
 
 
 def test_a_removed_member_cannot_pick(straight, week_games):
-    services.member_remove(league=straight.league, entry_id=straight.pk, user=straight.league.commissioner, now=NOW)
+    leagues.member_remove(league=straight.league, entry_id=straight.pk, user=straight.league.commissioner, now=NOW)
     straight.refresh_from_db()
     with pytest.raises(NotAllowed, match="removed you"):
         submit(straight, PickInput(week_games[0].pk, week_games[0].home_team_id))
@@ -186,7 +180,7 @@ def test_submitting_takes_as_many_queries_for_three_picks_as_for_one(confidence,
 
 def test_create_league_makes_the_commissioner_a_member():
     ann = make_user("ann")
-    league = services.league_create(
+    league = leagues.league_create(
         commissioner=ann, name=" Office pool ", espn_league=EspnLeague.NFL, season_year=2025, now=NOW
     )
     assert league.name == "Office pool"
@@ -206,7 +200,7 @@ def test_create_league_makes_the_commissioner_a_member():
 def test_create_league_refuses_bad_settings(changes, code):
     values = {"name": "x", "espn_league": EspnLeague.NFL, "season_year": 2025, **changes}
     with pytest.raises(PickemError) as caught:
-        services.league_create(commissioner=make_user("ann"), now=NOW, **values)
+        leagues.league_create(commissioner=make_user("ann"), now=NOW, **values)
     assert caught.value.code == code
     assert not PickemLeague.objects.exists()
 
@@ -214,15 +208,15 @@ def test_create_league_refuses_bad_settings(changes, code):
 def test_join_with_the_invite_code_once():
     league = make_league()
     bob = make_user("bob")
-    entry, created = services.league_join(user=bob, invite_code=league.invite_code, now=NOW)
-    again, created_again = services.league_join(user=bob, invite_code=league.invite_code, now=NOW)
+    entry, created = leagues.league_join(user=bob, invite_code=league.invite_code, now=NOW)
+    again, created_again = leagues.league_join(user=bob, invite_code=league.invite_code, now=NOW)
     assert (created, created_again, again.pk) == (True, False, entry.pk)
 
 
 def test_join_with_a_wrong_invite_code_is_refused():
     make_league()
     with pytest.raises(PickemError) as caught:
-        services.league_join(user=make_user("bob"), invite_code="not-a-code", now=NOW)
+        leagues.league_join(user=make_user("bob"), invite_code="not-a-code", now=NOW)
     assert caught.value.code == "invalid_invite_code"
     assert Entry.objects.filter(user__username="bob").count() == 0
 
@@ -230,21 +224,21 @@ def test_join_with_a_wrong_invite_code_is_refused():
 def test_removed_member_cannot_rejoin_with_the_link():
     league = make_league()
     bob = make_user("bob")
-    entry, _ = services.league_join(user=bob, invite_code=league.invite_code, now=NOW)
-    services.member_remove(league=league, entry_id=entry.pk, user=league.commissioner, now=NOW)
+    entry, _ = leagues.league_join(user=bob, invite_code=league.invite_code, now=NOW)
+    leagues.member_remove(league=league, entry_id=entry.pk, user=league.commissioner, now=NOW)
     with pytest.raises(NotAllowed):
-        services.league_join(user=bob, invite_code=league.invite_code, now=NOW)
+        leagues.league_join(user=bob, invite_code=league.invite_code, now=NOW)
 
 
 def test_only_the_commissioner_removes_members_and_not_themselves():
     league = make_league()
     bob_entry = entry_of(league, make_user("bob"))
     with pytest.raises(NotAllowed):
-        services.member_remove(league=league, entry_id=bob_entry.pk, user=bob_entry.user, now=NOW)
+        leagues.member_remove(league=league, entry_id=bob_entry.pk, user=bob_entry.user, now=NOW)
     commissioner_entry = Entry.objects.get(league=league, user=league.commissioner)
     with pytest.raises(PickemError, match="cannot remove themselves"):
-        services.member_remove(league=league, entry_id=commissioner_entry.pk, user=league.commissioner, now=NOW)
-    services.member_remove(league=league, entry_id=bob_entry.pk, user=league.commissioner, now=NOW)
+        leagues.member_remove(league=league, entry_id=commissioner_entry.pk, user=league.commissioner, now=NOW)
+    leagues.member_remove(league=league, entry_id=bob_entry.pk, user=league.commissioner, now=NOW)
     bob_entry.refresh_from_db()
     assert bob_entry.removed_at == NOW
 
@@ -252,14 +246,14 @@ def test_only_the_commissioner_removes_members_and_not_themselves():
 def test_settings_change_before_the_season_but_not_after():
     league = make_league()
     game = make_game(kickoff=NOW + timedelta(days=1))
-    changed = services.league_update_settings(
+    changed = leagues.league_update_settings(
         league=league, user=league.commissioner, scoring=ScoringMode.CONFIDENCE, against_spread=True, now=NOW
     )
     assert sorted(changed) == ["against_spread", "scoring"]
     with pytest.raises(PickemError) as caught:
-        services.league_update_settings(league=league, user=league.commissioner, against_spread=False, now=game.kickoff)
+        leagues.league_update_settings(league=league, user=league.commissioner, against_spread=False, now=game.kickoff)
     assert (caught.value.status, caught.value.field) == (409, "against_spread")
-    assert services.league_update_settings(league=league, user=league.commissioner, name="Renamed", now=game.kickoff)
+    assert leagues.league_update_settings(league=league, user=league.commissioner, name="Renamed", now=game.kickoff)
     league.refresh_from_db()
     assert (league.name, league.against_spread) == ("Renamed", True)
 
@@ -267,21 +261,21 @@ def test_settings_change_before_the_season_but_not_after():
 def test_settings_are_the_commissioners_alone():
     league = make_league()
     with pytest.raises(NotAllowed):
-        services.league_update_settings(league=league, user=make_user("bob"), name="Mine", now=NOW)
+        leagues.league_update_settings(league=league, user=make_user("bob"), name="Mine", now=NOW)
 
 
 def test_switching_to_straight_up_clears_the_weights(week_games):
     league = make_league(scoring=ScoringMode.CONFIDENCE)
     ann = entry_of(league, make_user("ann"))
     make_pick(ann, week_games[0], "home", confidence=2)
-    services.league_update_settings(league=league, user=league.commissioner, scoring=ScoringMode.STRAIGHT_UP, now=NOW)
+    leagues.league_update_settings(league=league, user=league.commissioner, scoring=ScoringMode.STRAIGHT_UP, now=NOW)
     assert Pick.objects.get().confidence is None
 
 
 def test_a_new_invite_code_retires_the_old_one():
     league = make_league()
     old = league.invite_code
-    new = services.league_new_invite_code(league=league, user=league.commissioner)
+    new = leagues.league_new_invite_code(league=league, user=league.commissioner)
     assert new != old
     with pytest.raises(PickemError):
-        services.league_join(user=make_user("bob"), invite_code=old, now=NOW)
+        leagues.league_join(user=make_user("bob"), invite_code=old, now=NOW)

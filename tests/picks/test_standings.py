@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from espn.snapshots import Phase
 from games.models import Game
-from picks import services
+from picks import leagues
 from picks.grading import freeze_lines_at_lock, grade_game
 from picks.models import ScoringMode, WeeklyTiebreaker
 from picks.standings import season_standings, week_standings
@@ -139,7 +139,7 @@ def test_season_standings_add_up_the_weeks_and_their_tiebreakers():
 def test_removed_members_leave_the_standings():
     league = make_league()
     bob = entry_of(league, make_user("bob"))
-    services.member_remove(league=league, entry_id=bob.pk, user=league.commissioner, now=NOW)
+    leagues.member_remove(league=league, entry_id=bob.pk, user=league.commissioner, now=NOW)
     assert [r.username for r in week_standings(league, WEEK1).rows] == [league.commissioner.username]
 
 

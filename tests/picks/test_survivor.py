@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from espn.snapshots import Phase
-from picks import services
+from picks import leagues
 from picks.grading import grade_game
 from picks.models import Pick, PickChange, PickemLeague, PickResult
-from picks.services import PickInput, PicksRejected
 from picks.standings import season_standings, week_standings
+from picks.submission import PickInput, PicksRejected, submit_picks
 from picks.survivor import auto_pick_missed_weeks, survivor_table
 from picks.weeks import Week
 
@@ -26,7 +26,7 @@ W1, W2, W3 = Week(2, 1), Week(2, 2), Week(2, 3)
 
 
 def survivor_league(commissioner=None, **rules):
-    return services.league_create(
+    return leagues.league_create(
         commissioner=commissioner or make_user("commish"),
         name="Last one standing",
         espn_league="football/nfl",
@@ -75,17 +75,17 @@ def test_one_team_a_week_each_team_once_and_a_new_pick_replaces_the_weeks_old_on
     finish(week1[0], 27, 20)
 
     with pytest.raises(PicksRejected) as two:
-        services.submit_picks(
+        submit_picks(
             user=ann_user, entry=ann, now=NOW,
             picks=[PickInput(week2[0].pk, week2[0].away_team_id), PickInput(week2[1].pk, week2[1].home_team_id)],
         )  # fmt: skip
     assert {p.code for p in two.value.problems} == {"one_team_a_week"}
     with pytest.raises(PicksRejected) as used:
-        services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[0].pk, week2[0].home_team_id)])
+        submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[0].pk, week2[0].home_team_id)])
     assert [p.code for p in used.value.problems] == ["team_used"] and used.value.status == 400
 
-    services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[0].pk, week2[0].away_team_id)])
-    services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
+    submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[0].pk, week2[0].away_team_id)])
+    submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
 
     week2_picks = list(Pick.objects.filter(entry=ann, week=2).values_list("game_id", "team__abbreviation"))
     assert week2_picks == [(week2[1].pk, "DAL")]
@@ -101,7 +101,7 @@ def test_the_weeks_pick_cannot_move_off_a_game_that_has_locked(two_weeks):
     set_result(first, phase=Phase.LIVE, home_score=0, away_score=0)
     make_pick(ann, first, "home")
     with pytest.raises(PicksRejected) as caught:
-        services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(last.pk, last.home_team_id)])
+        submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(last.pk, last.home_team_id)])
     assert [p.code for p in caught.value.problems] == ["locked"]
 
 
@@ -113,7 +113,7 @@ def test_an_eliminated_entry_cannot_pick(two_weeks):
     make_pick(ann, week1[0], "home")
     finish(week1[0], 10, 20)
     with pytest.raises(PicksRejected) as caught:
-        services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
+        submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
     assert [p.code for p in caught.value.problems] == ["eliminated"]
 
 
@@ -232,7 +232,7 @@ def test_an_eliminated_entry_buys_back_once_until_the_chosen_week(two_weeks):
         again = api.post(f"/api/picks/entries/{ann.pk}/buy-back/")
         assert again.status_code == 409
         assert (state(league, "ann").alive, state(league, "ann").lives_left) == (True, 1)
-        services.submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
+        submit_picks(user=ann_user, entry=ann, now=NOW, picks=[PickInput(week2[1].pk, week2[1].home_team_id)])
     late = make_game(home="SEA", away="LAR", week=3, kickoff=NOW + timedelta(days=10))
     league2 = survivor_league(make_user("zed"), survivor_buyback_until_week=1)
     bob_user = make_user("bob")
@@ -284,7 +284,7 @@ def test_the_survivor_pages_and_api_show_status_and_hide_open_picks(client, two_
         pick_page = client.get(f"/picks/?entry={ann.pk}&week=regular-2").content.decode()
         season_page = client.get(f"/picks/leagues/{league.pk}/?view=season").content.decode()
         zed = make_user("zed")
-        services.league_join(user=zed, invite_code=league.invite_code)
+        leagues.league_join(user=zed, invite_code=league.invite_code)
         api = APIClient()
         api.force_authenticate(zed)
         rows = {
@@ -335,7 +335,7 @@ def test_a_survivor_week_of_real_espn_finals_through_ingest(django_capture_on_co
     before = parse_scoreboard(as_scheduled(final_payload), "football/nfl")
     first_kickoff = min(g.kickoff for g in before.games)
     ingest_snapshots(before.games, now=first_kickoff - timedelta(hours=2))
-    league = services.league_create(
+    league = leagues.league_create(
         commissioner=make_user("commish"), name="Real week", espn_league="football/nfl", season_year=2024,
         pool_type="survivor", now=first_kickoff - timedelta(days=3),
     )  # fmt: skip
@@ -347,8 +347,8 @@ def test_a_survivor_week_of_real_espn_finals_through_ingest(django_capture_on_co
     won = next(g for g in games if final[g.espn_id].home.score > final[g.espn_id].away.score)
     lost = next(g for g in games if g.pk != won.pk and final[g.espn_id].home.score > final[g.espn_id].away.score)
     with time_machine.travel(first_kickoff - timedelta(hours=1), tick=False):
-        services.submit_picks(user=ann.user, entry=ann, picks=[PickInput(won.pk, won.home_team_id)])
-        services.submit_picks(user=bob.user, entry=bob, picks=[PickInput(lost.pk, lost.away_team_id)])
+        submit_picks(user=ann.user, entry=ann, picks=[PickInput(won.pk, won.home_team_id)])
+        submit_picks(user=bob.user, entry=bob, picks=[PickInput(lost.pk, lost.away_team_id)])
 
     with django_capture_on_commit_callbacks(execute=True):
         ingest_snapshots(list(final.values()), now=first_kickoff + timedelta(hours=12))
@@ -378,13 +378,13 @@ def test_each_alive_entrys_chance_to_survive_a_real_week_then_its_result(django_
     first_kickoff = min(g.kickoff for g in before.games)
     ingest_snapshots(before.games, now=first_kickoff - timedelta(hours=2))
     ann_user = make_user("ann")
-    league = services.league_create(
+    league = leagues.league_create(
         commissioner=ann_user, name="Real week", espn_league="football/nfl", season_year=2024,
         pool_type="survivor", entries_per_member=2, now=first_kickoff - timedelta(days=3),
     )  # fmt: skip
     league.entries.all().delete()
     ann, bob = entry_of(league, ann_user), entry_of(league, make_user("bob"))
-    ann2 = services.entry_add(user=ann_user, league=league, name="ann 2", now=first_kickoff - timedelta(days=2))
+    ann2 = leagues.entry_add(user=ann_user, league=league, name="ann 2", now=first_kickoff - timedelta(days=2))
     entry_of(league, make_user("cat"))  # no pick
     games = list(Game.objects.filter(season__year=2024, week=15).order_by("kickoff", "espn_id"))
     lined = games[0]
@@ -392,9 +392,9 @@ def test_each_alive_entrys_chance_to_survive_a_real_week_then_its_result(django_
     lined.refresh_from_db()
     other = next(g for g in games if g.pk != lined.pk and g.kickoff == lined.kickoff)
     with time_machine.travel(first_kickoff - timedelta(hours=1), tick=False):
-        services.submit_picks(user=ann_user, entry=ann, picks=[PickInput(lined.pk, lined.home_team_id)])
-        services.submit_picks(user=bob.user, entry=bob, picks=[PickInput(lined.pk, lined.away_team_id)])
-        services.submit_picks(user=ann_user, entry=ann2, picks=[PickInput(other.pk, other.home_team_id)])
+        submit_picks(user=ann_user, entry=ann, picks=[PickInput(lined.pk, lined.home_team_id)])
+        submit_picks(user=bob.user, entry=bob, picks=[PickInput(lined.pk, lined.away_team_id)])
+        submit_picks(user=ann_user, entry=ann2, picks=[PickInput(other.pk, other.home_team_id)])
         rows = {r.entry_name: r for r in week_standings(league, Week(2, 15)).rows}
         mine, theirs = APIClient(), APIClient()
         mine.force_authenticate(ann_user), theirs.force_authenticate(bob.user)
