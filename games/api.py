@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import orjson
 import redis
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +27,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.compression import accepts_gzip
@@ -235,7 +235,7 @@ class GameListApi(APIView):
 
 def throttle_live(request, now: float) -> None:
     """Raise live_feed.Throttled past the "live" rate for this client (see live_feed.WindowThrottle)."""
-    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("live")
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get("live")
     if rate:
         limit, window = parse_rate(rate)
         live_feed.throttle.hit(client_address(request), limit=limit, window_seconds=window, now=now)

@@ -55,8 +55,8 @@ INSERTED = ("entry", "game", "team", "season_type", "week", "created_at", "updat
 
 def insert_auto_picks(game: Game, team_id: int, *, now: datetime) -> int:
     missing = (
-        Entry.objects.filter(
-            removed_at=None,
+        Entry.objects.active()
+        .filter(
             league__pool_type=PoolType.PICKEM,
             league__missed_picks=MissedPicks.FAVOURITE,
             league__espn_league=game.espn_league,

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from espn.snapshots import Phase
-from games.models import Game
+from games.models import Game, Phase
 
 from .chance import WeekChances
 from .forms import SurvivorPickForm, survivor_value, team_field, weight_field

@@ -9,17 +9,13 @@ from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
-from espn.snapshots import Phase
-from games.models import Game
+from games.models import Game, Phase
 
 from .lines import published_spreads
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
 
-VOID_PHASES = (Phase.POSTPONED, Phase.CANCELED)
-UNSETTLED_PHASES = (Phase.SCHEDULED, Phase.LIVE, Phase.SUSPENDED)
-SETTLED_PHASES = (Phase.FINAL, *VOID_PHASES)  # nothing more to play: its picks are (or will be) graded
 # A game ESPN still calls scheduled days after its kickoff is stale data, not the current week.
 CURRENT_WEEK_LOOKBACK = timedelta(days=4)
 
@@ -64,7 +60,7 @@ def current_week(league: PickemLeague, now: datetime) -> Week | None:
     """The week of the next game still to finish; else the week last played; else the first."""
     games = league_games(league).exclude(week=None).values_list("season_type", "week")
     found = (
-        games.filter(phase__in=UNSETTLED_PHASES, kickoff__gte=now - CURRENT_WEEK_LOOKBACK).order_by("kickoff").first()
+        games.filter(phase__in=Phase.UNSETTLED, kickoff__gte=now - CURRENT_WEEK_LOOKBACK).order_by("kickoff").first()
         or games.exclude(phase=Phase.SCHEDULED).order_by("-kickoff").first()
         or games.order_by("kickoff").first()
     )
@@ -76,7 +72,7 @@ def current_week(league: PickemLeague, now: datetime) -> Week | None:
 
 def tiebreak_game(games: Sequence[Game]) -> Game | None:
     """The week's last game (latest kickoff) that will be played: its total points break ties."""
-    candidates = [g for g in games if g.phase not in VOID_PHASES]
+    candidates = [g for g in games if g.phase not in Phase.VOID]
     return max(candidates, key=lambda g: (g.kickoff, g.espn_id)) if candidates else None
 
 

@@ -114,9 +114,9 @@ def survivor_table(league: PickemLeague, *, now: datetime | None = None) -> Surv
         pk: SurvivorEntry(
             entry_id=pk, username=username, entry_name=name, lives=league.survivor_lives + buybacks, buybacks=buybacks
         )
-        for pk, username, name, buybacks in Entry.objects.filter(league=league, removed_at=None).values_list(
-            "pk", "user__username", "name", "buybacks"
-        )
+        for pk, username, name, buybacks in Entry.objects.active()
+        .filter(league=league)
+        .values_list("pk", "user__username", "name", "buybacks")
     }
     pending: set[Week] = set()
     rows = (

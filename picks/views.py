@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from espn.snapshots import Phase
+from games.models import Phase
 
 from . import leagues, reminders, submission
 from .chance import AWAY, HOME, ChoiceError, week_chances
