@@ -35,6 +35,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from config.redis_keys import LIVE_FEED_KEY, NEXT_POLL_KEY
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -64,7 +66,7 @@ def seed_games(count: int) -> tuple[int, bytes]:
 
     from config.redis_client import cache_redis
     from espn.parsing import parse_scoreboard
-    from games import live_feed, live_state
+    from games import live_state
     from games.ingest import ingest_snapshots
     from games.models import Game
     from games.polling import PollResult, publish_after_poll
@@ -89,8 +91,8 @@ def seed_games(count: int) -> tuple[int, bytes]:
     result = ingest_snapshots(snapshots, now=now)
     publish_after_poll(PollResult(started_at=now, ingest=result), cache_redis(), now)
     # A poll interval long enough that the benchmark does not see the poll gate expire.
-    cache_redis().pexpire(live_state.NEXT_POLL_KEY, 600_000)
-    body = cache_redis().hget(live_feed.LIVE_FEED_KEY, "body")
+    cache_redis().pexpire(NEXT_POLL_KEY, 600_000)
+    body = cache_redis().hget(LIVE_FEED_KEY, "body")
     return len(snapshots), body
 
 

@@ -20,11 +20,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from config.redis_keys import RATE_LIMIT_KEY
+
 from .redis_client import cache_redis
 
 log = logging.getLogger(__name__)
 
-KEY = "scores:ratelimit:{scope}:{kind}:{ident}"
 UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
 
@@ -40,7 +41,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def hit(scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
     """Count one request; returns 0 when allowed, else the seconds until the window resets."""
-    key = KEY.format(scope=scope, kind=kind, ident=ident)
+    key = RATE_LIMIT_KEY.format(scope=scope, kind=kind, ident=ident)
     pipe = cache_redis().pipeline(transaction=True)
     pipe.set(key, 0, ex=window, nx=True)
     pipe.incr(key)
@@ -51,7 +52,7 @@ def hit(scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
 
 async def ahit(client: aioredis.Redis, scope: str, kind: str, ident: str, *, limit: int, window: int) -> int:
     """`hit` for async views, on the caller's async client."""
-    key = KEY.format(scope=scope, kind=kind, ident=ident)
+    key = RATE_LIMIT_KEY.format(scope=scope, kind=kind, ident=ident)
     async with client.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, ex=window, nx=True)
         pipe.incr(key)

@@ -179,10 +179,11 @@ def clear_redis_state() -> None:
     import redis
 
     from config.env import redis_url_for_db
+    from config.redis_keys import EVERY_KEY_PATTERN
 
     client = redis.Redis.from_url(redis_url_for_db(os.environ["REDIS_URL"], 1), socket_timeout=2)
     try:
-        keys = list(client.scan_iter("scores:*", count=500))
+        keys = list(client.scan_iter(EVERY_KEY_PATTERN, count=500))
         if keys:
             client.delete(*keys)
     finally:

@@ -1,4 +1,4 @@
-"""Circuit breaker state in one Redis hash, `scores:circuit_breaker`, shared by every process."""
+"""Circuit breaker state in one Redis hash (its name: config/redis_keys.py), shared by every process."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import redis
 
 log = logging.getLogger(__name__)
 
-BREAKER_KEY = "scores:circuit_breaker"
-BREAKER_TTL_SECONDS = 600
 BREAKER_FIELDS = ("state", "fail_counter", "success_counter", "opened_at")  # the hash's fields
 BREAKER_STATES = (pybreaker.STATE_CLOSED, pybreaker.STATE_HALF_OPEN, pybreaker.STATE_OPEN)
 
@@ -64,10 +62,11 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
     poll fails on its own Redis needs instead of being blocked by a stale breaker.
     """
 
-    def __init__(self, client: redis.Redis, key: str = BREAKER_KEY) -> None:
+    def __init__(self, client: redis.Redis, key: str, *, ttl: int) -> None:
         super().__init__("redis-hash")
         self.client = client
         self.key = key
+        self.ttl = ttl
 
     def _get(self, name: str) -> Raw:
         try:
@@ -80,7 +79,7 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
         try:
             pipe = self.client.pipeline()
             pipe.hset(self.key, name, value)
-            pipe.expire(self.key, BREAKER_TTL_SECONDS)
+            pipe.expire(self.key, self.ttl)
             pipe.execute()
         except redis.RedisError:
             log.warning("circuit breaker: Redis unavailable, %s not saved", name)
@@ -89,7 +88,7 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
         try:
             pipe = self.client.pipeline()
             pipe.hincrby(self.key, name, 1)
-            pipe.expire(self.key, BREAKER_TTL_SECONDS)
+            pipe.expire(self.key, self.ttl)
             pipe.execute()
         except redis.RedisError:
             log.warning("circuit breaker: Redis unavailable, %s not counted", name)
@@ -131,10 +130,10 @@ class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._set("opened_at", when.timestamp())
 
 
-def read_breaker(client: redis.Redis) -> dict:
+def read_breaker(client: redis.Redis, key: str) -> dict:
     """The breaker as an operator sees it: state, consecutive failures, when it opened."""
-    return decode_breaker(*client.hmget(BREAKER_KEY, list(BREAKER_FIELDS))).as_dict()
+    return decode_breaker(*client.hmget(key, list(BREAKER_FIELDS))).as_dict()
 
 
-def reset_breaker(client: redis.Redis) -> None:
-    client.delete(BREAKER_KEY)
+def reset_breaker(client: redis.Redis, key: str) -> None:
+    client.delete(key)

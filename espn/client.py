@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -107,24 +108,37 @@ class BreakerLogger(pybreaker.CircuitBreakerListener):
         )
 
 
+@dataclass(frozen=True)
+class EspnRedisKeys:
+    """Where the client keeps the state its processes share; the project names them (config/redis_keys.py)."""
+
+    breaker: str  # a hash: the circuit breaker's state
+    breaker_ttl: int
+    rate: str  # a counter per clock second, "{second}" in its name
+    rate_ttl: int
+
+
 class RateLimiter:
     """At most `per_second` requests per second across every process, counted in Redis."""
 
-    def __init__(self, client: redis.Redis | None, per_second: int, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self, client: redis.Redis | None, keys: EspnRedisKeys | None, per_second: int, sleep: Callable[[float], None]
+    ) -> None:
         self.client = client
+        self.keys = keys
         self.per_second = per_second
         self.sleep = sleep
 
     def wait_for_slot(self) -> None:
-        if self.client is None or self.per_second <= 0:
+        if self.client is None or self.keys is None or self.per_second <= 0:
             return
         for _ in range(50):  # a bound, so a confused clock can never hang a poll
             now = time.time()
-            key = f"scores:espn_rate:{int(now)}"
+            key = self.keys.rate.format(second=int(now))
             try:
                 pipe = self.client.pipeline()
                 pipe.incr(key)
-                pipe.expire(key, 2)
+                pipe.expire(key, self.keys.rate_ttl)
                 count = pipe.execute()[0]
             except redis.RedisError:
                 log.warning("espn rate limiter: Redis unavailable, not limiting")
@@ -141,6 +155,7 @@ class EspnClient:
         base_url: str,
         user_agent: str,
         redis_client: redis.Redis | None = None,
+        redis_keys: EspnRedisKeys | None = None,
         connect_timeout: float = 3.05,
         read_timeout: float = 5.0,
         max_retries: int = 2,
@@ -159,10 +174,12 @@ class EspnClient:
         self.session = requests.Session()
         # An honest agent: ESPN answers 403 to spoofed browser User-Agents.
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
-        self.rate_limiter = RateLimiter(redis_client, rate_limit_per_second, sleep)
+        if redis_client is not None and redis_keys is None:
+            raise ValueError("a client sharing its state through Redis needs the keys to keep it under")
+        self.rate_limiter = RateLimiter(redis_client, redis_keys, rate_limit_per_second, sleep)
         storage = (
-            RedisBreakerStorage(redis_client)
-            if redis_client is not None
+            RedisBreakerStorage(redis_client, redis_keys.breaker, ttl=redis_keys.breaker_ttl)
+            if redis_client is not None and redis_keys is not None
             else pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
         )
         self.breaker = pybreaker.CircuitBreaker(

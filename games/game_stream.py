@@ -39,8 +39,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from prometheus_client import Counter
 
+from config.redis_keys import PLAYS_CHANNEL, STREAM_SUBSCRIBERS_KEY
+
 from . import plays, streams
-from .live_state import PLAYS_CHANNEL, STREAM_SUBSCRIBERS_KEY
 from .selectors import game_by_id
 from .snapshot_cache import game_payload
 

@@ -41,16 +41,16 @@ from django.utils import timezone
 from redis.commands.core import AsyncScript
 from redis.typing import EncodableT, FieldT
 
+from config.redis_keys import LIVE_CHANNEL, LIVE_FEED_KEY, LIVE_FEED_TTL, NEXT_POLL_KEY
+
 from . import live_state, selectors
 from .snapshot_cache import game_payload
-from .stream_publisher import LIVE_CHANNEL, feed_change
+from .stream_publisher import feed_change
 
 log = logging.getLogger(__name__)
 
-LIVE_FEED_KEY = "scores:live_feed"
 # The poll republishes every interval (at most an hour off-season); past this a request rebuilds
 # from the database, which also picks up edits made outside the poll (admin, sync_games).
-LIVE_FEED_TTL = 300
 
 # Cache-Control max-age: the seconds left before the next poll, plus the time a poll takes,
 # capped so that a browser never holds a live score longer than one live poll interval.
@@ -280,7 +280,7 @@ def read_feed(client: redis.Redis, *, known_etags: list[str], gzip_ok: bool, now
         return held
     read_script, _ = _scripts_for(client)
     held_before = _held.get(field, ("", b""))
-    reply = read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=[field, held_before[0], *known_etags])
+    reply = read_script(keys=[LIVE_FEED_KEY, NEXT_POLL_KEY], args=[field, held_before[0], *known_etags])
     return _from_reply(reply, field, held_before, now_epoch)
 
 
@@ -296,7 +296,7 @@ async def aread_feed(
     # What this process held when it asked: another request may replace it while this one waits.
     held_before = _held.get(field, ("", b""))
     args = [field, held_before[0], *known_etags]
-    reply = await read_script(keys=[LIVE_FEED_KEY, live_state.NEXT_POLL_KEY], args=args)
+    reply = await read_script(keys=[LIVE_FEED_KEY, NEXT_POLL_KEY], args=args)
     return _from_reply(reply, field, held_before, now_epoch)
 
 

@@ -18,25 +18,25 @@ import redis
 from django.conf import settings
 from django.db.models import Count, Min, Q
 
+from config.redis_keys import (
+    FAILED_POLLS_KEY,
+    FAILED_POLLS_TTL,
+    LAST_OK_POLL_KEY,
+    LAST_OK_POLL_TTL,
+    LAST_POLL_KEY,
+    LAST_POLL_TTL,
+    LIVE_STATE_KEY,
+    LIVE_STATE_TTL,
+    NEXT_POLL_KEY,
+    POLL_HISTORY_KEY,
+    POLL_HISTORY_LENGTH,
+    RETRY_AFTER_KEY,
+)
 from espn import EASTERN
 from espn.snapshots import Phase
 
 from .leagues import tracked_leagues
 from .models import Game
-
-LIVE_STATE_KEY = "scores:live_state"
-LIVE_STATE_TTL = 180
-LAST_POLL_KEY = "scores:last_poll"
-LAST_POLL_TTL = 300
-NEXT_POLL_KEY = "scores:next_poll_at"
-POLL_LOCK_KEY = "scores:poll_lock"
-RETRY_AFTER_KEY = "scores:espn_retry_after_until"
-POLL_HISTORY_KEY = "scores:poll_history"
-POLL_HISTORY_LENGTH = 50
-LAST_OK_POLL_KEY = "scores:last_ok_poll"  # /health/ and /metrics: when a poll last ran without an error
-LAST_OK_POLL_TTL = 8 * 24 * 3600  # longer than any interval: gone means "not for a week"
-FAILED_POLLS_KEY = "scores:failed_polls"  # polls with errors since the last one without
-FAILED_POLLS_TTL = 24 * 3600
 
 # After a poll with errors the database may not know today's games (ESPN down on a fresh deploy): the
 # next poll comes after this backoff, never later, whatever the regime computed from the database says.
@@ -44,12 +44,6 @@ FAILED_POLL_BACKOFF_FIRST = 30
 FAILED_POLL_BACKOFF_MAX = 300
 
 # Followed games (games.tracking, games.summary_fetch)
-STREAM_SUBSCRIBERS_KEY = "scores:stream_subscribers:{game_id}"  # an integer the game stream keeps up to date
-PLAYS_CHANNEL = "scores:plays:{game_id}"  # pub/sub: a message each time plays of the game are stored
-SUMMARY_BUDGET_KEY = "scores:summary_budget:{minute}"  # summary requests in one clock minute
-FOLLOW_LOCK_KEY = "scores:follow_lock"
-TRACKING_SYNC_KEY = "scores:tracking_synced"  # present while the tracking records are fresh enough
-TRACKING_REPORT_KEY = "scores:tracking_report"  # counts by status and the alerts, for /health/, status, metrics
 
 KICKOFF_LEAD = timedelta(minutes=10)  # live cadence this long before a kickoff
 LATE_START_GRACE = timedelta(hours=3)  # a game past its kickoff but still "scheduled" may start any second

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from config.logging import log_context
 from config.redis_client import cache_redis
+from config.redis_keys import ESPN_KEYS, POLL_LOCK_KEY, POLL_LOCK_TTL
 from espn.client import EspnClient, EspnError, EspnRateLimited, EspnUnavailable
 from espn.leagues import LeagueFeed
 from espn.snapshots import GameSnapshot, Phase
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 # The poll lock lives this long unless its holder renews it (every third of it, while the poll runs):
 # a poll killed outright (kill -9, Celery's hard time limit) blocks polling this long at most, so the
 # next live poll comes within about two live intervals.
-POLL_LOCK_TTL = 6  # with the 4 s live interval and the 2 s tick: the next poll within 8 s of a kill
 POLL_LOCK_RENEW_SECONDS = POLL_LOCK_TTL / 3
 
 
@@ -75,6 +75,7 @@ def espn_client() -> EspnClient:
         base_url=settings.ESPN_BASE_URL,
         user_agent=settings.ESPN_USER_AGENT,
         redis_client=cache_redis(),
+        redis_keys=ESPN_KEYS,
         connect_timeout=settings.ESPN_CONNECT_TIMEOUT,
         read_timeout=settings.ESPN_READ_TIMEOUT,
         max_retries=settings.ESPN_MAX_RETRIES,
@@ -124,7 +125,7 @@ def poll_scoreboards(
                 metrics.POLL_RUNS.labels("skipped_not_due").inc()
                 return result
             # thread_local=False: the renewing thread acts with the token this thread acquired.
-            lock = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=POLL_LOCK_TTL, thread_local=False)
+            lock = redis_client.lock(POLL_LOCK_KEY, timeout=POLL_LOCK_TTL, thread_local=False)
             if not lock.acquire(blocking=False):
                 result.skipped = "another poll is running"
                 metrics.POLL_RUNS.labels("skipped_locked").inc()

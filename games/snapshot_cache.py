@@ -12,10 +12,9 @@ from collections.abc import Iterable
 import orjson
 import redis
 
-from .models import Game, Team, espn_league_label
+from config.redis_keys import GAME_KEY, GAME_TTL
 
-GAME_KEY = "scores:game:{espn_id}"
-GAME_TTL = 120
+from .models import Game, Team, espn_league_label
 
 
 def team_payload(team: Team) -> dict:

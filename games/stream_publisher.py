@@ -23,10 +23,7 @@ from dataclasses import dataclass
 
 import orjson
 
-LIVE_CHANNEL = "scores:stream:live"
 # One channel per pick'em league: its live standings projection (picks/standings_stream.py).
-STANDINGS_CHANNEL = "scores:stream:standings:{league_id}"
-STANDINGS_PATTERN = "scores:stream:standings:*"
 
 
 @dataclass(frozen=True)

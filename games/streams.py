@@ -42,10 +42,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from config.ratelimit import ahit, parse_rate
+from config.redis_keys import LIVE_CHANNEL, LIVE_FEED_KEY, PLAYS_CHANNEL, STANDINGS_PATTERN
 
-from .live_feed import LIVE_FEED_KEY
-from .live_state import PLAYS_CHANNEL
-from .stream_publisher import LIVE_CHANNEL, STANDINGS_PATTERN, parse_stream_message
+from .stream_publisher import parse_stream_message
 
 log = logging.getLogger(__name__)
 

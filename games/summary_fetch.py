@@ -1,7 +1,7 @@
 """The worker follows live games through ESPN's summary: plays stored as data, demand-aware, within a budget.
 
 Beat offers `follow_games` every POLL_TICK_SECONDS. Each run (one at a time, under a Redis lock):
-1. brings the tracking records up to date (games.tracking), at most every TRACKING_SYNC_SECONDS;
+1. brings the tracking records up to date (games.tracking), at most every TRACKING_SYNC_TTL;
 2. fetches the summary of every followed game that is due:
    - live and watched (its stream has subscribers, `STREAM_SUBSCRIBERS_KEY`): every
      SUMMARY_WATCHED_SECONDS (the live cadence); live and unwatched: every SUMMARY_UNWATCHED_SECONDS;
@@ -32,11 +32,21 @@ from django.utils import timezone
 
 from config.logging import log_context
 from config.redis_client import cache_redis
+from config.redis_keys import (
+    FOLLOW_LOCK_KEY,
+    FOLLOW_LOCK_TTL,
+    PLAYS_CHANNEL,
+    STREAM_SUBSCRIBERS_KEY,
+    SUMMARY_BUDGET_KEY,
+    SUMMARY_BUDGET_TTL,
+    TRACKING_SYNC_KEY,
+    TRACKING_SYNC_TTL,
+)
 from espn.client import EspnClient, EspnError, EspnUnavailable
 from espn.leagues import LeagueFeed
 from espn.snapshots import GameSummary, Phase
 
-from . import live_state, metrics
+from . import metrics
 from .ingest import ingest_snapshots
 from .leagues import tracked_leagues
 from .models import GameTracking, TrackingStatus
@@ -47,8 +57,6 @@ from .tracking import sync_tracking
 log = logging.getLogger(__name__)
 
 PAUSED_STATUSES = frozenset({"STATUS_HALFTIME", "STATUS_END_PERIOD"})
-TRACKING_SYNC_SECONDS = 10
-FOLLOW_LOCK_TIMEOUT = 60
 FINAL_FETCH_WINDOW = timedelta(hours=36)  # a game final longer ago than this gets no final fetch
 FETCHES_PER_RUN = 10  # the rest wait for the next run, 2 s later: a run stays well inside its time limit
 
@@ -82,7 +90,7 @@ def subscribers(client: redis.Redis, game_ids: list[int]) -> dict[int, int]:
     """Stream subscribers per game, as the stream side counts them (one round trip)."""
     if not game_ids:
         return {}
-    keys = [live_state.STREAM_SUBSCRIBERS_KEY.format(game_id=game_id) for game_id in game_ids]
+    keys = [STREAM_SUBSCRIBERS_KEY.format(game_id=game_id) for game_id in game_ids]
     try:
         values = client.mget(keys)
     except redis.RedisError:
@@ -137,11 +145,11 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
 
 def take_budget(client: redis.Redis, now: datetime) -> bool:
     """One summary request out of this minute's SUMMARY_MAX_PER_MINUTE, shared by every worker."""
-    key = live_state.SUMMARY_BUDGET_KEY.format(minute=int(now.timestamp() // 60))
+    key = SUMMARY_BUDGET_KEY.format(minute=int(now.timestamp() // 60))
     try:
         pipe = client.pipeline()
         pipe.incr(key)
-        pipe.expire(key, 120)
+        pipe.expire(key, SUMMARY_BUDGET_TTL)
         used = pipe.execute()[0]
     except redis.RedisError:
         return True  # the ESPN client's own rate limit still applies
@@ -155,12 +163,12 @@ def follow_games(*, now: datetime | None = None, client: EspnClient | None = Non
     now = now or timezone.now()
     redis_client = cache_redis()
     result = FollowResult()
-    lock = redis_client.lock(live_state.FOLLOW_LOCK_KEY, timeout=FOLLOW_LOCK_TIMEOUT, blocking=False)
+    lock = redis_client.lock(FOLLOW_LOCK_KEY, timeout=FOLLOW_LOCK_TTL, blocking=False)
     if not lock.acquire(blocking=False):
         result.skipped = "another run is following games"
         return result
     try:
-        if redis_client.set(live_state.TRACKING_SYNC_KEY, now.isoformat(), nx=True, ex=TRACKING_SYNC_SECONDS):
+        if redis_client.set(TRACKING_SYNC_KEY, now.isoformat(), nx=True, ex=TRACKING_SYNC_TTL):
             sync_tracking(now=now, client=redis_client)
         due, result.paused = due_games(now=now, client=redis_client)
         fetch_due(due[:FETCHES_PER_RUN], client or espn_client(), redis_client, now=now, result=result)
@@ -168,7 +176,7 @@ def follow_games(*, now: datetime | None = None, client: EspnClient | None = Non
         with contextlib.suppress(redis.RedisError):  # expired or Redis gone: its timeout frees it
             lock.release()
     if result.went_final:
-        redis_client.delete(live_state.TRACKING_SYNC_KEY)  # the next run records the final at once
+        redis_client.delete(TRACKING_SYNC_KEY)  # the next run records the final at once
     if result.fetched or result.failed or result.over_budget:
         trouble = result.failed or result.over_budget or result.went_final
         log.log(
@@ -262,6 +270,6 @@ def announce_plays(client: redis.Redis, game_id: int, watermark: int | None) -> 
     """Tell the game's stream that plays were stored (it reads them with games.plays.new_since)."""
     try:
         message = "" if watermark is None else str(watermark)
-        client.publish(live_state.PLAYS_CHANNEL.format(game_id=game_id), message)
+        client.publish(PLAYS_CHANNEL.format(game_id=game_id), message)
     except redis.RedisError as exc:
         log.warning("plays stored but not announced: Redis unavailable", extra={"error": str(exc)})

@@ -31,9 +31,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 
+from config.redis_keys import TRACKING_REPORT_KEY, TRACKING_REPORT_TTL
 from espn.snapshots import Phase
 
-from . import live_state
 from .leagues import tracked_leagues
 from .models import Game, GameTracking, TrackingStatus
 
@@ -58,7 +58,6 @@ ALERTS = {
     "failing": "its summary fetches keep failing",
 }
 UPDATE_FIELDS = ["status", "status_since", "scheduled_since", "awaiting_since", "live_since", "ended_at", "alerts"]
-REPORT_TTL = 300
 
 # Who can say which final games still have ungraded picks (games knows nothing of picks: the picks
 # app registers its check when it loads). Each takes game ids and returns those not graded.
@@ -254,7 +253,7 @@ def publish_report(report: dict, client: redis.Redis | None = None) -> None:
     from config.redis_client import cache_redis
 
     try:
-        (client or cache_redis()).set(live_state.TRACKING_REPORT_KEY, json.dumps(report), ex=REPORT_TTL)
+        (client or cache_redis()).set(TRACKING_REPORT_KEY, json.dumps(report), ex=TRACKING_REPORT_TTL)
     except redis.RedisError as exc:
         log.warning("tracking report not published: Redis unavailable", extra={"error": str(exc)})
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.redis_client import cache_redis
+from config.redis_keys import BREAKER_KEY
 from espn.breaker import read_breaker, reset_breaker
 from games.admin import GameAdmin
 from games.models import Game
@@ -58,8 +59,8 @@ def reset_breaker_view(request: HttpRequest, model_admin: GameAdmin) -> HttpResp
     if not model_admin.has_change_permission(request):
         raise PermissionDenied
     try:
-        before = read_breaker(cache_redis())["state"]
-        reset_breaker(cache_redis())
+        before = read_breaker(cache_redis(), BREAKER_KEY)["state"]
+        reset_breaker(cache_redis(), BREAKER_KEY)
     except redis.RedisError as exc:
         model_admin.message_user(request, f"Breaker not reset: Redis unavailable ({exc}).", messages.ERROR)
     else:

@@ -15,8 +15,15 @@ from datetime import datetime
 import redis
 from django.conf import settings
 
-from espn.breaker import BREAKER_FIELDS, BREAKER_KEY, BreakerState, decode_breaker
-from games import live_state
+from config.redis_keys import (
+    BREAKER_KEY,
+    LAST_OK_POLL_KEY,
+    LAST_POLL_KEY,
+    LIVE_STATE_KEY,
+    POLL_HISTORY_KEY,
+    TRACKING_REPORT_KEY,
+)
+from espn.breaker import BREAKER_FIELDS, BreakerState, decode_breaker
 
 
 @dataclass(frozen=True)
@@ -85,13 +92,13 @@ def poller_health(*, last_ok: dict | None, state: dict | None, breaker: BreakerS
 def read_poller_state(client: redis.Redis, *, now: datetime, history: int = 0) -> PollerState:
     """Everything in one round trip; `history`: how many of the latest polls to read (0: none)."""
     pipe = client.pipeline(transaction=False)
-    pipe.get(live_state.LAST_POLL_KEY)
-    pipe.get(live_state.LIVE_STATE_KEY)
-    pipe.get(live_state.LAST_OK_POLL_KEY)
+    pipe.get(LAST_POLL_KEY)
+    pipe.get(LIVE_STATE_KEY)
+    pipe.get(LAST_OK_POLL_KEY)
     pipe.hmget(BREAKER_KEY, list(BREAKER_FIELDS))
-    pipe.get(live_state.TRACKING_REPORT_KEY)
+    pipe.get(TRACKING_REPORT_KEY)
     if history:
-        pipe.lrange(live_state.POLL_HISTORY_KEY, 0, history - 1)
+        pipe.lrange(POLL_HISTORY_KEY, 0, history - 1)
     raw_last_poll, raw_state, raw_last_ok, raw_breaker, raw_tracking, *raw_history = pipe.execute()
     state, last_ok = loads(raw_state), loads(raw_last_ok)
     breaker = decode_breaker(**dict(zip(BREAKER_FIELDS, raw_breaker, strict=True)))

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.redis_client import cache_redis
-from games import live_state
+from config.redis_keys import POLL_HISTORY_LENGTH
 
 from .poller import read_poller_state
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def poller_status(client: redis.Redis, *, now: datetime) -> dict:
-    poller = read_poller_state(client, now=now, history=live_state.POLL_HISTORY_LENGTH)
+    poller = read_poller_state(client, now=now, history=POLL_HISTORY_LENGTH)
     last_poll, state, history = poller.last_poll, poller.live_state or {}, poller.history
     requests = sum(entry.get("requests") or 0 for entry in history)
     failed = sum(len(entry.get("errors") or []) for entry in history)

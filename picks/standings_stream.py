@@ -26,10 +26,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 
 from config.redis_client import cache_redis
+from config.redis_keys import STANDINGS_CHANNEL, STANDINGS_KEY, STANDINGS_TTL
 from games import streams
 from games.models import Game, Phase
 from games.stream_api import LAST_EVENT_ID_PARAMS, StreamApiView, last_event_id, sse_response
-from games.stream_publisher import STANDINGS_CHANNEL, next_version, parse_stream_message, stream_message
+from games.stream_publisher import next_version, parse_stream_message, stream_message
 
 from .models import PickemLeague
 from .selectors import is_member
@@ -38,8 +39,6 @@ from .weeks import Week
 
 log = logging.getLogger(__name__)
 
-STANDINGS_KEY = "scores:standings:{league_id}"
-STANDINGS_TTL = 6 * 3600  # a day of games; a page without one simply waits for the next change
 IN_PLAY = (Phase.LIVE, Phase.FINAL)
 
 

@@ -23,9 +23,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from config.redis_client import cache_redis
+from config.redis_keys import STREAM_SUBSCRIBERS_KEY
 from devtools import embedded_redis
 from games.ingest import ingest_snapshots
-from games.live_state import STREAM_SUBSCRIBERS_KEY
 from games.models import Game
 from games.plays import store_plays
 from games.summary_fetch import announce_plays

@@ -11,7 +11,8 @@ import responses
 import time_machine
 from responses import registries
 
-from espn.breaker import BREAKER_KEY, read_breaker
+from config.redis_keys import BREAKER_KEY, ESPN_KEYS
+from espn.breaker import read_breaker
 from espn.client import (
     EspnBadPayload,
     EspnClient,
@@ -35,6 +36,7 @@ def make_client(redis_client=None, sleeps=None, **kwargs) -> EspnClient:
         base_url=BASE,
         user_agent="scores-test/1.0 (+https://example.org)",
         redis_client=redis_client,
+        redis_keys=ESPN_KEYS,
         sleep=(sleeps.append if sleeps is not None else (lambda s: None)),
         **kwargs,
     )
@@ -176,7 +178,7 @@ def test_breaker_opens_after_five_consecutive_failures_and_is_shared_through_red
         other.scoreboard(NFL, DAY)
 
     assert len(responses.calls) == 5
-    assert read_breaker(redis_client)["state"] == "open"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "open"
     assert redis_client.hget(BREAKER_KEY, "state") == b"open"
 
 
@@ -199,7 +201,7 @@ def test_breaker_half_opens_after_five_minutes_and_closes_on_success(redis_clien
         board = client.scoreboard(NFL, DAY)
 
     assert len(board.games) == 13
-    assert read_breaker(redis_client) | {"opened_at": None} == {
+    assert read_breaker(redis_client, BREAKER_KEY) | {"opened_at": None} == {
         "state": "closed",
         "consecutive_failures": 0,
         "opened_at": None,
@@ -222,7 +224,7 @@ def test_a_failed_half_open_probe_opens_the_breaker_again(redis_client):
         with pytest.raises(EspnUnavailable):
             client.scoreboard(NFL, DAY)
 
-    assert read_breaker(redis_client)["state"] == "open"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "open"
     assert len(responses.calls) == 6
 
 
@@ -234,7 +236,7 @@ def test_our_own_bad_requests_do_not_trip_the_breaker(redis_client):
         with pytest.raises(EspnHttpError):
             client.scoreboard(NFL, DAY)
 
-    assert read_breaker(redis_client)["state"] == "closed"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "closed"
 
 
 @responses.activate
@@ -245,7 +247,7 @@ def test_unreadable_payloads_count_against_the_breaker(redis_client):
         with pytest.raises(EspnBadPayload):
             client.scoreboard(NFL, DAY)
 
-    assert read_breaker(redis_client)["state"] == "open"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "open"
 
 
 @responses.activate

@@ -13,7 +13,8 @@ import time_machine
 from django.urls import reverse
 
 from config.redis_client import cache_redis
-from games import live_feed, live_state
+from config.redis_keys import LIVE_FEED_KEY, NEXT_POLL_KEY
+from games import live_feed
 from games.api import GameOutputSerializer
 from tests.event_loops import in_own_thread
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
@@ -124,7 +125,7 @@ def test_cache_control_follows_the_time_left_before_the_next_poll(client, polled
     max_age = int(client.get(URL)["Cache-Control"].split("max-age=")[1])
     assert live_feed.MAX_AGE_MIN <= max_age <= min(settings.POLL_LIVE_SECONDS, live_feed.MAX_AGE_LIVE)
 
-    cache_redis().delete(live_state.NEXT_POLL_KEY)  # poll due now
+    cache_redis().delete(NEXT_POLL_KEY)  # poll due now
     assert client.get(URL)["Cache-Control"] == f"public, max-age={live_feed.MAX_AGE_MIN + 0}"
 
 
@@ -151,7 +152,7 @@ def test_max_age_while_live_never_exceeds_the_live_interval(settings):
 
 
 def test_missing_feed_is_rebuilt_from_the_database_once(client, polled, django_assert_max_num_queries):
-    cache_redis().delete(live_feed.LIVE_FEED_KEY)
+    cache_redis().delete(LIVE_FEED_KEY)
 
     with django_assert_max_num_queries(1):
         rebuilt = client.get(URL)
@@ -160,7 +161,7 @@ def test_missing_feed_is_rebuilt_from_the_database_once(client, polled, django_a
 
     assert rebuilt.status_code == 200 and len(orjson.loads(rebuilt.content)["games"]) == 14
     assert again.status_code == 304
-    assert cache_redis().ttl(live_feed.LIVE_FEED_KEY) > 0
+    assert cache_redis().ttl(LIVE_FEED_KEY) > 0
 
 
 def test_rebuild_never_overwrites_a_newer_feed():
@@ -169,7 +170,7 @@ def test_rebuild_never_overwrites_a_newer_feed():
         newer = live_feed.publish_live_feed(client, now=SUNDAY_2022)
         older = live_feed.LiveFeed(b"{}", b"", "old", 0, newer.valid_until)
         assert live_feed.store_if_unchanged(client, older, expected_etag="") is False
-        assert client.hget(live_feed.LIVE_FEED_KEY, "etag").decode() == newer.etag
+        assert client.hget(LIVE_FEED_KEY, "etag").decode() == newer.etag
 
 
 def test_the_feed_of_yesterday_is_rebuilt_after_eastern_midnight(client, polled):

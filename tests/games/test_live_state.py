@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from config.redis_keys import LIVE_STATE_KEY, NEXT_POLL_KEY
 from games import live_state
 from games.live_state import choose_interval
 from games.polling import refresh_live_state
@@ -73,19 +74,19 @@ def test_the_interval_is_configurable(settings):
 
 @pytest.mark.django_db
 def test_adjusting_the_interval_only_brings_a_planned_poll_sooner(redis_client):
-    redis_client.set(live_state.NEXT_POLL_KEY, "later", px=3_600_000)
+    redis_client.set(NEXT_POLL_KEY, "later", px=3_600_000)
     with time_machine.travel(NOW, tick=False):
         state = refresh_live_state(now=NOW)  # no games at all: offseason, one hour
 
     assert state.regime == "offseason"
-    assert 3_500_000 < redis_client.pttl(live_state.NEXT_POLL_KEY) <= 3_600_000
-    stored = json.loads(redis_client.get(live_state.LIVE_STATE_KEY))
+    assert 3_500_000 < redis_client.pttl(NEXT_POLL_KEY) <= 3_600_000
+    stored = json.loads(redis_client.get(LIVE_STATE_KEY))
     assert stored["regime"] == "offseason" and stored["reason"] == "no games today"
 
-    redis_client.set(live_state.NEXT_POLL_KEY, "much later", px=7_200_000)
+    redis_client.set(NEXT_POLL_KEY, "much later", px=7_200_000)
     with time_machine.travel(NOW, tick=False):
         refresh_live_state(now=NOW)
-    assert redis_client.pttl(live_state.NEXT_POLL_KEY) <= 3_600_000
+    assert redis_client.pttl(NEXT_POLL_KEY) <= 3_600_000
 
 
 def test_eastern_day_bounds_cross_utc_midnight():
@@ -95,9 +96,9 @@ def test_eastern_day_bounds_cross_utc_midnight():
 
 
 def test_a_tick_landing_just_before_the_due_time_polls_rather_than_waiting_a_whole_tick(redis_client):
-    redis_client.set(live_state.NEXT_POLL_KEY, "soon", px=800)
+    redis_client.set(NEXT_POLL_KEY, "soon", px=800)
     assert live_state.poll_is_due(redis_client, tick_seconds=2)
-    redis_client.set(live_state.NEXT_POLL_KEY, "later", px=5_000)
+    redis_client.set(NEXT_POLL_KEY, "later", px=5_000)
     assert not live_state.poll_is_due(redis_client, tick_seconds=2)
-    redis_client.delete(live_state.NEXT_POLL_KEY)
+    redis_client.delete(NEXT_POLL_KEY)
     assert live_state.poll_is_due(redis_client, tick_seconds=2)

@@ -10,8 +10,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.redis_keys import ESPN_KEYS, LAST_POLL_KEY, LIVE_STATE_KEY, NEXT_POLL_KEY, POLL_LOCK_KEY
 from espn.snapshots import Phase
-from games import live_state
 from games.models import Game, Team
 from games.polling import poll_scoreboards
 from games.signals import game_results_changed
@@ -325,13 +325,13 @@ def test_poll_publishes_snapshots_live_state_and_last_poll(fake_espn, redis_clie
     snapshot = json.loads(redis_client.get("scores:game:401437650"))
     assert snapshot["home"]["abbreviation"] == "ATL" and snapshot["home"]["score"] == 26
     assert 0 < redis_client.ttl("scores:game:401437650") <= 120
-    state = json.loads(redis_client.get(live_state.LIVE_STATE_KEY))
+    state = json.loads(redis_client.get(LIVE_STATE_KEY))
     assert state["has_live_games"] is True and state["live_count"] == 8
     assert state["regime"] == "live" and state["interval_seconds"] == 4
-    assert 0 < redis_client.ttl(live_state.LIVE_STATE_KEY) <= 180
-    last = json.loads(redis_client.get(live_state.LAST_POLL_KEY))
+    assert 0 < redis_client.ttl(LIVE_STATE_KEY) <= 180
+    last = json.loads(redis_client.get(LAST_POLL_KEY))
     assert last["seen"] == 16 and last["changed"] == 16 and result.ok
-    assert 0 < redis_client.ttl(live_state.LAST_POLL_KEY) <= 300
+    assert 0 < redis_client.ttl(LAST_POLL_KEY) <= 300
 
 
 def test_a_poll_that_comes_too_early_is_skipped_unless_forced(fake_espn, redis_client):
@@ -344,13 +344,13 @@ def test_a_poll_that_comes_too_early_is_skipped_unless_forced(fake_espn, redis_c
 
     assert early.skipped == "not due yet"
     assert not forced.skipped
-    redis_client.delete(live_state.NEXT_POLL_KEY)
+    redis_client.delete(NEXT_POLL_KEY)
     with time_machine.travel(SUNDAY_2022, tick=False):
         assert not poll_scoreboards(now=SUNDAY_2022).skipped
 
 
 def test_two_polls_never_run_at_once(fake_espn, redis_client):
-    held = redis_client.lock(live_state.POLL_LOCK_KEY, timeout=30)
+    held = redis_client.lock(POLL_LOCK_KEY, timeout=30)
     assert held.acquire(blocking=False)
     try:
         result = poll_scoreboards(force=True, now=SUNDAY_2022)
@@ -419,5 +419,9 @@ def no_sleep_client():
     from espn.client import EspnClient
 
     return EspnClient(
-        base_url=settings.ESPN_BASE_URL, user_agent="test", redis_client=cache_redis(), sleep=lambda s: None
+        base_url=settings.ESPN_BASE_URL,
+        user_agent="test",
+        redis_client=cache_redis(),
+        redis_keys=ESPN_KEYS,
+        sleep=lambda s: None,
     )

@@ -17,8 +17,9 @@ from django.urls import resolve, reverse
 from prometheus_client import REGISTRY
 
 from config.redis_client import cache_redis
-from games import live_feed, streams
-from games.stream_publisher import LIVE_CHANNEL, feed_change, next_version, parse_stream_message, stream_message
+from config.redis_keys import LIVE_CHANNEL, LIVE_FEED_KEY
+from games import streams
+from games.stream_publisher import feed_change, next_version, parse_stream_message, stream_message
 from tests.event_loops import in_own_thread
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
@@ -76,7 +77,7 @@ def poll(data: dict, now) -> None:
 
 
 def stored_feed() -> tuple[int, dict]:
-    body, version = cache_redis().hmget(live_feed.LIVE_FEED_KEY, "body", "version")
+    body, version = cache_redis().hmget(LIVE_FEED_KEY, "body", "version")
     return int(version), orjson.loads(body)
 
 

@@ -16,9 +16,10 @@ import pytest
 import responses
 import time_machine
 
+from config.redis_keys import STREAM_SUBSCRIBERS_KEY
 from espn.replay import ManualClock, ReplayConfig
 from espn.replay.server import Replay
-from games import live_state, polling
+from games import polling
 from games.models import Game, GameTracking, Play, TrackingStatus
 from games.polling import poll_scoreboards
 from games.summary_fetch import follow_games
@@ -93,7 +94,7 @@ def game_row(event_id: str) -> Game:
 
 
 def watch(redis_client, event_id: str, subscribers: int = 1) -> None:
-    key = live_state.STREAM_SUBSCRIBERS_KEY.format(game_id=game_row(event_id).pk)
+    key = STREAM_SUBSCRIBERS_KEY.format(game_id=game_row(event_id).pk)
     redis_client.set(key, subscribers)
 
 

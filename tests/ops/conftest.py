@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from config.redis_client import cache_redis
+from config.redis_keys import ESPN_KEYS
 from devtools import embedded_redis
 from espn.client import EspnClient
 from games import live_feed, metrics, polling
@@ -30,6 +31,7 @@ def espn_client(**overrides) -> EspnClient:
         "base_url": settings.ESPN_BASE_URL,
         "user_agent": "ops-tests",
         "redis_client": cache_redis(),
+        "redis_keys": ESPN_KEYS,
         "max_retries": 2,
         "rate_limit_per_second": 0,
         "breaker_fail_max": settings.ESPN_BREAKER_FAIL_MAX,

@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from espn.breaker import BREAKER_KEY
+from config.redis_keys import BREAKER_KEY
 from espn.parsing import parse_summary
 from games.ingest import ingest_snapshots
 from games.models import Game

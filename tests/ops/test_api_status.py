@@ -9,8 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from config.redis_client import cache_redis
-from espn.breaker import BREAKER_KEY
-from games import live_state
+from config.redis_keys import BREAKER_KEY, LAST_POLL_KEY
 from games.ingest import IngestResult
 from games.polling import PollResult, publish_after_poll
 from tests.games.seed import NFL_LIVE_DAY, SUNDAY_2022, ingest_fixture, publish
@@ -74,7 +73,7 @@ def test_status_is_unhealthy_without_polls_or_with_an_open_breaker(client, db):
 def test_status_flags_a_late_poll(client, db):
     with time_machine.travel(SUNDAY_2022, tick=False):
         publish(ingest_fixture(NFL_LIVE_DAY, "football/nfl", now=SUNDAY_2022), now=SUNDAY_2022)
-    cache_redis().expire(live_state.LAST_POLL_KEY, 3600)
+    cache_redis().expire(LAST_POLL_KEY, 3600)
     with time_machine.travel(SUNDAY_2022 + timedelta(minutes=2), tick=False):
         body = client.get(STATUS).json()
 

@@ -23,13 +23,13 @@ import responses
 import time_machine
 from django.db import OperationalError, connection
 
+from config.redis_keys import BREAKER_KEY, GAME_KEY, NEXT_POLL_KEY, POLL_LOCK_KEY
 from espn.breaker import read_breaker
 from espn.parsing import parse_scoreboard
 from games import live_state, polling
 from games.ingest import ingest_snapshots
 from games.models import Game, Season, Team
 from games.polling import poll_scoreboards
-from games.snapshot_cache import GAME_KEY
 from picks.models import GameGrading, Pick, PickResult
 from picks.tasks import grade_games as grade_games_task
 from tests.celery_queue import run_queued_grading, take_queued
@@ -217,7 +217,7 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
             created_at=SUNDAY_2022, updated_at=SUNDAY_2022,
         )  # fmt: skip
     snapshot_before = redis_client.get(GAME_KEY.format(espn_id=NO_AT_ATL))
-    gate_before = redis_client.get(live_state.NEXT_POLL_KEY)
+    gate_before = redis_client.get(NEXT_POLL_KEY)
 
     # ESPN: NO wins, and college football appears (new teams, a new season). The game rows' write fails.
     set_score(board, NO_AT_ATL, home=26, away=27)
@@ -233,8 +233,8 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
     assert not GameGrading.objects.filter(game=game).exists()  # nothing announced: grading is queued on commit only
     assert run_queued_grading() == []
     assert redis_client.get(GAME_KEY.format(espn_id=NO_AT_ATL)) == snapshot_before
-    assert not redis_client.exists(live_state.POLL_LOCK_KEY)
-    assert redis_client.get(live_state.NEXT_POLL_KEY) == gate_before  # not pushed back: the next tick polls
+    assert not redis_client.exists(POLL_LOCK_KEY)
+    assert redis_client.get(NEXT_POLL_KEY) == gate_before  # not pushed back: the next tick polls
 
     result = poll_at(SUNDAY_2022 + timedelta(seconds=15))
 
@@ -261,7 +261,7 @@ def test_database_down_for_a_whole_poll_writes_nothing(fake_espn, redis_client):
         poll_at(SUNDAY_2022)
 
     assert Game.objects.count() == 0
-    assert not redis_client.exists(live_state.POLL_LOCK_KEY)
+    assert not redis_client.exists(POLL_LOCK_KEY)
     assert poll_at(SUNDAY_2022 + timedelta(seconds=5)).ok
     assert Game.objects.count() == NFL_GAMES
 
@@ -409,9 +409,9 @@ def test_a_long_poll_keeps_its_lock_and_a_killed_one_frees_it_within_its_short_t
         worker.wait(timeout=10)
     killed_at = time.monotonic()
 
-    assert redis_client.exists(live_state.POLL_LOCK_KEY)
+    assert redis_client.exists(POLL_LOCK_KEY)
     assert poll_at(SUNDAY_2022).skipped == "another poll is running"
-    while redis_client.exists(live_state.POLL_LOCK_KEY):  # Redis expires it in real time, unrenewed
+    while redis_client.exists(POLL_LOCK_KEY):  # Redis expires it in real time, unrenewed
         assert time.monotonic() < killed_at + KILLED_LOCK_TTL + 1, "the dead worker's lock outlived its TTL"
         time.sleep(0.05)
     result = poll_at(SUNDAY_2022)
@@ -464,7 +464,7 @@ def test_espn_slower_than_the_read_timeout_opens_the_breaker(espn_settings, redi
     assert len(server.accepted) == 5  # the sixth poll did not call ESPN at all
     assert metric("scores_espn_request_errors_total", endpoint="scoreboard", kind="timeout") == timeouts_before + 5
     assert results[5].league_outcomes == {"football/nfl": "breaker_open"}
-    assert read_breaker(redis_client)["state"] == "open"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "open"
     with time_machine.travel(SUNDAY_2022 + timedelta(seconds=60), tick=False):
         assert "ESPN circuit breaker open" in client.get("/api/status/").json()["problems"]
         assert "espn" in client.get("/health/").json()["failed"]
@@ -482,7 +482,7 @@ def test_a_long_retry_after_pushes_the_next_poll_back(fake_espn, redis_client, c
     assert "wait 120s" in result.errors[0]
     assert metric("scores_polls_total", league="football/nfl", outcome="rate_limited") == before + 1
     assert result.state.next_poll_at == SUNDAY_2022 + timedelta(seconds=130)
-    assert redis_client.pttl(live_state.NEXT_POLL_KEY) > 110_000  # beat's ticks find the gate shut meanwhile
+    assert redis_client.pttl(NEXT_POLL_KEY) > 110_000  # beat's ticks find the gate shut meanwhile
     assert not live_state.poll_is_due(redis_client)
     with time_machine.travel(SUNDAY_2022 + timedelta(seconds=20), tick=False):
         status = client.get("/api/status/").json()
@@ -525,7 +525,7 @@ def test_ten_minutes_of_espn_500s_open_the_breaker_and_polling_resumes_by_itself
                 health = client.get("/health/")
             assert "ESPN circuit breaker open" in status["problems"]
             assert health.status_code == 503 and {"espn", "poll"} <= set(health.json()["failed"])
-            assert read_breaker(redis_client)["state"] == "open"
+            assert read_breaker(redis_client, BREAKER_KEY)["state"] == "open"
 
     calls = dict(requests_at)
     assert calls[40] == 15  # five polls of three attempts each, then the breaker opens at 40 s...
@@ -538,7 +538,7 @@ def test_ten_minutes_of_espn_500s_open_the_breaker_and_polling_resumes_by_itself
     resumed = results[640]  # the first probe after ESPN recovered (600 s) succeeds: closed, polling goes on
     assert resumed.ok and len(resumed.ingest.created) == NFL_GAMES
     assert all(results[s].ok for s in range(650, 700, 10))
-    assert read_breaker(redis_client)["state"] == "closed"
+    assert read_breaker(redis_client, BREAKER_KEY)["state"] == "closed"
     with time_machine.travel(SUNDAY_2022 + timedelta(seconds=675), tick=False):
         assert client.get("/health/").status_code == 200
         assert client.get("/api/status/").json()["healthy"] is True
@@ -557,7 +557,7 @@ def test_a_failed_first_poll_retries_after_a_short_backoff_not_the_offseason_hou
             result = poll_at(at, espn)
             assert result.errors and Game.objects.count() == 0
             waits.append(result.state.interval_seconds)
-            assert 0 < redis_client.pttl(live_state.NEXT_POLL_KEY) <= result.state.interval_seconds * 1000
+            assert 0 < redis_client.pttl(NEXT_POLL_KEY) <= result.state.interval_seconds * 1000
             with time_machine.travel(at, tick=False):  # beat's interval adjustment keeps the backoff
                 assert polling.refresh_live_state(now=at).interval_seconds == result.state.interval_seconds
 

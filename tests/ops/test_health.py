@@ -10,7 +10,7 @@ import responses
 import time_machine
 from django.db import OperationalError, connection
 
-from espn.breaker import BREAKER_KEY
+from config.redis_keys import BREAKER_KEY
 from games.polling import poll_scoreboards
 from tests.games.conftest import NFL_LIVE_DAY, SCOREBOARD_URL, fixture_copy
 

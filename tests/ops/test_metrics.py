@@ -14,8 +14,8 @@ import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.redis_keys import BREAKER_KEY
 from devtools import embedded_redis
-from espn.breaker import BREAKER_KEY
 from games.models import Game
 from games.polling import poll_scoreboards
 from ops import metrics

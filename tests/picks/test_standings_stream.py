@@ -11,9 +11,10 @@ from django.test import AsyncClient
 from django.urls import reverse
 
 from config.redis_client import cache_redis
+from config.redis_keys import STANDINGS_CHANNEL, STANDINGS_KEY
 from espn.snapshots import Phase
 from games.signals import games_changed
-from games.stream_publisher import STANDINGS_CHANNEL, parse_stream_message
+from games.stream_publisher import parse_stream_message
 from picks import standings_stream
 from picks.models import ScoringMode
 from tests.celery_queue import take_queued
@@ -34,7 +35,7 @@ def live_league(db):
 
 
 def stored(league_id: int):
-    raw = cache_redis().get(standings_stream.STANDINGS_KEY.format(league_id=league_id))
+    raw = cache_redis().get(STANDINGS_KEY.format(league_id=league_id))
     kind, version, data = parse_stream_message(raw)
     return kind, version, orjson.loads(data)
 
@@ -64,7 +65,7 @@ def test_a_changed_live_game_publishes_its_leagues_projection_once(live_league):
     assert (rows["bob"]["live_points"], rows["bob"]["projected_points"], rows["bob"]["live_rank"]) == (1, 1, 1)
     assert rows["ann"]["live_points"] == 0
     assert "tiebreak_guess" not in rows["ann"]  # whose guess shows depends on the viewer
-    assert cache_redis().get(standings_stream.STANDINGS_KEY.format(league_id=elsewhere.pk)) is None
+    assert cache_redis().get(STANDINGS_KEY.format(league_id=elsewhere.pk)) is None
 
     set_result(live, phase=Phase.LIVE, home_score=24, away_score=17)
     standings_stream.publish_standings_for(espn_ids=[live.espn_id])
