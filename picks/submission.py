@@ -318,11 +318,18 @@ class PicksPlan:
                 f"Too late to change the tiebreaker: {lock_reason(last, self.now)} ({last}).",
             )
 
+    def change(self, user: User, source: str, week: Week, **what: object) -> PickChange:
+        """A line of the entry's change history, made now by `user` through `source`."""
+        return PickChange(
+            entry=self.entry, changed_by=user, changed_at=self.now, source=source, season_type=week.season_type,
+            week=week.number, **what,
+        )  # fmt: skip
+
     def write(self, *, user: User, tiebreaker: TiebreakerInput | None, source: str) -> SubmitResult:
         changes: list[PickChange] = [
-            PickChange(
-                entry=self.entry, changed_by=user, changed_at=self.now, source=source, game_id=old.game_id,
-                season_type=old.season_type, week=old.week, old_team_id=old.team_id, new_team_id=None,
+            self.change(
+                user, source, Week(old.season_type, old.week), game_id=old.game_id, old_team_id=old.team_id,
+                new_team_id=None,
             )
             for old in self.replaced
         ]  # fmt: skip
@@ -333,14 +340,11 @@ class PicksPlan:
             week = week_of(self.games[game_id])
             saved = self.saved.get(game_id)
             changes.append(
-                PickChange(
-                    entry=self.entry,
-                    changed_by=user,
-                    changed_at=self.now,
-                    source=source,
+                self.change(
+                    user,
+                    source,
+                    week,
                     game_id=game_id,
-                    season_type=week.season_type,
-                    week=week.number,
                     old_team_id=saved.team_id if saved else None,
                     new_team_id=wanted.team_id,
                     old_confidence=saved.confidence if saved else None,
@@ -407,16 +411,8 @@ class PicksPlan:
             return
         week = tiebreaker.week
         changes.append(
-            PickChange(
-                entry=self.entry,
-                changed_by=user,
-                changed_at=self.now,
-                source=source,
-                game=None,
-                season_type=week.season_type,
-                week=week.number,
-                old_guess=saved.guess if saved else None,
-                new_guess=tiebreaker.guess,
+            self.change(
+                user, source, week, game=None, old_guess=saved.guess if saved else None, new_guess=tiebreaker.guess
             )
         )
         if saved is None:
