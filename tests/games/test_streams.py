@@ -20,7 +20,7 @@ from config.redis_client import cache_redis
 from config.redis_keys import LIVE_CHANNEL, LIVE_FEED_KEY
 from games import streams
 from games.stream_publisher import feed_change, next_version, parse_stream_message, stream_message
-from tests.event_loops import in_own_thread
+from tests.event_loops import run_in_new_loop
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import (
@@ -55,20 +55,7 @@ class AutoJumpLoop(asyncio.SelectorEventLoop):
 
 
 def run(coroutine, loop_factory=asyncio.new_event_loop):
-    def in_a_loop():
-        loop = loop_factory()
-        try:
-            return loop.run_until_complete(coroutine)
-        finally:
-            pending = asyncio.all_tasks(loop)  # a real hub's subscription, still listening
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    return in_own_thread(in_a_loop)
+    return run_in_new_loop(coroutine, loop_factory)
 
 
 def poll(data: dict, now) -> None:

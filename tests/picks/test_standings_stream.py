@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import orjson
@@ -18,7 +17,7 @@ from games.stream_publisher import parse_stream_message
 from picks import standings_stream
 from picks.models import ScoringMode
 from tests.celery_queue import take_queued
-from tests.event_loops import in_own_thread
+from tests.event_loops import run_in_new_loop
 
 from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_pick, make_user, set_result
 
@@ -106,17 +105,7 @@ def read_first_events(client: AsyncClient, url: str, count: int):
         await stream.aclose()
         return response, chunks
 
-    def in_a_loop():
-        loop = asyncio.new_event_loop()
-        try:
-            return loop.run_until_complete(scenario())
-        finally:
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
-
-    return in_own_thread(in_a_loop)
+    return run_in_new_loop(scenario())
 
 
 @pytest.mark.django_db(transaction=True)
