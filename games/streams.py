@@ -366,7 +366,10 @@ async def events(
             yield frame
         while not client.dropped:
             try:
-                item = await asyncio.wait_for(client.queue.get(), heartbeat_seconds)
+                # asyncio.timeout, not wait_for: in 3.11 wait_for wraps every wait in a new task, and a
+                # fan-out wakes thousands of these waits at once.
+                async with asyncio.timeout(heartbeat_seconds):
+                    item = await client.queue.get()
             except TimeoutError:
                 yield HEARTBEAT
                 continue
