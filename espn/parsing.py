@@ -30,6 +30,7 @@ from espn.snapshots import (
     StatusSnapshot,
     TeamSnapshot,
     WinProbabilityPoint,
+    pause_of,
 )
 
 __all__ = [
@@ -171,6 +172,7 @@ def _status(raw: Any) -> StatusSnapshot:
         period=_int(status.get("period")) or 0,
         display_clock=_str(status.get("displayClock")),
         clock_seconds=_float(status.get("clock")) or 0.0,
+        pause=pause_of(name),
     )
 
 

@@ -36,6 +36,22 @@ class Phase(enum.StrEnum):
         return self in Phase.VOID
 
 
+class Pause(enum.StrEnum):
+    """A live game stopped between periods: ESPN's halftime and end-of-period status names, typed."""
+
+    NONE = ""
+    HALFTIME = "halftime"
+    END_OF_PERIOD = "end_of_period"
+
+
+_PAUSE_BY_NAME = {"STATUS_HALFTIME": Pause.HALFTIME, "STATUS_END_PERIOD": Pause.END_OF_PERIOD}
+
+
+def pause_of(status_name: str) -> Pause:
+    """The pause an ESPN status name means (rows keep the name; this is the one place that reads it)."""
+    return _PAUSE_BY_NAME.get(status_name.strip().upper(), Pause.NONE) if status_name else Pause.NONE
+
+
 @dataclass(frozen=True, slots=True)
 class TeamSnapshot:
     espn_id: str
@@ -73,6 +89,7 @@ class StatusSnapshot:
     period: int = 0
     display_clock: str = ""
     clock_seconds: float = 0.0
+    pause: Pause = Pause.NONE  # halftime or between periods: nothing is played
 
 
 @dataclass(frozen=True, slots=True)

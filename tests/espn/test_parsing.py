@@ -19,7 +19,7 @@ from espn.parsing import (
     parse_summary_bytes,
     phase_of,
 )
-from espn.snapshots import GameSnapshot, Phase, Scoreboard
+from espn.snapshots import GameSnapshot, Pause, Phase, Scoreboard, pause_of
 from tests.espn_fixtures import fixture_bytes, load_fixture
 
 NFL = "football/nfl"
@@ -174,6 +174,22 @@ def test_cfb_halftime_is_live_and_keeps_espn_status_name():
     assert g.home.rank is None  # curatedRank 99 = unranked
     assert sum(1 for x in board.games if x.status.name == "STATUS_HALFTIME") == 5
     assert all(x.status.phase is Phase.LIVE for x in board.games if x.status.name == "STATUS_HALFTIME")
+    assert g.status.pause is Pause.HALFTIME
+    assert all(x.status.pause is Pause.NONE for x in board.games if x.status.name != "STATUS_HALFTIME")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("STATUS_HALFTIME", Pause.HALFTIME),
+        ("STATUS_END_PERIOD", Pause.END_OF_PERIOD),
+        ("STATUS_IN_PROGRESS", Pause.NONE),
+        ("STATUS_FINAL", Pause.NONE),
+        ("", Pause.NONE),
+    ],
+)
+def test_a_pause_is_read_from_espn_status_name(name, expected):
+    assert pause_of(name) is expected
 
 
 def test_nhl_overtime_final():
