@@ -69,12 +69,8 @@ class TeamSnapshot:
 @dataclass(frozen=True, slots=True)
 class CompetitorSnapshot:
     team: TeamSnapshot
-    home_away: str  # "home" or "away"
     score: int | None = None  # None before kickoff when ESPN sends no score
-    winner: bool | None = None
     linescores: tuple[int, ...] = ()
-    record: str = ""  # overall record, "8-9"
-    rank: int | None = None  # college rank; None when unranked
     shootout_score: int | None = None  # soccer: penalties scored in a shoot-out
 
 
@@ -83,7 +79,6 @@ class StatusSnapshot:
     phase: Phase
     state: str  # ESPN's "pre", "in" or "post"
     name: str  # ESPN's status name, e.g. "STATUS_HALFTIME"
-    completed: bool
     detail: str = ""  # "0:48 - 4th Quarter"
     short_detail: str = ""  # "0:48 - 4th", "Halftime", "Final/OT"
     period: int = 0
@@ -118,7 +113,6 @@ class OddsSnapshot:
     details: str = ""  # "TB -2.5": names the favourite
     spread: float | None = None  # from the home team's view: negative = home favoured
     over_under: float | None = None
-    provider: str = ""
 
 
 @dataclass(frozen=True, slots=True)
