@@ -243,7 +243,7 @@ class Watch:
 
     def tell(self, game: dict) -> None:
         status = game["status"]
-        now = (status["phase"], status["name"])
+        now = (status["phase"], status["pause"])
         before = self.games.get(game["espn_id"])
         self.games[game["espn_id"]] = now
         if before is None or before == now:
@@ -252,7 +252,7 @@ class Watch:
         score = f"{away['abbreviation']} {away['score']}, {home['abbreviation']} {home['score']}"
         if now[0] == "live" and before[0] == "scheduled":
             stamp(f"{game['short_name']}: under way")
-        elif now[1] == "STATUS_HALFTIME":
+        elif now[1] == "halftime":
             stamp(f"{game['short_name']}: halftime, {score}")
         elif now[0] == "final":
             stamp(f"{game['short_name']}: final, {score}")

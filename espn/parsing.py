@@ -30,6 +30,7 @@ from espn.snapshots import (
     StatusSnapshot,
     TeamSnapshot,
     WinProbabilityPoint,
+    pause_of,
 )
 
 __all__ = [
@@ -165,12 +166,12 @@ def _status(raw: Any) -> StatusSnapshot:
         phase=phase_of(state, completed, name),
         state=state,
         name=name,
-        completed=completed,
         detail=_str(kind.get("detail")),
         short_detail=_str(kind.get("shortDetail")),
         period=_int(status.get("period")) or 0,
         display_clock=_str(status.get("displayClock")),
         clock_seconds=_float(status.get("clock")) or 0.0,
+        pause=pause_of(name),
     )
 
 
@@ -243,37 +244,11 @@ def _linescores(raw: Any) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _record(competitor: dict) -> str:
-    # Scoreboards say "records", summaries "record"; the record's name varies, its type does not.
-    records = [_dict(r) for r in _list(competitor.get("records")) or _list(competitor.get("record"))]
-    for record in records:
-        if _str(record.get("type")).lower() == "total" and _str(record.get("summary")):
-            return _str(record.get("summary"))
-    for record in records:  # NHL preseason only has type "ytd"
-        if _str(record.get("summary")):
-            return _str(record.get("summary"))
-    return ""
-
-
-def _rank(competitor: dict) -> int | None:
-    rank = _int(_dict(competitor.get("curatedRank")).get("current"))
-    if rank is None:
-        rank = _int(competitor.get("rank"))  # summaries
-    if rank is None or rank <= 0 or rank >= 99:  # 99 = unranked
-        return None
-    return rank
-
-
 def _competitor(raw: dict, home_away: str) -> CompetitorSnapshot:
-    winner = raw.get("winner")
     return CompetitorSnapshot(
         team=_team(_dict(raw.get("team")), raw, home_away),
-        home_away=home_away,
         score=_score(raw.get("score")),
-        winner=winner if isinstance(winner, bool) else None,
         linescores=_linescores(raw.get("linescores")),
-        record=_record(raw),
-        rank=_rank(raw),
         shootout_score=_int(raw.get("shootoutScore")),
     )
 
@@ -330,12 +305,7 @@ def _odds(entries: Any, home: TeamSnapshot, away: TeamSnapshot, *, details_is_sp
         if spread is None and details and details_is_spread:
             # Only football details are point spreads; hockey/baseball ones are money lines ("WSH -160").
             spread = _spread_from_details(details, home, away)
-        return OddsSnapshot(
-            details=details,
-            spread=spread,
-            over_under=over_under,
-            provider=_str(_dict(entry.get("provider")).get("name")),
-        )
+        return OddsSnapshot(details=details, spread=spread, over_under=over_under)
     return None
 
 

@@ -36,6 +36,22 @@ class Phase(enum.StrEnum):
         return self in Phase.VOID
 
 
+class Pause(enum.StrEnum):
+    """A live game stopped between periods: ESPN's halftime and end-of-period status names, typed."""
+
+    NONE = ""
+    HALFTIME = "halftime"
+    END_OF_PERIOD = "end_of_period"
+
+
+_PAUSE_BY_NAME = {"STATUS_HALFTIME": Pause.HALFTIME, "STATUS_END_PERIOD": Pause.END_OF_PERIOD}
+
+
+def pause_of(status_name: str) -> Pause:
+    """The pause an ESPN status name means (rows keep the name; this is the one place that reads it)."""
+    return _PAUSE_BY_NAME.get(status_name.strip().upper(), Pause.NONE) if status_name else Pause.NONE
+
+
 @dataclass(frozen=True, slots=True)
 class TeamSnapshot:
     espn_id: str
@@ -53,12 +69,8 @@ class TeamSnapshot:
 @dataclass(frozen=True, slots=True)
 class CompetitorSnapshot:
     team: TeamSnapshot
-    home_away: str  # "home" or "away"
     score: int | None = None  # None before kickoff when ESPN sends no score
-    winner: bool | None = None
     linescores: tuple[int, ...] = ()
-    record: str = ""  # overall record, "8-9"
-    rank: int | None = None  # college rank; None when unranked
     shootout_score: int | None = None  # soccer: penalties scored in a shoot-out
 
 
@@ -67,12 +79,12 @@ class StatusSnapshot:
     phase: Phase
     state: str  # ESPN's "pre", "in" or "post"
     name: str  # ESPN's status name, e.g. "STATUS_HALFTIME"
-    completed: bool
     detail: str = ""  # "0:48 - 4th Quarter"
     short_detail: str = ""  # "0:48 - 4th", "Halftime", "Final/OT"
     period: int = 0
     display_clock: str = ""
     clock_seconds: float = 0.0
+    pause: Pause = Pause.NONE  # halftime or between periods: nothing is played
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +113,6 @@ class OddsSnapshot:
     details: str = ""  # "TB -2.5": names the favourite
     spread: float | None = None  # from the home team's view: negative = home favoured
     over_under: float | None = None
-    provider: str = ""
 
 
 @dataclass(frozen=True, slots=True)

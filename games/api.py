@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from config.compression import accepts_gzip
 from config.ratelimit import client_address, parse_rate
-from espn.snapshots import Phase
+from espn.snapshots import Pause, Phase
 
 from . import live_feed, selectors
 from .snapshot_cache import game_payload
@@ -62,7 +62,10 @@ class TeamSideOutputSerializer(serializers.Serializer):
 class StatusOutputSerializer(serializers.Serializer):
     phase = serializers.ChoiceField(choices=[p.value for p in Phase])
     state = serializers.CharField(help_text="ESPN's pre, in or post")
-    name = serializers.CharField(help_text="e.g. STATUS_HALFTIME")
+    name = serializers.CharField(help_text="ESPN's status name, as ESPN sends it")
+    pause = serializers.ChoiceField(
+        choices=[p.value for p in Pause], help_text="halftime or end_of_period while live and stopped; else empty"
+    )
     detail = serializers.CharField()
     short_detail = serializers.CharField()
     period = serializers.IntegerField()
@@ -86,6 +89,29 @@ class OddsOutputSerializer(serializers.Serializer):
     over_under = serializers.FloatField(allow_null=True)
 
 
+class SideDisplayOutputSerializer(serializers.Serializer):
+    badge_bg = serializers.CharField(help_text="the badge's background, #rrggbb from the team's colour")
+    badge_fg = serializers.CharField(help_text="#000000 or #ffffff, whichever contrasts more with badge_bg")
+    winner = serializers.BooleanField(help_text="final and ahead")
+    has_ball = serializers.BooleanField()
+    score_text = serializers.CharField(help_text='the score as shown; "" before kickoff')
+
+
+class DisplayOutputSerializer(serializers.Serializer):
+    """What the pages show, worked out once by the server (games/presenters.py); scripts only paint it."""
+
+    group = serializers.ChoiceField(choices=["live", "upcoming", "final"], help_text="the live page's section")
+    marker = serializers.CharField(help_text='the status in a word: LIVE, HALFTIME, FINAL, ...; "" before kickoff')
+    detail = serializers.CharField(help_text='status.short_detail, or "" when it only repeats the marker')
+    full_detail = serializers.CharField(help_text='status.detail, or "" when it only repeats the marker')
+    aria_label = serializers.CharField(help_text="the game in words, for screen readers")
+    odds_text = serializers.CharField(help_text='e.g. "Line TB -2.5, O/U 45.5" before kickoff; else ""')
+    situation_text = serializers.CharField(help_text="down and distance while live; else empty")
+    red_zone = serializers.BooleanField()
+    away = SideDisplayOutputSerializer()
+    home = SideDisplayOutputSerializer()
+
+
 class GameOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     espn_id = serializers.CharField()
@@ -107,6 +133,7 @@ class GameOutputSerializer(serializers.Serializer):
     broadcast = serializers.CharField()
     last_changed_at = serializers.DateTimeField()
     final_at = serializers.DateTimeField(allow_null=True)
+    display = DisplayOutputSerializer()
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -13,8 +13,10 @@ import orjson
 import redis
 
 from config.redis_keys import GAME_KEY, GAME_TTL
+from espn.snapshots import pause_of
 
 from .models import Game, Team, espn_league_label
+from .presenters import display_of
 
 
 def team_payload(team: Team) -> dict:
@@ -33,7 +35,7 @@ def team_payload(team: Team) -> dict:
 def game_payload(game: Game) -> dict:
     """One game as the API and the live pages see it. Load it with games_for_payload() to avoid a query per game."""
     live_situation = game.is_live and (game.down_distance_text or game.possession_team_id or game.last_play)
-    return {
+    payload = {
         "id": game.pk,
         "espn_id": game.espn_id,
         "espn_league": game.espn_league,
@@ -58,6 +60,7 @@ def game_payload(game: Game) -> dict:
             "phase": game.phase,
             "state": game.state,
             "name": game.status_name,
+            "pause": pause_of(game.status_name),
             "detail": game.status_detail,
             "short_detail": game.short_detail,
             "period": game.period,
@@ -88,6 +91,8 @@ def game_payload(game: Game) -> dict:
         "last_changed_at": game.last_changed_at.isoformat(),
         "final_at": game.final_at.isoformat() if game.final_at else None,
     }
+    payload["display"] = display_of(payload)  # what the pages show, worked out here once
+    return payload
 
 
 def games_for_payload():

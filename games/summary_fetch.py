@@ -5,7 +5,7 @@ Beat offers `follow_games` every POLL_TICK_SECONDS. Each run (one at a time, und
 2. fetches the summary of every followed game that is due:
    - live and watched (its stream has subscribers, `STREAM_SUBSCRIBERS_KEY`): every
      SUMMARY_WATCHED_SECONDS (the live cadence); live and unwatched: every SUMMARY_UNWATCHED_SECONDS;
-   - at halftime and between periods (STATUS_HALFTIME, STATUS_END_PERIOD): not at all; the first
+   - at halftime and between periods (the status's pause): not at all; the first
      fetch once play resumes picks up what happened;
    - once when it goes final (`final_fetch_at`), for the last plays;
    - whatever its record says live at startup is due at once: a restarted worker follows it
@@ -44,7 +44,7 @@ from config.redis_keys import (
 )
 from espn.client import EspnClient, EspnError, EspnUnavailable
 from espn.leagues import LeagueFeed
-from espn.snapshots import GameSummary, Phase
+from espn.snapshots import GameSummary, Pause, Phase, pause_of
 
 from . import metrics
 from .ingest import ingest_snapshots
@@ -56,7 +56,6 @@ from .tracking import sync_tracking
 
 log = logging.getLogger(__name__)
 
-PAUSED_STATUSES = frozenset({"STATUS_HALFTIME", "STATUS_END_PERIOD"})
 FINAL_FETCH_WINDOW = timedelta(hours=36)  # a game final longer ago than this gets no final fetch
 FETCHES_PER_RUN = 10  # the rest wait for the next run, 2 s later: a run stays well inside its time limit
 
@@ -125,7 +124,7 @@ def due_games(*, now: datetime, client: redis.Redis) -> tuple[list[DueGame], lis
     for game_id, espn_id, league, phase, status_name, last_attempt, failures, final_fetch in rows:
         if phase in Phase.VOID:
             continue
-        if phase == Phase.LIVE and status_name in PAUSED_STATUSES:
+        if phase == Phase.LIVE and pause_of(status_name) is not Pause.NONE:
             paused.append(espn_id)
             continue
         watched = watchers.get(game_id, 0) > 0

@@ -6,8 +6,6 @@ server's first paint and the script's later repaints show the same thing.
 
 from __future__ import annotations
 
-import re
-
 import orjson
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
@@ -18,120 +16,15 @@ from espn.snapshots import Phase
 
 from . import live_feed, selectors
 from .api import game_detail_payload
-
-HEX_COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
-NEUTRAL_BADGE = "5b6470"
-
-GROUPS = (
-    ("live", "Live", {Phase.LIVE, Phase.SUSPENDED}),
-    ("upcoming", "Upcoming", {Phase.SCHEDULED}),
-    ("final", "Final", Phase.SETTLED),
-)
-
-
-def group_of(phase: str) -> str:
-    for key, _label, phases in GROUPS:
-        if phase in phases:
-            return key
-    return "final"
-
-
-def badge_colors(color: str) -> tuple[str, str]:
-    """Background from ESPN's team colour; black or white text, whichever contrasts more."""
-    color = color if HEX_COLOR.match(color or "") else NEUTRAL_BADGE
-    channels = [int(color[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    # Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05); they are equal at L ~ 0.179.
-    return f"#{color.lower()}", "#000000" if luminance > 0.179 else "#ffffff"
-
-
-def status_marker(game: dict) -> str:
-    """The status as a word, so that nothing depends on colour."""
-    phase = game["status"]["phase"]
-    if phase == Phase.LIVE:
-        return "HALFTIME" if game["status"]["name"] == "STATUS_HALFTIME" else "LIVE"
-    if phase == Phase.SCHEDULED:
-        return ""
-    return phase.upper()
-
-
-def show_detail(game: dict, key: str = "short_detail") -> bool:
-    """The status detail beside the marker, unless it only repeats it ("FINAL Final", "HALFTIME Halftime")."""
-    detail = game["status"][key]
-    return bool(detail) and detail.upper() != status_marker(game)
-
-
-def score_words(game: dict) -> str:
-    away, home = game["away"], game["home"]
-    phase = game["status"]["phase"]
-    if phase == Phase.SCHEDULED or away["score"] is None or home["score"] is None:
-        return f"{away['display_name']} at {home['display_name']}"
-    return f"{away['display_name']} {away['score']}, {home['display_name']} {home['score']}"
-
-
-def aria_label(game: dict) -> str:
-    """e.g. "Green Bay Packers 24, Atlanta Falcons 25, final"."""
-    phase = game["status"]["phase"]
-    words = score_words(game)
-    if phase == Phase.SCHEDULED:
-        return f"{words}, kickoff {game['kickoff']}"
-    if phase == Phase.LIVE:
-        detail = game["status"]["short_detail"] or game["status"]["detail"]
-        return f"{words}, live, {detail}" if detail else f"{words}, live"
-    return f"{words}, {phase}"
-
-
-def side_view(game: dict, side: str) -> dict:
-    team = game[side]
-    other = game["home" if side == "away" else "away"]
-    background, foreground = badge_colors(team["color"])
-    situation = game["situation"] or {}
-    final = game["status"]["phase"] == Phase.FINAL
-    return {
-        **team,
-        "side": side,
-        "badge_bg": background,
-        "badge_fg": foreground,
-        "has_ball": bool(situation.get("possession_team_espn_id"))
-        and situation.get("possession_team_espn_id") == team["espn_id"],
-        "is_winner": final
-        and team["score"] is not None
-        and other["score"] is not None
-        and team["score"] > other["score"],
-    }
-
-
-def odds_text(game: dict) -> str:
-    odds = game["odds"]
-    if not odds or game["status"]["phase"] != Phase.SCHEDULED:
-        return ""
-    parts = [f"Line {odds['details']}"] if odds["details"] else []
-    if odds["over_under"] is not None:
-        parts.append(f"O/U {odds['over_under']:g}")
-    return ", ".join(parts)
-
-
-def card(game: dict) -> dict:
-    """What a game card shows, worked out once (static/js/live.js repeats it for repaints)."""
-    situation = game["situation"] or {}
-    return {
-        "game": game,
-        "group": group_of(game["status"]["phase"]),
-        "aria_label": aria_label(game),
-        "marker": status_marker(game),
-        "show_detail": show_detail(game),
-        "away": side_view(game, "away"),
-        "home": side_view(game, "home"),
-        "situation_text": situation.get("down_distance_text", ""),
-        "red_zone": bool(situation.get("is_red_zone")),
-        "odds_text": odds_text(game),
-    }
+from .presenters import GROUPS
 
 
 def grouped_cards(games: list[dict]) -> list[dict]:
-    cards = [card(game) for game in games]
-    return [{"key": key, "label": label, "cards": [c for c in cards if c["group"] == key]} for key, label, _ in GROUPS]
+    """The live page's sections, each with its games (their `display` block says which section)."""
+    return [
+        {"key": key, "label": label, "cards": [g for g in games if g["display"]["group"] == key]}
+        for key, label, _ in GROUPS
+    ]
 
 
 @require_safe
@@ -175,12 +68,13 @@ def win_probability_caption(game: dict, points: list[dict]) -> str:
     return f"After the latest play: {chances} to win."
 
 
-def chart_side(team: dict) -> dict:
+def chart_side(game: dict, side: str) -> dict:
+    team = game[side]
     return {
         "abbreviation": team["abbreviation"],
         "display_name": team["display_name"],
         "score": team["score"],
-        "color": badge_colors(team["color"])[0],
+        "color": game["display"][side]["badge_bg"],
     }
 
 
@@ -211,18 +105,16 @@ def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     labels, rows = linescore_rows(detail)
     context = {
         "game": detail,
-        "card": card(detail),
         "period_labels": labels,
         "linescore_rows": rows,
         "period_prefix": period_prefix(game.espn_league),
-        "show_status_detail": show_detail(detail, "detail"),
         "wp_caption": win_probability_caption(detail, detail["win_probability"]),
         "chart": {
             "phase": detail["status"]["phase"],
             "period_prefix": period_prefix(game.espn_league),
             "clock": league_of(game.espn_league).game_clock,
-            "home": chart_side(detail["home"]),
-            "away": chart_side(detail["away"]),
+            "home": chart_side(detail, "home"),
+            "away": chart_side(detail, "away"),
             "win_probability": detail["win_probability"],
         },
     }

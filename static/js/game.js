@@ -2,6 +2,7 @@
 // /api/games/<id>/?plays=0 to update the score, situation, score by period, scoring plays and the
 // chart. New plays come by push from /api/games/<id>/stream/; while that stream is down the page
 // polls /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) instead.
+// The status marker, scores and who has the ball come worked out in the game's `display` block.
 (function () {
   "use strict";
   var root = document.getElementById("game");
@@ -212,10 +213,9 @@
     ["away", "home"].forEach(function (side, index) {
       var row = document.querySelectorAll("#game-teams .team")[index];
       if (!row) return;
-      var score = game[side].score;
-      row.querySelector(".score").textContent = score === null || game.status.phase === "scheduled" ? "" : String(score);
-      var situation = game.situation || {};
-      var hasBall = !!situation.possession_team_espn_id && situation.possession_team_espn_id === game[side].espn_id;
+      var shown = game.display[side];
+      row.querySelector(".score").textContent = shown.score_text;
+      var hasBall = shown.has_ball;
       row.classList.toggle("has-ball", hasBall);
       var ball = row.querySelector(".ball");
       if (hasBall && !ball) {
@@ -230,11 +230,10 @@
   function updateStatus(game) {
     var status = document.getElementById("game-status");
     var phase = game.status.phase;
-    var marker = phase === "live" ? (game.status.name === "STATUS_HALFTIME" ? "HALFTIME" : "LIVE") : phase === "scheduled" ? "" : phase.toUpperCase();
+    var marker = game.display.marker;
     var children = [];
     if (marker) children.push(el("strong", { "class": "marker marker-" + phase }, [marker]), " ");
-    var detail = game.status.detail || "";
-    children.push(el("span", { "class": "detail" }, [detail.toUpperCase() === marker ? "" : detail]));
+    children.push(el("span", { "class": "detail" }, [game.display.full_detail]));
     status.replaceChildren.apply(status, children);
     root.className = "game-detail phase-" + phase;
     root.setAttribute("data-phase", phase);
@@ -273,7 +272,7 @@
         el("dd", {}, [s.down_distance_text, s.is_red_zone ? " " : null, s.is_red_zone ? el("strong", { "class": "red-zone" }, ["RED ZONE"]) : null]));
     }
     ["away", "home"].forEach(function (side) {
-      if (s.possession_team_espn_id && s.possession_team_espn_id === game[side].espn_id) {
+      if (game.display[side].has_ball) {
         items.push(el("dt", {}, ["Ball"]), el("dd", {}, [game[side].display_name]));
       }
     });

@@ -4,7 +4,8 @@
 // While the stream is down (or the browser has no EventSource) it polls /api/games/live/ with
 // If-None-Match instead; a 304 costs nothing. The next poll waits the response's Cache-Control
 // max-age (the server's time until its next ESPN poll), longer when nothing is live and much
-// longer while the tab is hidden. Markup mirrors templates/games/_game_card.html.
+// longer while the tab is hidden. Markup mirrors templates/games/_game_card.html; what it shows
+// (marker, colours, labels, odds) comes in each game's `display` block, worked out by the server.
 (function () {
   "use strict";
   var board = document.getElementById("live-board");
@@ -19,7 +20,6 @@
   var timer = null;
   var failures = 0;
   var liveCount = initial.live_count;
-  var GROUPS = { live: "live", suspended: "live", scheduled: "upcoming", final: "final", postponed: "final", canceled: "final" };
 
   var current = initial; // the whole document as last applied: deltas are merged into it
   initial.games.forEach(function (game) { known[game.id] = JSON.stringify(game); });
@@ -39,74 +39,32 @@
     return node;
   }
 
-  function badgeColors(color) {
-    var hex = /^[0-9a-fA-F]{6}$/.test(color || "") ? color.toLowerCase() : "5b6470";
-    var lin = [0, 2, 4].map(function (i) {
-      var c = parseInt(hex.substr(i, 2), 16) / 255;
-      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-    });
-    var luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
-    return { bg: "#" + hex, fg: luminance > 0.179 ? "#000000" : "#ffffff" };
-  }
-
-  function marker(game) {
-    var phase = game.status.phase;
-    if (phase === "live") return game.status.name === "STATUS_HALFTIME" ? "HALFTIME" : "LIVE";
-    if (phase === "scheduled") return "";
-    return phase.toUpperCase();
-  }
-
-  function ariaLabel(game) {
-    var a = game.away, hm = game.home, phase = game.status.phase;
-    var words = phase === "scheduled" || a.score === null || hm.score === null
-      ? a.display_name + " at " + hm.display_name
-      : a.display_name + " " + a.score + ", " + hm.display_name + " " + hm.score;
-    if (phase === "scheduled") return words + ", kickoff " + game.kickoff;
-    if (phase === "live") {
-      var detail = game.status.short_detail || game.status.detail;
-      return words + ", live" + (detail ? ", " + detail : "");
-    }
-    return words + ", " + phase;
-  }
-
   function utcText(iso, withDate) {
     var text = iso.slice(11, 16) + " UTC";
     return withDate ? iso.slice(0, 10) + " " + text : text;
   }
 
+  // Everything shown comes worked out in the game's `display` block (games/presenters.py):
+  // this only builds the card's elements from it.
   function teamRow(game, side) {
-    var team = game[side], other = game[side === "away" ? "home" : "away"];
-    var colors = badgeColors(team.color);
-    var situation = game.situation || {};
-    var hasBall = !!situation.possession_team_espn_id && situation.possession_team_espn_id === team.espn_id;
-    var winner = game.status.phase === "final" && team.score !== null && other.score !== null && team.score > other.score;
-    var showScore = team.score !== null && game.status.phase !== "scheduled";
-    return h("li", { "class": "team " + side + (winner ? " winner" : "") + (hasBall ? " has-ball" : "") }, [
-      h("span", { "class": "badge", style: "background:" + colors.bg + ";color:" + colors.fg, "aria-hidden": "true" }, [team.abbreviation]),
+    var team = game[side], shown = game.display[side];
+    return h("li", { "class": "team " + side + (shown.winner ? " winner" : "") + (shown.has_ball ? " has-ball" : "") }, [
+      h("span", { "class": "badge", style: "background:" + shown.badge_bg + ";color:" + shown.badge_fg, "aria-hidden": "true" }, [team.abbreviation]),
       h("span", { "class": "team-name" }, [team.display_name]),
-      hasBall ? h("span", { "class": "ball", title: "Has the ball" }, [h("span", { "aria-hidden": "true" }, ["◀"]), " ball"]) : null,
-      winner ? h("span", { "class": "visually-hidden" }, ["winner"]) : null,
-      h("span", { "class": "score" }, [showScore ? String(team.score) : ""])
+      shown.has_ball ? h("span", { "class": "ball", title: "Has the ball" }, [h("span", { "aria-hidden": "true" }, ["◀"]), " ball"]) : null,
+      shown.winner ? h("span", { "class": "visually-hidden" }, ["winner"]) : null,
+      h("span", { "class": "score" }, [shown.score_text])
     ]);
   }
 
-  function oddsText(game) {
-    var odds = game.odds;
-    if (!odds || game.status.phase !== "scheduled") return "";
-    var parts = odds.details ? ["Line " + odds.details] : [];
-    if (odds.over_under !== null) parts.push("O/U " + odds.over_under);
-    return parts.join(", ");
-  }
-
   function renderCard(game) {
-    var phase = game.status.phase, mark = marker(game), situation = game.situation || {};
+    var phase = game.status.phase, shown = game.display, mark = shown.marker;
     var status = h("span", { "class": "status" }, [
       mark ? h("strong", { "class": "marker marker-" + phase }, [mark]) : null,
       mark ? " " : null,
       phase === "scheduled"
         ? h("time", { datetime: game.kickoff, "data-localtime": "time" }, [utcText(game.kickoff, false)])
-        : (game.status.short_detail && game.status.short_detail.toUpperCase() !== mark
-          ? h("span", { "class": "detail" }, [game.status.short_detail]) : null)
+        : (shown.detail ? h("span", { "class": "detail" }, [shown.detail]) : null)
     ]);
     var meta = [
       phase !== "scheduled"
@@ -114,18 +72,17 @@
         : h("time", { datetime: game.kickoff, "data-localtime": "date" }, [game.kickoff.slice(0, 10)])
     ];
     if (game.broadcast) meta.push(" · ", h("span", { "class": "broadcast" }, ["TV: " + game.broadcast]));
-    var odds = oddsText(game);
-    if (odds) meta.push(" · ", h("span", { "class": "odds" }, [odds]));
+    if (shown.odds_text) meta.push(" · ", h("span", { "class": "odds" }, [shown.odds_text]));
     return h("article", {
       "class": "game-card phase-" + phase, id: "game-" + game.id, "data-game-id": String(game.id),
-      "data-phase": phase, "aria-label": ariaLabel(game)
+      "data-phase": phase, "aria-label": shown.aria_label
     }, [
       h("header", { "class": "card-head" }, [h("span", { "class": "league" }, [game.league_label]), status]),
       h("h3", { "class": "matchup" }, [h("a", { "class": "card-link", href: "/games/" + game.id + "/" }, [game.short_name || game.name])]),
       h("ul", { "class": "teams" }, [teamRow(game, "away"), teamRow(game, "home")]),
-      situation.down_distance_text || situation.is_red_zone
-        ? h("p", { "class": "situation" }, [situation.down_distance_text || "", situation.is_red_zone ? " " : null,
-            situation.is_red_zone ? h("strong", { "class": "red-zone" }, ["RED ZONE"]) : null])
+      shown.situation_text || shown.red_zone
+        ? h("p", { "class": "situation" }, [shown.situation_text, shown.red_zone ? " " : null,
+            shown.red_zone ? h("strong", { "class": "red-zone" }, ["RED ZONE"]) : null])
         : null,
       h("p", { "class": "meta" }, meta)
     ]);
@@ -158,7 +115,7 @@
       seen[game.id] = true;
       var json = JSON.stringify(game);
       var existing = document.getElementById("game-" + game.id);
-      var group = GROUPS[game.status.phase] || "final";
+      var group = game.display.group;
       var container = section(group).querySelector(".cards");
       if (existing && known[game.id] === json && existing.parentNode === container) return;
       var before = known[game.id] ? JSON.parse(known[game.id]) : null;

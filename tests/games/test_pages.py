@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from games.models import Game
 from games.plays import store_plays
-from games.views import badge_colors
+from games.presenters import badge_colors
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import NFL_LIVE_DAY, NO_AT_ATL, SUNDAY_2022, TB_AT_DAL, ingest, ingest_fixture, publish, summary
@@ -150,3 +150,36 @@ def test_game_page_of_a_live_game_shows_the_situation(client, polled):
 
 def test_unknown_game_page_is_404(client, db):
     assert client.get(reverse("game-detail", args=[424242])).status_code == 404
+
+
+def test_each_game_carries_what_the_pages_show_worked_out_by_the_server(client, polled):
+    games = client.get(reverse("api-games-live")).json()["games"]
+    final = next(g for g in games if g["status"]["phase"] == "final")
+    upcoming = next(g for g in games if g["espn_id"] == TB_AT_DAL)
+
+    assert final["display"]["group"] == "final" and final["display"]["marker"] == "FINAL"
+    assert final["display"]["detail"] == ""  # "Final" beside FINAL would only repeat it
+    winner = "home" if final["home"]["score"] > final["away"]["score"] else "away"
+    assert final["display"][winner]["winner"] is True and final["display"][winner]["score_text"]
+    assert upcoming["display"]["group"] == "upcoming" and upcoming["display"]["marker"] == ""
+    assert upcoming["display"]["odds_text"].startswith("Line TB -2.5")
+    assert upcoming["display"]["away"]["score_text"] == ""  # no score shown before kickoff
+
+
+def test_halftime_is_a_marker_of_its_own():
+    from games.presenters import display_of
+
+    side = {"espn_id": "1", "display_name": "A", "color": "", "score": 7}
+    game = {
+        "kickoff": "2022-09-11T17:00:00+00:00",
+        "status": {"phase": "live", "pause": "halftime", "short_detail": "Halftime", "detail": "Halftime"},
+        "away": side,
+        "home": {**side, "espn_id": "2", "display_name": "B", "score": 3},
+        "situation": None,
+        "odds": None,
+    }
+    shown = display_of(game)
+
+    assert (shown["group"], shown["marker"], shown["detail"], shown["full_detail"]) == ("live", "HALFTIME", "", "")
+    assert shown["aria_label"] == "A 7, B 3, live, Halftime"
+    assert shown["away"]["winner"] is False and shown["away"]["score_text"] == "7"
