@@ -1,6 +1,6 @@
 // /games/<id>/: draws the win-probability chart as SVG and, while the game is live, polls
 // /api/games/<id>/?plays=0 to update the score, situation, score by period, scoring plays and the
-// chart. New plays come by push from /api/games/<id>/stream/; while that stream is down the page
+// chart. New plays (and the scoring plays among them) come by push from /api/games/<id>/stream/; while that stream is down the page
 // polls /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) instead.
 // The status marker, scores and who has the ball come worked out in the game's `display` block.
 (function () {
@@ -311,6 +311,19 @@
     if (empty) list.removeChild(empty);
     page.plays.forEach(function (play) { list.insertBefore(playItem(play), list.firstChild); });  // newest first
     updatePlaysToggle();
+    addScoringPlays(fresh);
+  }
+
+  function addScoringPlays(plays) {
+    // The scoring plays (game order) grow with the pushed plays, not only with the next poll.
+    var scoring = plays.filter(function (play) { return play.scoring_play; });
+    if (!scoring.length) return;
+    var list = document.getElementById("scoring-plays");
+    var empty = list.querySelector("li.empty");
+    if (empty) list.removeChild(empty);
+    scoring.forEach(function (play) {
+      if (!list.querySelector('[data-play-id="' + play.id + '"]')) list.appendChild(playItem(play));
+    });
   }
 
   var streamUp = false;
@@ -355,8 +368,8 @@
   updatePlaysToggle();
   schedule();
 
-  // Score, status, line score, situation and new plays pushed by the game's stream as soon as the
-  // server has them; the scoring plays and the chart still come with the polls above.
+  // Score, status, line score, situation, new plays and scoring plays pushed by the game's stream as
+  // soon as the server has them; the chart still comes with the polls above.
   var streamUrl = root.getAttribute("data-stream-url");
   var gameId = root.getAttribute("data-game-id");
   function pushed(games) {

@@ -194,27 +194,32 @@ def test_game_page_shows_a_pushed_score_before_its_next_poll(asgi_server, browse
     assert page.js_errors == []
 
 
-def test_game_page_shows_a_newly_stored_play_by_push_without_asking_for_plays(asgi_server, browser_page):
+def replayed_summaries(espn_id: str = "401547417"):
+    """A recorded game's replay, and what the worker does for it as a followed game at a moment:
+    store its summary's plays and publish the new watermark."""
     from espn.parsing import parse_summary
     from espn.replay import ManualClock, ReplayConfig
     from espn.replay.server import Replay
 
     start = timezone.now() - timedelta(hours=1)
     clock = ManualClock(start)
-    replay = Replay(ReplayConfig(start=start, game_ids=("401547417",)), clock=clock)
-    game_replayed = replay.games[0]
+    replay = Replay(ReplayConfig(start=start, game_ids=(espn_id,)), clock=clock)
 
     def store_as_of(moment) -> tuple[Game, int]:
-        """What the worker does for a followed game: store its summary's plays, publish the watermark."""
         clock.set(moment)
-        _, document = replay.summary("football/nfl", {"event": "401547417"})
+        _, document = replay.summary("football/nfl", {"event": espn_id})
         moment_summary = parse_summary(document, "football/nfl")
         ingest_snapshots([moment_summary.game], now=moment)
-        game = Game.objects.get(espn_id="401547417")
+        game = Game.objects.get(espn_id=espn_id)
         stored = store_plays(game.pk, moment_summary, now=moment)
         announce_plays(cache_redis(), game.pk, stored.watermark)
         return game, stored.watermark
 
+    return replay.games[0], store_as_of
+
+
+def test_game_page_shows_a_newly_stored_play_by_push_without_asking_for_plays(asgi_server, browser_page):
+    game_replayed, store_as_of = replayed_summaries()
     game, _ = store_as_of(game_replayed.moment_of_play(40))
     page = browser_page
     plays_polls = requests_to(page, f"/api/games/{game.pk}/plays/")
@@ -241,3 +246,22 @@ def test_game_page_shows_a_newly_stored_play_by_push_without_asking_for_plays(as
     while cache_redis().get(key) is not None and time.monotonic() < deadline:
         time.sleep(0.05)  # the server sees the disconnect
     assert cache_redis().get(key) is None
+
+
+def test_a_pushed_scoring_play_joins_the_game_pages_scoring_plays_at_once(asgi_server, browser_page):
+    game_replayed, store_as_of = replayed_summaries()
+    scoring = [i for i, play in enumerate(game_replayed.recording.plays) if play.get("scoringPlay")]
+    game, _ = store_as_of(game_replayed.moment_of_play(scoring[1] - 1))  # one scoring play stored
+    page = browser_page
+    state_polls = requests_to(page, f"/api/games/{game.pk}/")
+    with page.expect_response(lambda response: f"/api/games/{game.pk}/stream/" in response.url):
+        page.goto(f"{asgi_server}/games/{game.pk}/")
+    expect(page.locator("#scoring-plays li.scoring-play")).to_have_count(1)
+
+    store_as_of(game_replayed.moment_of_play(scoring[1]))  # the next one
+
+    expect(page.locator("#scoring-plays li.scoring-play")).to_have_count(2, timeout=10_000)
+    newest = game_replayed.recording.plays[scoring[1]]["text"]
+    expect(page.locator("#scoring-plays li").last).to_contain_text(newest[:40])
+    assert state_polls == []  # pushed, not polled (the page's own poll comes every 15 s)
+    assert page.js_errors == []
