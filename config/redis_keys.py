@@ -80,8 +80,7 @@ def seconds_text(seconds: int) -> str:
 @dataclass(frozen=True)
 class RedisKey:
     name: str
-    lifetime: str  # as the README's table says it
-    channel: bool = False  # a pub/sub channel: it holds nothing
+    lifetime: str  # as the README's table says it ("(a channel)": pub/sub, it holds nothing)
 
 
 REDIS_KEYS: tuple[RedisKey, ...] = (
@@ -98,9 +97,9 @@ REDIS_KEYS: tuple[RedisKey, ...] = (
     RedisKey(ESPN_RATE_KEY, seconds_text(ESPN_RATE_TTL)),
     RedisKey(LIVE_FEED_KEY, seconds_text(LIVE_FEED_TTL)),
     RedisKey(STANDINGS_KEY, seconds_text(STANDINGS_TTL)),
-    RedisKey(LIVE_CHANNEL, "(a channel)", channel=True),
-    RedisKey(STANDINGS_CHANNEL, "(a channel)", channel=True),
-    RedisKey(PLAYS_CHANNEL, "(a channel)", channel=True),
+    RedisKey(LIVE_CHANNEL, "(a channel)"),
+    RedisKey(STANDINGS_CHANNEL, "(a channel)"),
+    RedisKey(PLAYS_CHANNEL, "(a channel)"),
     RedisKey(STREAM_SUBSCRIBERS_KEY, "4 heartbeats (`STREAM_HEARTBEAT_SECONDS`), renewed by each"),
     RedisKey(SUMMARY_BUDGET_KEY, seconds_text(SUMMARY_BUDGET_TTL)),
     RedisKey(FOLLOW_LOCK_KEY, seconds_text(FOLLOW_LOCK_TTL)),

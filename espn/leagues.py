@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,6 @@ class League:
     postseason_week_names: Mapping[int, str] = field(default_factory=dict)
     game_clock: tuple[int, int, int] | None = None  # regulation periods, seconds each, seconds of an overtime
     chance: ChanceModel | None = None
-
-    @property
-    def sport(self) -> str:
-        return self.slug.split("/")[0]
 
     @property
     def spec(self) -> str:
@@ -117,10 +113,6 @@ class LeagueFeed:
     def of(cls, slug: str) -> LeagueFeed:
         """A league's feed with the query the table gives it (a bare one for a league not in it)."""
         return cls.parse(league_of(slug).spec)
-
-    @property
-    def spec(self) -> str:
-        return f"{self.espn_league}?{urlencode(self.params)}" if self.params else self.espn_league
 
     def __hash__(self) -> int:
         return hash((self.espn_league, tuple(sorted(self.params.items()))))

@@ -31,10 +31,6 @@ class Phase(enum.StrEnum):
         """Nothing more will happen to the game on this date (it needs no more following)."""
         return self in Phase.SETTLED
 
-    @property
-    def is_void(self) -> bool:
-        return self in Phase.VOID
-
 
 class Pause(enum.StrEnum):
     """A live game stopped between periods: ESPN's halftime and end-of-period status names, typed."""
