@@ -41,8 +41,6 @@ ESPN_RATE_TTL = 2
 ESPN_KEYS = EspnRedisKeys(breaker=BREAKER_KEY, breaker_ttl=BREAKER_TTL, rate=ESPN_RATE_KEY, rate_ttl=ESPN_RATE_TTL)
 
 # What the pages, the API and the streams read (games/, picks/)
-GAME_KEY = "scores:game:{espn_id}"
-GAME_TTL = 2 * MINUTE
 LIVE_FEED_KEY = "scores:live_feed"
 LIVE_FEED_TTL = 5 * MINUTE
 STANDINGS_KEY = "scores:standings:{league_id}"
@@ -84,7 +82,6 @@ class RedisKey:
 
 
 REDIS_KEYS: tuple[RedisKey, ...] = (
-    RedisKey(GAME_KEY, seconds_text(GAME_TTL)),
     RedisKey(LIVE_STATE_KEY, seconds_text(LIVE_STATE_TTL)),
     RedisKey(LAST_POLL_KEY, seconds_text(LAST_POLL_TTL)),
     RedisKey(LAST_OK_POLL_KEY, seconds_text(LAST_OK_POLL_TTL)),

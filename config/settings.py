@@ -275,11 +275,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
-    "cleanup-old-game-cache": {
-        "task": "games.tasks.cleanup_old_game_cache",
-        "schedule": 900.0,
-        "options": {"expires": 300.0},
-    },
 }
 
 # Proxies in front of the app (each appends to X-Forwarded-For): the client address that every limit

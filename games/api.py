@@ -1,7 +1,7 @@
 """The games API: one APIView per endpoint, each with its own input and output serializers.
 
-Games are represented by `snapshot_cache.game_payload()`, the same dict the Redis snapshots and
-the live feed hold; the output serializers declare that shape for the schema and check it.
+Games are represented by `game_shape.game_payload()`, the same dict the live feed and the
+streams hold; the output serializers declare that shape for the schema and check it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from config.ratelimit import client_address, parse_rate
 from espn.snapshots import Pause, Phase
 
 from . import live_feed, selectors
-from .snapshot_cache import game_payload
+from .game_shape import game_payload
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

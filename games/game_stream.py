@@ -42,8 +42,8 @@ from prometheus_client import Counter
 from config.redis_keys import PLAYS_CHANNEL, STREAM_SUBSCRIBERS_KEY
 
 from . import plays, streams
+from .game_shape import game_payload
 from .selectors import game_by_id
-from .snapshot_cache import game_payload
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from redis.typing import EncodableT, FieldT
 from config.redis_keys import LIVE_CHANNEL, LIVE_FEED_KEY, LIVE_FEED_TTL, NEXT_POLL_KEY
 
 from . import live_state, selectors
-from .snapshot_cache import game_payload
+from .game_shape import game_payload
 from .stream_publisher import feed_change
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from .leagues import tracked_feeds
 from .live_feed import publish_live_feed
 from .models import Game
 from .signals import games_changed
-from .snapshot_cache import publish_game_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +238,6 @@ def count_leagues_and_finals(result: PollResult, snapshots: list[GameSnapshot]) 
 
 
 def publish_after_poll(result: PollResult, redis_client: redis.Redis, now: datetime) -> None:
-    publish_game_snapshots(redis_client, result.ingest.seen)
     # A poll with errors may have left the database without today's games: retry after a short backoff
     # rather than sleep for the regime that an unfilled database suggests.
     backoff = None if result.ok else live_state.record_failed_poll(redis_client)
@@ -317,7 +315,6 @@ def update_single_game(espn_id: str, *, now: datetime | None = None, client: Esp
         summary = (client or espn_client()).summary(LeagueFeed(game.espn_league), espn_id)
         result = ingest_snapshots([summary.game], now=now)
         store_plays(game.pk, summary, now=now)
-        publish_game_snapshots(cache_redis(), result.seen)
         for _ in result.went_final:
             metrics.GAMES_FINAL.labels(game.espn_league).inc()
         log.info(

@@ -1,6 +1,6 @@
 """What a game looks like on a page, worked out once on the server: the payload's `display` block.
 
-`display_of` reads the game payload (`snapshot_cache.game_payload`) and nothing else, so it costs no
+`display_of` reads the game payload (`game_shape.game_payload`) and nothing else, so it costs no
 query. The card, the game page and the scripts that repaint them (static/js/live.js, game.js) all
 show what it says; none of them works out a colour, a marker or a label again.
 """

@@ -9,10 +9,10 @@ from django.db.models import Q, QuerySet
 
 from espn.snapshots import Phase
 
+from .game_shape import games_for_payload
 from .leagues import tracked_leagues
 from .live_state import EASTERN, eastern_day_bounds
 from .models import EspnLeague, Game
-from .snapshot_cache import games_for_payload
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,6 @@ from .ingest import ingest_snapshots
 from .leagues import tracked_leagues
 from .models import GameTracking, TrackingStatus
 from .plays import store_plays
-from .snapshot_cache import publish_game_snapshots
 from .tracking import sync_tracking
 
 log = logging.getLogger(__name__)
@@ -225,7 +224,6 @@ def store_summary(
     if reported != game.phase and (reported.is_settled or reported == Phase.LIVE):
         # A game gone final (or live) while its scoreboard was not looked at: the ingest announces it.
         ingested = ingest_snapshots([summary.game], now=now)
-        publish_game_snapshots(redis_client, ingested.seen)
         result.went_final.extend(ingested.went_final)
         for _ in ingested.went_final:
             metrics.GAMES_FINAL.labels(game.espn_league).inc()

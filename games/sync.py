@@ -8,14 +8,12 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from config.redis_client import cache_redis
 from espn.client import EspnClient
 from espn.leagues import league_of
 
 from .ingest import ingest_snapshots
 from .leagues import feed_for
 from .polling import espn_client
-from .snapshot_cache import publish_game_snapshots
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,6 @@ def sync_games(
     for label, fetch in plan_requests(client, feed, season=season, week=week, season_type=season_type, days=days):
         scoreboard = fetch()
         result = ingest_snapshots(scoreboard.games, now=timezone.now())
-        publish_game_snapshots(cache_redis(), result.seen)
         step = SyncStep(label=label, seen=len(result.seen), changed=len(result.changed))
         steps.append(step)
         on_step(step)

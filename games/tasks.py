@@ -36,13 +36,6 @@ def sync_games_from_espn(espn_league: str, season: int | None = None, week: int 
     return sum(step.changed for step in sync_games(espn_league=espn_league, season=season, week=week))
 
 
-@shared_task(ignore_result=True, soft_time_limit=30, time_limit=40)
-def cleanup_old_game_cache() -> int:
-    from .snapshot_cache import cleanup_orphan_snapshots
-
-    return cleanup_orphan_snapshots()
-
-
 @shared_task(ignore_result=True, soft_time_limit=45, time_limit=55)
 def follow_games() -> dict:
     """Tracking records, stuck-game alerts and the summaries (plays) of live games: games.summary_fetch."""

@@ -19,11 +19,11 @@ from prometheus_client import REGISTRY
 from config.redis_client import cache_redis
 from config.redis_keys import LIVE_CHANNEL, STREAM_SUBSCRIBERS_KEY
 from games import game_stream, streams
+from games.game_shape import game_payload
 from games.ingest import ingest_snapshots
 from games.models import Game
 from games.plays import store_plays
 from games.selectors import game_by_id
-from games.snapshot_cache import game_payload
 from games.stream_publisher import stream_message
 from tests.games.seed import fresh_live_feed_process_state, summary  # noqa: F401  (autouse)
 

@@ -10,7 +10,15 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.redis_keys import ESPN_KEYS, LAST_POLL_KEY, LIVE_STATE_KEY, NEXT_POLL_KEY, POLL_LOCK_KEY
+from config.redis_keys import (
+    ESPN_KEYS,
+    LAST_POLL_KEY,
+    LIVE_FEED_KEY,
+    LIVE_FEED_TTL,
+    LIVE_STATE_KEY,
+    NEXT_POLL_KEY,
+    POLL_LOCK_KEY,
+)
 from espn.snapshots import Phase
 from games.models import Game, Team
 from games.polling import poll_scoreboards
@@ -322,9 +330,11 @@ def test_poll_publishes_snapshots_live_state_and_last_poll(fake_espn, redis_clie
     fake_espn.board("football/nfl", "20220911", fixture_copy(NFL_LIVE_DAY))
     result = poll(SUNDAY_2022)
 
-    snapshot = json.loads(redis_client.get("scores:game:401437650"))
+    feed = json.loads(redis_client.hget(LIVE_FEED_KEY, "body"))
+    snapshot = next(game for game in feed["games"] if game["espn_id"] == "401437650")
     assert snapshot["home"]["abbreviation"] == "ATL" and snapshot["home"]["score"] == 26
-    assert 0 < redis_client.ttl("scores:game:401437650") <= 120
+    assert 0 < redis_client.ttl(LIVE_FEED_KEY) <= LIVE_FEED_TTL
+    assert not redis_client.keys("scores:game:*")  # no per-game copy: nothing read it
     state = json.loads(redis_client.get(LIVE_STATE_KEY))
     assert state["has_live_games"] is True and state["live_count"] == 8
     assert state["regime"] == "live" and state["interval_seconds"] == 4
@@ -425,3 +435,20 @@ def no_sleep_client():
         redis_keys=ESPN_KEYS,
         sleep=lambda s: None,
     )
+
+
+def test_the_migration_forgets_the_retired_game_cache_sweeper():
+    """Beat's database scheduler keeps entries that left the schedule: the migration removes this one."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    migration = import_module("games.migrations.0003_forget_the_game_cache_sweeper")
+    every = IntervalSchedule.objects.create(every=900, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name=migration.SWEEPER, task="games.tasks.cleanup_old_game_cache", interval=every)
+    PeriodicTask.objects.create(name="kept", task="games.tasks.poll_espn_scores", interval=every)
+
+    migration.forget_the_sweeper(apps, None)
+
+    assert list(PeriodicTask.objects.values_list("name", flat=True)) == ["kept"]

@@ -6,6 +6,7 @@ Real Redis servers and processes where the fault is about them; `responses` and 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -23,7 +24,7 @@ import responses
 import time_machine
 from django.db import OperationalError, connection
 
-from config.redis_keys import BREAKER_KEY, GAME_KEY, NEXT_POLL_KEY, POLL_LOCK_KEY
+from config.redis_keys import BREAKER_KEY, LIVE_FEED_KEY, NEXT_POLL_KEY, POLL_LOCK_KEY
 from espn.breaker import read_breaker
 from espn.parsing import parse_scoreboard
 from games import live_state, polling
@@ -116,8 +117,9 @@ def test_redis_restart_during_a_poll(throwaway_redis, fake_espn, client):
     assert score_of(NO_AT_ATL) == (34, 26)
     assert Game.objects.count() == NFL_GAMES
     rebuilt = redis.Redis.from_url(throwaway_redis.url)
-    for espn_id in Game.objects.values_list("espn_id", flat=True):
-        assert rebuilt.exists(GAME_KEY.format(espn_id=espn_id)), espn_id
+    rebuilt_feed = json.loads(rebuilt.hget(LIVE_FEED_KEY, "body"))  # the poll rebuilt it, before any request
+    rebuilt_game = next(g for g in rebuilt_feed["games"] if g["espn_id"] == NO_AT_ATL)
+    assert rebuilt_game["away"]["score"] == 34
     live = client.get("/api/games/live/")
     assert "X-Scores-Stale" not in live
     game = next(g for g in live.json()["games"] if g["espn_id"] == NO_AT_ATL)
@@ -216,7 +218,7 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
             entry=entry_of(league, make_user(name)), game=game, team=side, season_type=2, week=1,
             created_at=SUNDAY_2022, updated_at=SUNDAY_2022,
         )  # fmt: skip
-    snapshot_before = redis_client.get(GAME_KEY.format(espn_id=NO_AT_ATL))
+    feed_before = redis_client.hget(LIVE_FEED_KEY, "body")
     gate_before = redis_client.get(NEXT_POLL_KEY)
 
     # ESPN: NO wins, and college football appears (new teams, a new season). The game rows' write fails.
@@ -232,7 +234,7 @@ def test_database_failing_mid_poll_leaves_nothing_half_written(fake_espn, redis_
     assert Game.objects.get(espn_id=NO_AT_ATL).phase == "live"
     assert not GameGrading.objects.filter(game=game).exists()  # nothing announced: grading is queued on commit only
     assert run_queued_grading() == []
-    assert redis_client.get(GAME_KEY.format(espn_id=NO_AT_ATL)) == snapshot_before
+    assert redis_client.hget(LIVE_FEED_KEY, "body") == feed_before
     assert not redis_client.exists(POLL_LOCK_KEY)
     assert redis_client.get(NEXT_POLL_KEY) == gate_before  # not pushed back: the next tick polls
 

@@ -1,18 +1,12 @@
-"""The latest snapshot of every game in Redis (`scores:game:{espn_id}`), as served to the API.
+"""The one game shape: the dict every games endpoint, page and stream sends for a game.
 
-Written after each poll's commit from the rows themselves, so the cache never shows what
-the database refused (a final that flapped back to scheduled, say). Redis is never the only
-copy: a missing key is rebuilt from the database by the next poll.
+Built from the stored row (never from ESPN's JSON), so it never shows what the database refused
+(a final that flapped back to scheduled, say). The live feed (`live_feed.py`) caches it in Redis
+for today's games, once per poll; the display block (`presenters.display_of`) is worked out here once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import orjson
-import redis
-
-from config.redis_keys import GAME_KEY, GAME_TTL
 from espn.snapshots import pause_of
 
 from .models import Game, Team, espn_league_label
@@ -97,39 +91,3 @@ def game_payload(game: Game) -> dict:
 
 def games_for_payload():
     return Game.objects.select_related("home_team", "away_team", "possession_team", "season")
-
-
-def publish_game_snapshots(client: redis.Redis, espn_ids: Iterable[str]) -> int:
-    """Cache every given game's snapshot: one query, one Redis round trip."""
-    games = list(games_for_payload().filter(espn_id__in=list(espn_ids)))
-    if not games:
-        return 0
-    pipe = client.pipeline(transaction=False)
-    for game in games:
-        pipe.set(GAME_KEY.format(espn_id=game.espn_id), orjson.dumps(game_payload(game)), ex=GAME_TTL)
-    pipe.execute()
-    return len(games)
-
-
-def cached_game_snapshot(client: redis.Redis, espn_id: str) -> dict | None:
-    raw = client.get(GAME_KEY.format(espn_id=espn_id))
-    return orjson.loads(raw) if raw else None
-
-
-def cleanup_orphan_snapshots() -> int:
-    """Drop snapshots of games that no longer exist (deleted by an admin), and any left without a TTL."""
-    from config.redis_client import cache_redis
-
-    client = cache_redis()
-    keys = list(client.scan_iter(match=GAME_KEY.format(espn_id="*"), count=500))
-    if not keys:
-        return 0
-    espn_ids = [key.decode().rsplit(":", 1)[-1] for key in keys]
-    known = set(Game.objects.filter(espn_id__in=espn_ids).values_list("espn_id", flat=True))
-    stale = [key for key, espn_id in zip(keys, espn_ids, strict=True) if espn_id not in known]
-    no_ttl = [key for key in keys if key not in stale and client.ttl(key) == -1]
-    for key in no_ttl:
-        client.expire(key, GAME_TTL)
-    if stale:
-        client.delete(*stale)
-    return len(stale)
