@@ -7,20 +7,12 @@ index (a heap-only tuple), instead of adding an entry to each of the table's ind
 
 from django.db import migrations
 
+from picks.sql import pick_fillfactor
+
 FILLFACTOR = 70
-
-
-def set_fillfactor(apps, schema_editor, value: int = FILLFACTOR) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        table = schema_editor.quote_name(apps.get_model("picks", "Pick")._meta.db_table)
-        schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {int(value)})")
-
-
-def reset_fillfactor(apps, schema_editor) -> None:
-    set_fillfactor(apps, schema_editor, value=100)
 
 
 class Migration(migrations.Migration):
     dependencies = [("picks", "0002_drop_indexes_covered_by_constraints")]
 
-    operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
+    operations = [pick_fillfactor(FILLFACTOR, previous=100)]

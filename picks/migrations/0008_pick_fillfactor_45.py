@@ -7,21 +7,13 @@ Applies to pages written from now on, like the earlier fillfactor migrations.
 
 from django.db import migrations
 
+from picks.sql import pick_fillfactor
+
 FILLFACTOR = 45
 PREVIOUS_FILLFACTOR = 50
-
-
-def set_fillfactor(apps, schema_editor, value: int = FILLFACTOR) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        table = schema_editor.quote_name(apps.get_model("picks", "Pick")._meta.db_table)
-        schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {int(value)})")
-
-
-def reset_fillfactor(apps, schema_editor) -> None:
-    set_fillfactor(apps, schema_editor, value=PREVIOUS_FILLFACTOR)
 
 
 class Migration(migrations.Migration):
     dependencies = [("picks", "0007_pick_reminders")]
 
-    operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
+    operations = [pick_fillfactor(FILLFACTOR, previous=PREVIOUS_FILLFACTOR)]
