@@ -1,6 +1,9 @@
 import pytest
+import time_machine
 
 from tests.games.conftest import fake_espn  # noqa: F401 - a fixture, re-exported (ESPN at the HTTP boundary)
+
+from .factories import NOW, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +19,15 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def frozen_clock():
+    """The factories' NOW, standing still: a module asks for it with usefixtures."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def ann():
+    return make_user("ann")

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from espn.snapshots import Phase
@@ -11,13 +10,7 @@ from picks.models import WeeklyTiebreaker
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

@@ -3,19 +3,12 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from espn.snapshots import Phase
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def test_league_page_shows_chances_and_answers_a_what_if_without_javascript(client):

@@ -13,18 +13,7 @@ from picks.models import Entry, PickemLeague
 
 from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def ann():
-    return make_user("ann")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

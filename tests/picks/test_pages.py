@@ -12,13 +12,7 @@ from picks.models import Entry, Pick, PickemLeague, ScoringMode, WeeklyTiebreake
 
 from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_pick, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
