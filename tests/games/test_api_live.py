@@ -16,7 +16,7 @@ from config.redis_client import cache_redis
 from config.redis_keys import LIVE_FEED_KEY, NEXT_POLL_KEY
 from games import live_feed
 from games.api import GameOutputSerializer
-from tests.event_loops import in_own_thread
+from tests.asgi_calls import asgi_request
 from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autouse)
 
 from .seed import (
@@ -267,32 +267,8 @@ def test_a_process_reuses_the_feed_it_read_for_a_moment(client, polled, settings
 
 
 def asgi_get(application, path: str, headers: list[tuple[bytes, bytes]] = ()) -> tuple[int, dict, bytes]:
-    """One request through an ASGI application, as uvicorn would send it."""
-    import asyncio
-
-    sent: list[dict] = []
-
-    async def scenario():
-        messages = [{"type": "http.request", "body": b"", "more_body": False}]
-
-        async def receive():
-            if messages:
-                return messages.pop()
-            await asyncio.Future()  # no disconnect: Django cancels this wait once it has answered
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": b"",
-            "headers": [(b"host", b"127.0.0.1"), *headers], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
-        }  # fmt: skip
-        await application(scope, receive, send)
-
-    in_own_thread(lambda: asyncio.run(scenario()))
-    start = sent[0]
-    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+    status, sent_headers, body = asgi_request(application, "GET", path, headers=headers, host="127.0.0.1")
+    return status, dict(sent_headers), body
 
 
 @pytest.mark.django_db(transaction=True)

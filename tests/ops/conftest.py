@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.test import Client
 from prometheus_client import REGISTRY
 
 from config.redis_client import cache_redis
@@ -14,6 +17,7 @@ from devtools import embedded_redis
 from espn.client import EspnClient
 from games import live_feed, metrics, polling
 from tests.games.conftest import FakeEspn, fake_espn  # noqa: F401 - a fixture, re-exported
+from tests.picks.factories import NOW, entry_of, make_game, make_league, make_user
 
 __all__ = ["FakeEspn"]
 
@@ -105,3 +109,16 @@ def staff(django_user_model):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture
+def member():
+    """Alice, signed in, with her league, her entry and a game three hours ahead (the clock at NOW while made)."""
+    with time_machine.travel(NOW, tick=False):
+        alice = make_user("alice")
+        league = make_league(alice, name="Alice's league")
+        entry = entry_of(league, alice)
+        game = make_game(kickoff=NOW + timedelta(hours=3))
+        client = Client()
+        client.force_login(alice)
+        yield client, league, entry, game

@@ -3,29 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import time_machine
 from django.test import Client
 
-from tests.picks.factories import NOW, entry_of, make_game, make_league, make_user
+from tests.picks.factories import NOW
 
 pytestmark = pytest.mark.django_db
 
 HUGE = 9223372036854775808  # 2**63: one past the largest id the database holds
-
-
-@pytest.fixture
-def member():
-    with time_machine.travel(NOW, tick=False):
-        alice = make_user("alice")
-        league = make_league(alice, name="Alice's league")
-        entry = entry_of(league, alice)
-        game = make_game(kickoff=NOW + timedelta(hours=3))
-        client = Client()
-        client.force_login(alice)
-        yield client, league, entry, game
 
 
 def post_json(client, url, body):

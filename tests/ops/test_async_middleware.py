@@ -6,7 +6,6 @@ the CSRF cookie set and checked inline, the session saved, the redirect's cookie
 
 from __future__ import annotations
 
-import asyncio
 import re
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -18,35 +17,13 @@ from django.contrib.sessions.models import Session
 
 from config.asgi import Handler
 from config.async_middleware import INLINE, asgi_middleware
-from tests.event_loops import in_own_thread
+from tests.asgi_calls import asgi_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def request(application, method: str, path: str, *, body: bytes = b"", headers=()) -> tuple[int, list, bytes]:
-    sent: list[dict] = []
-
-    async def scenario():
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive():
-            if messages:
-                return messages.pop()
-            await asyncio.Future()  # no disconnect: Django cancels this wait once it has answered
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": b"",
-            "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 5000),
-            "server": ("testserver", 80),
-        }  # fmt: skip
-        await application(scope, receive, send)
-
-    in_own_thread(lambda: asyncio.run(scenario()))
-    return sent[0]["status"], sent[0]["headers"], b"".join(m.get("body", b"") for m in sent[1:])
+    return asgi_request(application, method, path, body=body, headers=headers)
 
 
 def cookies(headers: list) -> SimpleCookie:

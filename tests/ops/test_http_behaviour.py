@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from datetime import timedelta
 
 import pytest
-import time_machine
 from django.http import HttpResponse, StreamingHttpResponse
-from django.test import Client
 
 from config.compression import GZipMiddleware, accepts_gzip
-from tests.picks.factories import NOW, entry_of, make_game, make_league, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member():
-    with time_machine.travel(NOW, tick=False):
-        alice = make_user("alice")
-        league = make_league(alice, name="Alice's league")
-        entry = entry_of(league, alice)
-        game = make_game(kickoff=NOW + timedelta(hours=3))
-        client = Client()
-        client.force_login(alice)
-        yield client, league, entry, game
 
 
 def page_urls(league, entry, game) -> list[str]:
