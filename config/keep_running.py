@@ -22,14 +22,31 @@ STABLE_SECONDS = 60  # a run this long resets the delay between restarts
 MAX_DELAY = 30.0
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 class Stopped(Exception):
+    """SIGTERM, Ctrl-C or SIGHUP reached the runner: pass it on to the command, wait for it, stop."""
+
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
 
 def raise_stopped(signum: int, frame: object) -> None:
+    # One stop at a time: a second signal (Ctrl-C reaches the command too, a supervisor may repeat its
+    # SIGTERM) must not interrupt the wait for the command with a traceback.
+    for each in STOP_SIGNALS:
+        signal.signal(each, signal.SIG_IGN)
     raise Stopped(signum)
+
+
+def command_after_dashes(argv: list[str], usage: str) -> tuple[list[str], list[str]]:
+    """A runner's own options, and the command after `--` that it runs (SystemExit with the usage if none)."""
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        raise SystemExit(usage)
+    split = argv.index("--")
+    return argv[:split], argv[split + 1 :]
 
 
 def die_with_parent() -> None:
@@ -47,7 +64,7 @@ def say(message: str) -> None:
 
 
 def keep_running(command: list[str], *, first_delay: float = 1.0) -> int:
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, raise_stopped)
     delay = first_delay
     child = None
@@ -72,16 +89,11 @@ def keep_running(command: list[str], *, first_delay: float = 1.0) -> int:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    if "--" not in argv:
-        raise SystemExit("usage: python -m config.keep_running [--first-delay SECONDS] -- <command...>")
-    split = argv.index("--")
+    usage = "usage: python -m config.keep_running [--first-delay SECONDS] -- <command...>"
+    options, command = command_after_dashes(sys.argv[1:], usage)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--first-delay", type=float, default=1.0, help="seconds before the first restart")
-    args = parser.parse_args(argv[:split])
-    command = argv[split + 1 :]
-    if not command:
-        parser.error("give the command to run after --")
+    args = parser.parse_args(options)
     sys.exit(keep_running(command, first_delay=args.first_delay))
 
 

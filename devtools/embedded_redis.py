@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from config.keep_running import die_with_parent
+from config.keep_running import STOP_SIGNALS, Stopped, command_after_dashes, die_with_parent, raise_stopped
 
 
 def redis_server_binary() -> str:
@@ -54,25 +54,6 @@ def port_answers(port: int) -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(Exception):
-    """Ctrl-C, SIGTERM or SIGHUP reached the runner: stop the command, then the server."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def raise_stopped(signum: int, frame: object) -> None:
-    # One stop at a time: a second Ctrl-C (which the terminal also sends the command) must not
-    # interrupt the wait for the command with a traceback.
-    for each in STOP_SIGNALS:
-        signal.signal(each, signal.SIG_IGN)
-    raise Stopped(signum)
 
 
 def start(port: int) -> subprocess.Popen:
@@ -138,17 +119,12 @@ def run(command: list[str], port: int) -> int:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    if "--" not in argv:
-        raise SystemExit("usage: python -m devtools.embedded_redis run [--port N] -- <command...>")
-    split = argv.index("--")
+    usage = "usage: python -m devtools.embedded_redis run [--port N] -- <command...>"
+    options, command = command_after_dashes(sys.argv[1:], usage)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["run"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_REDIS_PORT", "6380")))
-    args = parser.parse_args(argv[:split])
-    command = argv[split + 1 :]
-    if not command:
-        parser.error("give the command to run after --")
+    args = parser.parse_args(options)
     sys.exit(run(command, args.port))
 
 
