@@ -51,3 +51,36 @@ def test_a_command_that_dies_is_started_again_and_stopping_the_runner_stops_it(t
             runner.kill()
     assert runs.read_text().splitlines() == ["run", "run", "stopped"]  # the signal reached the command
     assert "exited with code 1: starting it again" in runner.stderr.read()
+
+
+# Takes its time to stop: says it got the signal, then exits a moment later.
+SLOW_TO_STOP = """
+import pathlib, signal, sys, time
+said = pathlib.Path(sys.argv[1])
+def stop(*_):
+    said.write_text("stopping")
+    time.sleep(0.5)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+said.write_text("running")
+while True:
+    time.sleep(1)
+"""
+
+
+def test_a_second_stop_signal_does_not_interrupt_the_wait_for_the_command(tmp_path):
+    said = tmp_path / "said"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "config.keep_running", "--", sys.executable, "-c", SLOW_TO_STOP, str(said)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: said.exists() and said.read_text() == "running")
+        runner.send_signal(signal.SIGTERM)
+        wait_for(lambda: said.read_text() == "stopping")
+        runner.send_signal(signal.SIGTERM)  # a supervisor repeating itself while the command stops
+        assert runner.wait(timeout=10) == 128 + signal.SIGTERM
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert "Traceback" not in runner.stderr.read()
