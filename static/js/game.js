@@ -233,8 +233,16 @@
     var marker = game.display.marker;
     var children = [];
     if (marker) children.push(el("strong", { "class": "marker marker-" + phase }, [marker]), " ");
-    children.push(el("span", { "class": "detail" }, [game.display.full_detail]));
+    if (phase === "scheduled") {
+      // As the page first drew it: the kickoff in the viewer's time zone, not ESPN's Eastern wording.
+      var kickoff = el("time", { datetime: game.kickoff, "data-localtime": "datetime" },
+        [game.kickoff.slice(0, 10) + " " + game.kickoff.slice(11, 16) + " UTC"]);
+      children.push(el("span", { "class": "detail" }, ["Kickoff ", kickoff]));
+    } else {
+      children.push(el("span", { "class": "detail" }, [game.display.full_detail]));
+    }
     status.replaceChildren.apply(status, children);
+    if (window.Scores && window.Scores.localizeTimes) window.Scores.localizeTimes(status);
     root.className = "game-detail phase-" + phase;
     root.setAttribute("data-phase", phase);
   }

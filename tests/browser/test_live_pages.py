@@ -233,3 +233,26 @@ def test_without_javascript_the_pages_promise_only_what_they_do(live_server, chr
             expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 25\N{EN DASH}24.")
     finally:
         unscripted.context.close()
+
+
+def test_a_scheduled_game_page_keeps_its_kickoff_in_the_viewers_time_zone(live_server, chromium, settings):
+    """The page's updates (poll or stream) redraw the status: the kickoff stays local, not ESPN's Eastern text."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    poll_now(payload(NFL_LIVE_DAY), now=timezone.now())
+    game = Game.objects.filter(phase="scheduled").order_by("kickoff").first()
+    assert game is not None and re.search(r"E[SD]T", game.status_detail)  # ESPN's words: "at 4:25 PM EDT"
+    page = chromium.new_context(locale="en-US", timezone_id="America/Los_Angeles").new_page()
+    try:
+        page.goto(f"{live_server.url}/games/{game.pk}/")
+        status = page.locator("#game-status time")
+        expect(status).to_contain_text(re.compile(r"P[SD]T"))
+        page.locator("#game-status .detail").evaluate("detail => { detail.dataset.drawnBefore = 'yes'; }")
+        page.evaluate("window.Scores.pollGameNow()")
+        expect(page.locator("#game-status .detail:not([data-drawn-before])")).to_be_attached()  # redrawn
+        expect(status).to_contain_text(re.compile(r"P[SD]T"))
+        assert not re.search(r"E[SD]T", page.locator("#game-status").inner_text())
+    finally:
+        page.context.close()
