@@ -34,6 +34,7 @@ from games.polling import poll_scoreboards
 from picks.models import GameGrading, Pick, PickResult
 from picks.tasks import grade_games as grade_games_task
 from tests.celery_queue import run_queued_grading, take_queued
+from tests.concurrently import run_at_once
 from tests.games.conftest import (
     CFB_LIVE_DAY,
     NFL_LIVE_DAY,
@@ -322,48 +323,16 @@ def test_two_workers_ingesting_the_same_final_at_once_write_one_row_and_grade_on
         )  # fmt: skip
     set_final(board, NO_AT_ATL)
     snapshots = list(parse_scoreboard(board, "football/nfl").games)
-    barrier, errors, results = threading.Barrier(4), [], []
+    run_at_once([lambda: ingest_snapshots(snapshots, now=SUNDAY_2022 + timedelta(minutes=1))] * 4)
 
-    def ingest():
-        try:
-            barrier.wait(timeout=10)
-            results.append(ingest_snapshots(snapshots, now=SUNDAY_2022 + timedelta(minutes=1)))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=ingest) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not errors, errors
     assert Game.objects.count() == NFL_GAMES
     assert Game.objects.filter(espn_id=NO_AT_ATL).count() == 1
 
     # Workers take the queued gradings, each one twice (as if redelivered), all at once.
     queued = [args[0] for args, _ in take_queued("picks.tasks.grade_games")]
     assert queued and all(ids == [game.pk] for ids in queued), queued
-    barrier = threading.Barrier(2 * len(queued))
+    run_at_once([lambda ids=ids: grade_games_task(ids) for ids in queued * 2])
 
-    def grade(ids: list[int]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            grade_games_task(ids)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=grade, args=(ids,)) for ids in queued * 2]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-
-    assert not errors, errors
     grading = GameGrading.objects.get(game=game)
     assert (grading.times_graded, grading.picks_graded) == (1, 20)
     assert Pick.objects.filter(game=game, result=PickResult.WIN).count() == 10

@@ -1,6 +1,5 @@
 """Two graders at once (overlapping polls, a retry) must not grade a game twice. Needs real row locks."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -8,6 +7,7 @@ from django.db import connection
 
 from picks.grading import grade_game
 from picks.models import GameGrading, Pick, PickResult
+from tests.concurrently import run_at_once
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user, set_result
 
@@ -17,28 +17,6 @@ pytestmark = [
 ]
 
 
-def run_at_once(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(work())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
-
-
 def test_concurrent_graders_grade_a_game_exactly_once():
     league = make_league(against_spread=True)
     game = make_game(kickoff=NOW - timedelta(hours=4), spread="-3")
@@ -46,7 +24,7 @@ def test_concurrent_graders_grade_a_game_exactly_once():
         make_pick(entry_of(league, make_user(f"m{i}")), game, "home" if i % 2 else "away")
     set_result(game, home_score=24, away_score=20)
 
-    results = run_at_once(6, lambda: grade_game(game.pk, now=NOW))
+    results = run_at_once([lambda: grade_game(game.pk, now=NOW)] * 6)
 
     assert sorted(r.picks_graded for r in results) == [0, 0, 0, 0, 0, 60]
     assert GameGrading.objects.get(game=game).times_graded == 1
@@ -61,7 +39,7 @@ def test_a_correction_racing_a_first_grading_ends_on_the_corrected_score():
     grade_game(game.pk, now=NOW)
     set_result(game, home_score=20, away_score=24)
 
-    run_at_once(4, lambda: grade_game(game.pk, now=NOW + timedelta(hours=1)))
+    run_at_once([lambda: grade_game(game.pk, now=NOW + timedelta(hours=1))] * 4)
 
     pick.refresh_from_db()
     grading = GameGrading.objects.get(game=game)

@@ -1,6 +1,5 @@
 """Pick reminders: when and to whom, at most once, unsubscribing, the commissioner's view, a real SMTP server."""
 
-import threading
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -15,6 +14,7 @@ from picks.models import PickReminder, ReminderOptOut
 from picks.reminders import send_reminders, unsubscribe_url
 from picks.tasks import send_pick_reminders
 from picks.weeks import Week
+from tests.concurrently import run_at_once
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user
 
@@ -161,24 +161,7 @@ def test_the_commissioner_sees_who_has_not_picked_and_sends_the_reminder_now(cli
 )
 def test_two_workers_claiming_at_once_send_each_reminder_once():
     league, _ = week_with_members()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            results.append(send_reminders(league, WEEK1, now=FIRST_KICKOFF - timedelta(hours=1)))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
+    results = run_at_once([lambda: send_reminders(league, WEEK1, now=FIRST_KICKOFF - timedelta(hours=1))] * 2)
     assert sum(r.sent for r in results) == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["bob@example.com", "cat@example.com"]
     assert PickReminder.objects.count() == 2
