@@ -31,6 +31,12 @@ def espn_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Users are made by the dozen: the production hasher's deliberate slowness is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings):
     # The manifest exists only after collectstatic; tests render pages without running it.
     settings.STORAGES = {

@@ -91,12 +91,8 @@ def chromium(chromium_path):
 
 
 @pytest.fixture
-def browser_page(chromium, settings):
-    """A page in a fresh context (desktop size, UTC, en-US). Static files served without a manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def browser_page(chromium):
+    """A page in a fresh context (desktop size, UTC, en-US)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="UTC")
     page = context.new_page()
     errors: list[str] = []

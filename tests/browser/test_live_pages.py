@@ -235,12 +235,8 @@ def test_without_javascript_the_pages_promise_only_what_they_do(live_server, chr
         unscripted.context.close()
 
 
-def test_a_scheduled_game_page_keeps_its_kickoff_in_the_viewers_time_zone(live_server, chromium, settings):
+def test_a_scheduled_game_page_keeps_its_kickoff_in_the_viewers_time_zone(live_server, chromium):
     """The page's updates (poll or stream) redraw the status: the kickoff stays local, not ESPN's Eastern text."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     poll_now(payload(NFL_LIVE_DAY), now=timezone.now())
     game = Game.objects.filter(phase="scheduled").order_by("kickoff").first()
     assert game is not None and re.search(r"E[SD]T", game.status_detail)  # ESPN's words: "at 4:25 PM EDT"

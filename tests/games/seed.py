@@ -92,15 +92,6 @@ def summary(relative: str = GB_AT_ATL_SUMMARY, espn_league: str = "football/nfl"
     return parse_summary(payload(relative), espn_league)
 
 
-@pytest.fixture
-def plain_static_files(settings):
-    """Pages in tests: static URLs without the manifest that only `collectstatic` writes."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture(autouse=True)
 def fresh_live_feed_process_state(settings):
     """Each test sees Redis as it is: no metadata kept from an earlier test, no throttle counts."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .seed import plain_static_files
-
 pytestmark = pytest.mark.django_db
 
 STATUS = reverse("api-status")
@@ -24,7 +22,6 @@ def test_schema_describes_every_games_endpoint(client, db):
     assert "304" in schema["paths"]["/api/games/live/"]["get"]["responses"]
 
 
-@pytest.mark.usefixtures(plain_static_files.__name__)
 def test_docs_page_lists_the_operations_without_outside_assets(client, db):
     response = client.get(reverse("api-docs"))
 

@@ -15,9 +15,7 @@ from tests.games.seed import fresh_live_feed_process_state  # noqa: F401  (autou
 
 from .seed import NFL_LIVE_DAY, NO_AT_ATL, SUNDAY_2022, TB_AT_DAL, ingest, ingest_fixture, publish, summary
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
-
-from .seed import plain_static_files  # noqa: E402,F401  (the fixture above)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

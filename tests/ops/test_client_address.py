@@ -11,11 +11,6 @@ from tests.picks.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_forged_forwarded_for_headers_do_not_escape_the_anonymous_api_limit(client, redis_client):
     # The default 120/min: each request forges a new X-Forwarded-For, all from one socket address.
     codes = [
