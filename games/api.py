@@ -31,6 +31,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.compression import accepts_gzip
+from config.query_params import page_field, validate_query
 from config.ratelimit import client_address, parse_rate
 from espn.snapshots import Pause, Phase
 
@@ -150,22 +151,6 @@ def choice_error(values: list[str]) -> dict[str, StrOrPromise]:
     return {"invalid_choice": '"{input}" is not allowed; use one of: ' + ", ".join(values) + "."}
 
 
-def validate_query(serializer_class: type[serializers.Serializer], request) -> dict:
-    """Validated query parameters, or a 400 naming each bad parameter, unknown ones included."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid()
-    errors = dict(serializer.errors)
-    allowed = sorted(serializer.fields)
-    for name, value in request.query_params.items():
-        if name not in serializer.fields:
-            errors[name] = [f"Unknown parameter; allowed: {', '.join(allowed)}."]
-        elif value == "":  # DRF would take `?team=` as no filter at all: say so instead of guessing
-            errors[name] = ["Empty: give a value or leave the parameter out."]
-    if errors:
-        raise exceptions.ValidationError(errors)
-    return serializer.validated_data
-
-
 class GamePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -206,7 +191,7 @@ class GameListApi(APIView):
             error_messages=choice_error([p.value for p in Phase]),
         )
         live = StrictBooleanField(required=False, help_text="true: only live games; false: none live")
-        page = serializers.IntegerField(required=False, min_value=1)
+        page = page_field()
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=GamePagination.max_page_size)
 
         def __init__(self, *args, **kwargs):
