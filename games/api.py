@@ -36,6 +36,7 @@ from config.ratelimit import client_address, parse_rate
 from espn.snapshots import Pause, Phase
 
 from . import live_feed, selectors
+from .presenters import win_probability_chart
 from .snapshot_cache import game_payload
 
 if TYPE_CHECKING:
@@ -109,6 +110,11 @@ class DisplayOutputSerializer(serializers.Serializer):
     odds_text = serializers.CharField(help_text='e.g. "Line TB -2.5, O/U 45.5" before kickoff; else ""')
     situation_text = serializers.CharField(help_text="down and distance while live; else empty")
     red_zone = serializers.BooleanField()
+    period_labels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='the score by period\'s headings, one per period with a line score: "1".."4", then "OT" '
+        '(one overtime) or "OT1", "OT2", ...',
+    )
     away = SideDisplayOutputSerializer()
     home = SideDisplayOutputSerializer()
 
@@ -416,6 +422,18 @@ class WinProbabilityOutputSerializer(serializers.Serializer):
     home = serializers.FloatField(help_text="home team's chance of winning after the play, 0..1")
 
 
+class WinProbabilityChartOutputSerializer(serializers.Serializer):
+    caption = serializers.CharField(
+        help_text='the chart in words: "Final: <team> won 25\N{EN DASH}24." once final, else "After the latest play: '
+        'ATL 62%, GB 38% to win."; "" before the first point'
+    )
+    period_labels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='the axis\'s period names, period 1 first: "Q1".."Q4", "OT" ...; regulation at least when the '
+        "league's game clock is known",
+    )
+
+
 class SummaryStatusOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["stored", "none_yet", "not_started"],
@@ -434,12 +452,14 @@ def game_detail_payload(game, *, plays_limit: int) -> dict:
         status = "stored"
     else:
         status = "not_started" if game.phase == Phase.SCHEDULED else "none_yet"
+    payload = game_payload(game)
     return {
-        **game_payload(game),
+        **payload,
         "summary": {"status": status, "fetched_at": stored["fetched_at"], "plays_total": stored["plays_total"]},
         "plays": stored["plays"],
         "scoring_plays": stored["scoring_plays"],
         "win_probability": stored["win_probability"],
+        "win_probability_chart": win_probability_chart(payload, stored["win_probability"]),
     }
 
 
@@ -457,6 +477,9 @@ class GameDetailApi(APIView):
         plays = PlayOutputSerializer(many=True, help_text="the latest plays, newest first")
         scoring_plays = PlayOutputSerializer(many=True, help_text="game order")
         win_probability = WinProbabilityOutputSerializer(many=True, help_text="one point per play, game order")
+        win_probability_chart = WinProbabilityChartOutputSerializer(
+            help_text="the chart's caption and axis, worked out by the server (pages only show them)"
+        )
 
     @extend_schema(
         summary="One game with its situation, line scores, latest plays and win probability",

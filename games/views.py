@@ -11,12 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from espn.leagues import league_of, period_prefix
-from espn.snapshots import Phase
+from espn.leagues import period_prefix
 
 from . import live_feed, selectors
 from .api import game_detail_payload
-from .presenters import GROUPS
+from .presenters import GROUPS, chart_data, linescore_rows
 
 
 def grouped_cards(games: list[dict]) -> list[dict]:
@@ -40,83 +39,17 @@ def live_page(request: HttpRequest) -> HttpResponse:
     return render(request, "games/live.html", context)
 
 
-def period_labels(espn_league: str, count: int) -> list[str]:
-    regulation = {"football": 4, "basketball": 4, "hockey": 3}.get(espn_league.split("/")[0])
-    if regulation is None:
-        return [str(n) for n in range(1, count + 1)]
-    labels = [str(n) for n in range(1, min(count, regulation) + 1)]
-    overtime = count - regulation
-    if overtime == 1:
-        labels.append("OT")
-    elif overtime > 1:
-        labels.extend(f"OT{n}" for n in range(1, overtime + 1))
-    return labels
-
-
-def win_probability_caption(game: dict, points: list[dict]) -> str:
-    """Words for the chart: the winner once the game is final, else the latest chances."""
-    away, home = game["away"], game["home"]
-    if game["status"]["phase"] == Phase.FINAL and away["score"] is not None and home["score"] is not None:
-        if away["score"] == home["score"]:
-            return f"Final: tied {away['score']}\N{EN DASH}{home['score']}."
-        winner, loser = (home, away) if home["score"] > away["score"] else (away, home)
-        return f"Final: {winner['display_name']} won {winner['score']}\N{EN DASH}{loser['score']}."
-    now = win_probability_now(points)
-    if now is None:
-        return ""
-    chances = f"{home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}%"
-    return f"After the latest play: {chances} to win."
-
-
-def chart_side(game: dict, side: str) -> dict:
-    team = game[side]
-    return {
-        "abbreviation": team["abbreviation"],
-        "display_name": team["display_name"],
-        "score": team["score"],
-        "color": game["display"][side]["badge_bg"],
-    }
-
-
-def win_probability_now(points: list[dict]) -> dict | None:
-    if not points:
-        return None
-    home = round(points[-1]["home"] * 100)
-    return {"home": home, "away": 100 - home}
-
-
-def linescore_rows(game: dict) -> tuple[list[str], list[dict]]:
-    count = max(len(game["away"]["linescores"]), len(game["home"]["linescores"]))
-    labels = period_labels(game["espn_league"], count)
-    rows = []
-    for side in ("away", "home"):
-        team = game[side]
-        cells = [*team["linescores"], *[None] * (count - len(team["linescores"]))]
-        rows.append({"team": team, "cells": cells, "total": team["score"]})
-    return labels, rows
-
-
 @require_safe
 def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     game = selectors.game_by_id(pk)
     if game is None:
         raise Http404("No such game.")
     detail = game_detail_payload(game, plays_limit=500)
-    labels, rows = linescore_rows(detail)
     context = {
         "game": detail,
-        "period_labels": labels,
-        "linescore_rows": rows,
+        "linescore_rows": linescore_rows(detail),
         "period_prefix": period_prefix(game.espn_league),
-        "wp_caption": win_probability_caption(detail, detail["win_probability"]),
-        "chart": {
-            "phase": detail["status"]["phase"],
-            "period_prefix": period_prefix(game.espn_league),
-            "clock": league_of(game.espn_league).game_clock,
-            "home": chart_side(detail, "home"),
-            "away": chart_side(detail, "away"),
-            "win_probability": detail["win_probability"],
-        },
+        "chart": chart_data(detail),
     }
     return render(request, "games/game.html", context)
 
