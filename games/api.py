@@ -31,11 +31,13 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.compression import accepts_gzip
+from config.query_params import page_field, validate_query
 from config.ratelimit import client_address, parse_rate
 from espn.snapshots import Pause, Phase
 
 from . import live_feed, selectors
 from .game_shape import game_payload
+from .presenters import win_probability_chart
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -108,6 +110,11 @@ class DisplayOutputSerializer(serializers.Serializer):
     odds_text = serializers.CharField(help_text='e.g. "Line TB -2.5, O/U 45.5" before kickoff; else ""')
     situation_text = serializers.CharField(help_text="down and distance while live; else empty")
     red_zone = serializers.BooleanField()
+    period_labels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='the score by period\'s headings, one per period with a line score: "1".."4", then "OT" '
+        '(one overtime) or "OT1", "OT2", ...',
+    )
     away = SideDisplayOutputSerializer()
     home = SideDisplayOutputSerializer()
 
@@ -150,22 +157,6 @@ def choice_error(values: list[str]) -> dict[str, StrOrPromise]:
     return {"invalid_choice": '"{input}" is not allowed; use one of: ' + ", ".join(values) + "."}
 
 
-def validate_query(serializer_class: type[serializers.Serializer], request) -> dict:
-    """Validated query parameters, or a 400 naming each bad parameter, unknown ones included."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid()
-    errors = dict(serializer.errors)
-    allowed = sorted(serializer.fields)
-    for name, value in request.query_params.items():
-        if name not in serializer.fields:
-            errors[name] = [f"Unknown parameter; allowed: {', '.join(allowed)}."]
-        elif value == "":  # DRF would take `?team=` as no filter at all: say so instead of guessing
-            errors[name] = ["Empty: give a value or leave the parameter out."]
-    if errors:
-        raise exceptions.ValidationError(errors)
-    return serializer.validated_data
-
-
 class GamePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -206,7 +197,7 @@ class GameListApi(APIView):
             error_messages=choice_error([p.value for p in Phase]),
         )
         live = StrictBooleanField(required=False, help_text="true: only live games; false: none live")
-        page = serializers.IntegerField(required=False, min_value=1)
+        page = page_field()
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=GamePagination.max_page_size)
 
         def __init__(self, *args, **kwargs):
@@ -431,6 +422,18 @@ class WinProbabilityOutputSerializer(serializers.Serializer):
     home = serializers.FloatField(help_text="home team's chance of winning after the play, 0..1")
 
 
+class WinProbabilityChartOutputSerializer(serializers.Serializer):
+    caption = serializers.CharField(
+        help_text='the chart in words: "Final: <team> won 25\N{EN DASH}24." once final, else "After the latest play: '
+        'ATL 62%, GB 38% to win."; "" before the first point'
+    )
+    period_labels = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='the axis\'s period names, period 1 first: "Q1".."Q4", "OT" ...; regulation at least when the '
+        "league's game clock is known",
+    )
+
+
 class SummaryStatusOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["stored", "none_yet", "not_started"],
@@ -449,12 +452,14 @@ def game_detail_payload(game, *, plays_limit: int) -> dict:
         status = "stored"
     else:
         status = "not_started" if game.phase == Phase.SCHEDULED else "none_yet"
+    payload = game_payload(game)
     return {
-        **game_payload(game),
+        **payload,
         "summary": {"status": status, "fetched_at": stored["fetched_at"], "plays_total": stored["plays_total"]},
         "plays": stored["plays"],
         "scoring_plays": stored["scoring_plays"],
         "win_probability": stored["win_probability"],
+        "win_probability_chart": win_probability_chart(payload, stored["win_probability"]),
     }
 
 
@@ -472,6 +477,9 @@ class GameDetailApi(APIView):
         plays = PlayOutputSerializer(many=True, help_text="the latest plays, newest first")
         scoring_plays = PlayOutputSerializer(many=True, help_text="game order")
         win_probability = WinProbabilityOutputSerializer(many=True, help_text="one point per play, game order")
+        win_probability_chart = WinProbabilityChartOutputSerializer(
+            help_text="the chart's caption and axis, worked out by the server (pages only show them)"
+        )
 
     @extend_schema(
         summary="One game with its situation, line scores, latest plays and win probability",

@@ -4,13 +4,16 @@ Built on games/streams.py: the same hub (one Redis subscription per web process)
 bounded per-client queues, heartbeats and per-address limits.
 
 Events:
-- `snapshot` on connect: `{"game": <the live feed's game shape>, "plays": [...], "watermark": W}`
+- `snapshot` on connect: `{"game": <the live feed's game shape>, "plays": [...], "watermark": W, ...}`
   with `id: W`, W the highest play sequence stored. The plays are the last 50, or with
   Last-Event-ID only those after it. The game comes from the stored live feed when it has it,
   else from one read of the database.
-- `plays`: `{"plays": [new plays in game order], "watermark": W}`, `id:` its last play (W, unless more
-  than 500 came at once: then several events, each read on from the last), after the worker stored
-  plays and published the new watermark on `scores:plays:{game_id}`.
+- `plays`: `{"plays": [new plays in game order], "watermark": W, ...}`, `id:` its last play (W, unless
+  more than 500 came at once: then several events, each read on from the last), after the worker
+  stored plays and published the new watermark on `scores:plays:{game_id}`.
+  Both also carry the chart's share of their plays, so that the game page's chart moves with them:
+  `win_probability` (the points of those plays, as in GET /api/games/<id>/) and
+  `win_probability_chart` (its caption and axis after them, games/presenters.py; null without points).
 - `game`: the game (live feed shape) whenever a poll changed it (score, status, situation); no id.
 
 Plays are read from the database once per published watermark per web process, never per client:
@@ -43,6 +46,7 @@ from config.redis_keys import PLAYS_CHANNEL, STREAM_SUBSCRIBERS_KEY
 
 from . import plays, streams
 from .game_shape import game_payload
+from .presenters import win_probability_chart
 from .selectors import game_by_id
 
 log = logging.getLogger(__name__)
@@ -106,8 +110,18 @@ async def read_new_plays(hub: streams.Hub, game_id: int, watched: WatchedGame) -
             return
         # A page holds at most 500 plays: the id is the last one sent, and the loop reads on from it.
         cursor = watched.sent_upto = page["cursor"]
-        data = orjson.dumps({"plays": page["plays"], "watermark": page["watermark"]})
+        chart = await chart_of(hub, game_id, None, page["plays"])
+        data = orjson.dumps({"plays": page["plays"], "watermark": page["watermark"], **chart})
         hub.deliver(channel_of(game_id), streams.Event(cursor, streams.sse_frame("plays", cursor, data)))
+
+
+async def chart_of(hub: streams.Hub, game_id: int, game: dict | None, new_plays: list[dict]) -> dict:
+    """The chart's points among these plays, and its caption and axis after them (read once per process)."""
+    points = plays.win_probability_of(new_plays)
+    if points and game is None:
+        game = await game_state(hub, game_id)
+    chart = win_probability_chart(game, points) if points and game is not None else None
+    return {"win_probability": points, "win_probability_chart": chart}
 
 
 def live_changed(hub: streams.Hub, kind: str, data: bytes) -> None:
@@ -149,7 +163,8 @@ async def read_snapshot(
     if game_id not in hub.games:
         stored = NOTHING_STORED if watermark is None else watermark
         hub.games[game_id] = WatchedGame(stored, stored)
-    data = orjson.dumps({"game": game, "plays": page["plays"], "watermark": watermark})
+    chart = await chart_of(hub, game_id, game, page["plays"])
+    data = orjson.dumps({"game": game, "plays": page["plays"], "watermark": watermark, **chart})
     return watermark, data, "snapshot"
 
 

@@ -141,6 +141,20 @@ def play_payload(play: Play | dict) -> dict:
 READ_FIELDS = ("sequence", *PLAY_FIELDS)
 
 
+def win_probability_point(play_id: str, period: int, clock: str, home: float) -> dict:
+    """One point of the win-probability chart: a play and the home team's chance after it, 0..1."""
+    return {"play_id": play_id, "period": period, "clock": clock, "home": home}
+
+
+def win_probability_of(plays: list[dict]) -> list[dict]:
+    """The chart's points of these plays (those ESPN gave a win probability), in their order."""
+    return [
+        win_probability_point(play["id"], play["period"], play["clock"], play["home_win_pct"])
+        for play in plays
+        if play["home_win_pct"] is not None
+    ]
+
+
 def plays_after(game_id: int, after_seq: int | None, limit: int) -> list[dict]:
     """Up to `limit` plays in game order after the sequence `after_seq` (None: from the first)."""
     queryset = Play.objects.filter(game_id=game_id)
@@ -226,6 +240,6 @@ def detail(game_id: int, *, latest: int) -> dict:
         "scoring_plays": scoring,
         # Each point carries its play's game time, so the chart runs on the clock rather than the play count.
         "win_probability": [
-            {"play_id": pid, "period": period, "clock": clock, "home": pct} for pid, period, clock, pct in points
+            win_probability_point(pid, period, clock, pct) for pid, period, clock, pct in points if pct is not None
         ],
     }

@@ -1,18 +1,22 @@
-"""What a game looks like on a page, worked out once on the server: the payload's `display` block.
+"""What a game looks like on a page, worked out once on the server: the payload's `display` block, and
+the game page's win-probability chart.
 
 `display_of` reads the game payload (`game_shape.game_payload`) and nothing else, so it costs no
-query. The card, the game page and the scripts that repaint them (static/js/live.js, game.js) all
-show what it says; none of them works out a colour, a marker or a label again.
+query. `win_probability_chart` reads the payload and the chart's points. The card, the game page and
+the scripts that repaint them (static/js/live.js, game.js) all show what these say; none of them works
+out a colour, a marker, a period's name or the chart's words again.
 """
 
 from __future__ import annotations
 
 import re
 
+from espn.leagues import league_of, period_prefix
 from espn.snapshots import Pause, Phase
 
 HEX_COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
 NEUTRAL_BADGE = "5b6470"
+REGULATION_PERIODS = {"football": 4, "basketball": 4, "hockey": 3}  # by sport; any other: periods by number
 
 # The live page's sections, in order: key, heading, the phases shown there.
 GROUPS = (
@@ -104,6 +108,27 @@ def side_display(game: dict, side: str) -> dict:
     }
 
 
+def period_labels(espn_league: str, count: int, *, prefixed: bool = False) -> list[str]:
+    """Periods 1 to `count` by name: "1".."4", then "OT" (one overtime) or "OT1", "OT2", ...
+    `prefixed`: the sport's prefix on numbered periods ("Q1", "P2"), as the chart's axis reads."""
+    regulation = REGULATION_PERIODS.get(espn_league.split("/")[0])
+    prefix = period_prefix(espn_league) if prefixed else ""
+    if regulation is None:
+        return [f"{prefix}{n}" for n in range(1, count + 1)]
+    labels = [f"{prefix}{n}" for n in range(1, min(count, regulation) + 1)]
+    overtime = count - regulation
+    if overtime == 1:
+        labels.append("OT")
+    elif overtime > 1:
+        labels.extend(f"OT{n}" for n in range(1, overtime + 1))
+    return labels
+
+
+def linescore_labels(game: dict) -> list[str]:
+    """The score by period's column headings: one per period either team has a line score for."""
+    return period_labels(game["espn_league"], max(len(game["away"]["linescores"]), len(game["home"]["linescores"])))
+
+
 def display_of(game: dict) -> dict:
     """The display block of a game payload (everything but `display` itself must be there)."""
     situation = game["situation"] or {}
@@ -116,6 +141,76 @@ def display_of(game: dict) -> dict:
         "odds_text": odds_text(game),
         "situation_text": situation.get("down_distance_text", ""),
         "red_zone": bool(situation.get("is_red_zone")),
+        "period_labels": linescore_labels(game),
         "away": side_display(game, "away"),
         "home": side_display(game, "home"),
     }
+
+
+# --------------------------------------------------------------------------- the game page's chart
+
+
+def win_probability_now(points: list[dict]) -> dict | None:
+    if not points:
+        return None
+    home = round(points[-1]["home"] * 100)
+    return {"home": home, "away": 100 - home}
+
+
+def win_probability_caption(game: dict, points: list[dict]) -> str:
+    """Words for the chart: the winner once the game is final, else the latest chances; "" before any."""
+    away, home = game["away"], game["home"]
+    if game["status"]["phase"] == Phase.FINAL and away["score"] is not None and home["score"] is not None:
+        if away["score"] == home["score"]:
+            return f"Final: tied {away['score']}\N{EN DASH}{home['score']}."
+        winner, loser = (home, away) if home["score"] > away["score"] else (away, home)
+        return f"Final: {winner['display_name']} won {winner['score']}\N{EN DASH}{loser['score']}."
+    now = win_probability_now(points)
+    if now is None:
+        return ""
+    chances = f"{home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}%"
+    return f"After the latest play: {chances} to win."
+
+
+def chart_period_count(espn_league: str, points: list[dict]) -> int:
+    """The periods the chart's axis spans: regulation when the league's clock is known, and any later one played."""
+    clock = league_of(espn_league).game_clock
+    last = max((point["period"] or 0 for point in points), default=0)
+    return max(clock[0] if clock else 0, last)
+
+
+def win_probability_chart(game: dict, points: list[dict]) -> dict:
+    """The chart's caption and the name of each period on its axis (period 1 first).
+
+    `points` in game order; the latest are enough (pushed plays bring only theirs): the caption reads
+    the last, and the axis the last one's period, since a game's periods only grow.
+    """
+    count = chart_period_count(game["espn_league"], points)
+    return {
+        "caption": win_probability_caption(game, points),
+        "period_labels": period_labels(game["espn_league"], count, prefixed=True),
+    }
+
+
+def chart_data(detail: dict) -> dict:
+    """What game.js draws the chart from: the game page's `game-data` (a game detail payload's parts)."""
+    espn_league = detail["espn_league"]
+    return {
+        "period_prefix": period_prefix(espn_league),
+        "clock": league_of(espn_league).game_clock,
+        "home": {"abbreviation": detail["home"]["abbreviation"], "color": detail["display"]["home"]["badge_bg"]},
+        "away": {"abbreviation": detail["away"]["abbreviation"], "color": detail["display"]["away"]["badge_bg"]},
+        "win_probability": detail["win_probability"],
+        **detail["win_probability_chart"],
+    }
+
+
+def linescore_rows(game: dict) -> list[dict]:
+    """The score by period's rows, away then home: a cell per heading (None where a team has none yet)."""
+    count = len(game["display"]["period_labels"])
+    rows = []
+    for side in ("away", "home"):
+        team = game[side]
+        cells = [*team["linescores"], *[None] * (count - len(team["linescores"]))]
+        rows.append({"team": team, "cells": cells, "total": team["score"]})
+    return rows

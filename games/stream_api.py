@@ -121,15 +121,17 @@ class GameStreamApi(StreamApiView):
         summary="One game's state and plays as Server-Sent Events",
         description=(
             "An SSE stream (`text/event-stream`). First `event: snapshot` with `id:` the plays watermark (the "
-            'highest play sequence stored) and `data: {"game": <game>, "plays": [...], "watermark": n}`: the game '
-            "in the shape of GET /api/games/live/, and its last 50 plays in game order (the shape of GET "
-            "/api/games/<id>/plays/). Then `event: plays` (`id:` its last play, the new "
-            "watermark unless more than 500 came at once, "
-            '`data: {"plays": [new plays], "watermark": n}`) each time the worker stores new plays (with their '
-            "win probability), and `event: game` (no id, `data:` the game) each time a poll changes its score, "
-            "status or situation. A heartbeat comment every 15 s. Reconnect with Last-Event-ID: the snapshot "
-            "then carries only the plays after it. While connected the game counts as watched, so the worker "
-            "fetches its plays at the live cadence. A play ESPN corrects under the same watermark is not pushed. "
+            'highest play sequence stored) and `data: {"game": <game>, "plays": [...], "watermark": n, ...}`: the '
+            "game in the shape of GET /api/games/live/, and its last 50 plays in game order (the shape of GET "
+            "/api/games/<id>/plays/). Then `event: plays` (`id:` its last play, the new watermark unless more than "
+            '500 came at once, `data: {"plays": [new plays], "watermark": n, ...}`) each time the worker stores new '
+            "plays (with their win probability), and `event: game` (no id, `data:` the game) each time a poll "
+            "changes its score, status or situation. A snapshot and a plays event also carry `win_probability` "
+            "(the points of their plays) and `win_probability_chart` (the chart's caption and axis after them, as "
+            "GET /api/games/<id>/ gives them; null when the plays have no win probability). A heartbeat comment "
+            "every 15 s. Reconnect with Last-Event-ID: the snapshot then carries only the plays after it. While "
+            "connected the game counts as watched, so the worker fetches its plays at the live cadence. A play "
+            "ESPN corrects under the same watermark is not pushed. "
             "404 for no such game."
         ),
         parameters=LAST_EVENT_ID_PARAMS,

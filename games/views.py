@@ -7,16 +7,15 @@ server's first paint and the script's later repaints show the same thing.
 from __future__ import annotations
 
 import orjson
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from espn.leagues import league_of, period_prefix
-from espn.snapshots import Phase
+from espn.leagues import period_prefix
 
 from . import live_feed, selectors
 from .api import game_detail_payload
-from .presenters import GROUPS
+from .presenters import GROUPS, chart_data, linescore_rows
 
 
 def grouped_cards(games: list[dict]) -> list[dict]:
@@ -40,83 +39,17 @@ def live_page(request: HttpRequest) -> HttpResponse:
     return render(request, "games/live.html", context)
 
 
-def period_labels(espn_league: str, count: int) -> list[str]:
-    regulation = {"football": 4, "basketball": 4, "hockey": 3}.get(espn_league.split("/")[0])
-    if regulation is None:
-        return [str(n) for n in range(1, count + 1)]
-    labels = [str(n) for n in range(1, min(count, regulation) + 1)]
-    overtime = count - regulation
-    if overtime == 1:
-        labels.append("OT")
-    elif overtime > 1:
-        labels.extend(f"OT{n}" for n in range(1, overtime + 1))
-    return labels
-
-
-def win_probability_caption(game: dict, points: list[dict]) -> str:
-    """Words for the chart: the winner once the game is final, else the latest chances."""
-    away, home = game["away"], game["home"]
-    if game["status"]["phase"] == Phase.FINAL and away["score"] is not None and home["score"] is not None:
-        if away["score"] == home["score"]:
-            return f"Final: tied {away['score']}\N{EN DASH}{home['score']}."
-        winner, loser = (home, away) if home["score"] > away["score"] else (away, home)
-        return f"Final: {winner['display_name']} won {winner['score']}\N{EN DASH}{loser['score']}."
-    now = win_probability_now(points)
-    if now is None:
-        return ""
-    chances = f"{home['abbreviation']} {now['home']}%, {away['abbreviation']} {now['away']}%"
-    return f"After the latest play: {chances} to win."
-
-
-def chart_side(game: dict, side: str) -> dict:
-    team = game[side]
-    return {
-        "abbreviation": team["abbreviation"],
-        "display_name": team["display_name"],
-        "score": team["score"],
-        "color": game["display"][side]["badge_bg"],
-    }
-
-
-def win_probability_now(points: list[dict]) -> dict | None:
-    if not points:
-        return None
-    home = round(points[-1]["home"] * 100)
-    return {"home": home, "away": 100 - home}
-
-
-def linescore_rows(game: dict) -> tuple[list[str], list[dict]]:
-    count = max(len(game["away"]["linescores"]), len(game["home"]["linescores"]))
-    labels = period_labels(game["espn_league"], count)
-    rows = []
-    for side in ("away", "home"):
-        team = game[side]
-        cells = [*team["linescores"], *[None] * (count - len(team["linescores"]))]
-        rows.append({"team": team, "cells": cells, "total": team["score"]})
-    return labels, rows
-
-
 @require_safe
 def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     game = selectors.game_by_id(pk)
     if game is None:
         raise Http404("No such game.")
     detail = game_detail_payload(game, plays_limit=500)
-    labels, rows = linescore_rows(detail)
     context = {
         "game": detail,
-        "period_labels": labels,
-        "linescore_rows": rows,
+        "linescore_rows": linescore_rows(detail),
         "period_prefix": period_prefix(game.espn_league),
-        "wp_caption": win_probability_caption(detail, detail["win_probability"]),
-        "chart": {
-            "phase": detail["status"]["phase"],
-            "period_prefix": period_prefix(game.espn_league),
-            "clock": league_of(game.espn_league).game_clock,
-            "home": chart_side(detail, "home"),
-            "away": chart_side(detail, "away"),
-            "win_probability": detail["win_probability"],
-        },
+        "chart": chart_data(detail),
     }
     return render(request, "games/game.html", context)
 
@@ -167,20 +100,24 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 
 _fixed_bodies: dict[int, bytes] = {}
 FIXED_ETAG = '"fixed"'
+FIXED_MIN_BYTES, FIXED_MAX_BYTES = 2, 4_000_000
 
 
 @require_safe
 def bench_fixed_bytes(request: HttpRequest) -> HttpResponse:
     """The benchmark's yardstick: a fixed byte string of the requested size, through the same stack.
 
-    Answers 304 to `If-None-Match: "fixed"`, the yardstick for the live endpoint's 304 path.
+    Answers 304 to `If-None-Match: "fixed"`, the yardstick for the live endpoint's 304 path; 400 naming
+    `bytes` when it is not a whole number from 2 to 4,000,000.
     """
     if request.META.get("HTTP_IF_NONE_MATCH") == FIXED_ETAG:
         return HttpResponseNotModified(headers={"ETag": FIXED_ETAG})
-    try:
-        size = max(2, min(int(request.GET.get("bytes", "1024")), 4_000_000))
-    except ValueError:
-        size = 1024
+    # Read by hand rather than through a serializer: the yardstick must cost what the stack costs, no more.
+    raw = request.GET.get("bytes", "1024")
+    size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 7 else 0
+    if not FIXED_MIN_BYTES <= size <= FIXED_MAX_BYTES:
+        message = f"A whole number from {FIXED_MIN_BYTES} to {FIXED_MAX_BYTES}."
+        return JsonResponse({"code": "invalid", "detail": "Invalid input: see bytes.", "bytes": [message]}, status=400)
     body = _fixed_bodies.get(size)
     if body is None:
         body = _fixed_bodies.setdefault(size, b'"' + b"x" * (size - 2) + b'"')

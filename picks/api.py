@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games.api import validate_query
+from config.query_params import validate_query
 
 from . import leagues, reminders, submission
 from .chance import ChoiceError, week_chances
@@ -43,6 +43,7 @@ from .models import (
     Weekday,
 )
 from .presenters import game_data, standings_data, week_data, what_if_data
+from .queries import MAX_ID, StandingsQuerySerializer, WeekQuerySerializer, read_week, week_field
 from .selectors import (
     current_week,
     league_members,
@@ -220,38 +221,6 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="not logged in, not a member, or not your entry"),
     404: OpenApiResponse(ErrorSerializer, description="no such entry or league"),
 }
-WEEK_PATTERN = r"^(pre|regular|post|off)-[0-9]{1,2}$"
-
-
-def week_field(**kwargs) -> serializers.RegexField:
-    return serializers.RegexField(
-        WEEK_PATTERN,
-        error_messages={"invalid": "Not a week: use e.g. regular-3, pre-1 or post-2."},
-        **kwargs,
-    )
-
-
-@extend_schema_serializer(component_name="PickemWeekQuery")
-class WeekQuerySerializer(serializers.Serializer):
-    week = week_field(required=False, help_text="e.g. regular-3, pre-1, post-2; default: the current week")
-
-    def validate_week(self, value: str) -> Week:
-        return Week.parse(value)
-
-
-@extend_schema_serializer(component_name="PickemStandingsQuery")
-class StandingsQuerySerializer(WeekQuerySerializer):
-    view = serializers.ChoiceField(
-        choices=["week", "season"],
-        required=False,
-        default="week",
-        error_messages={"invalid_choice": '"{input}" is not a view; use week or season.'},
-    )
-
-
-def read_week(params: dict, league: PickemLeague) -> Week | None:
-    """The ?week= asked for, else the league's current week."""
-    return params.get("week") or current_week(league, timezone.now())
 
 
 def own_entry(request: SignedInRequest, entry_id: int) -> Entry:
@@ -266,8 +235,6 @@ def member_league(request: SignedInRequest, league_id: int) -> tuple[PickemLeagu
 
 
 # --------------------------------------------------------------------------- entries and picks
-
-MAX_ID = 2**63 - 1
 
 
 @extend_schema_serializer(component_name="PickemPickInput")

@@ -19,10 +19,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config.query_params import BadQuery, page_query
 from games.models import Phase
 
 from . import leagues, reminders, submission
-from .chance import AWAY, HOME, ChoiceError, week_chances
+from .chance import ChoiceError, week_chances
 from .errors import NotAllowed, PickemError
 from .forms import (
     JoinForm,
@@ -35,6 +36,7 @@ from .forms import (
 from .locking import is_locked
 from .models import ChangeSource, Entry, PickChange, PickemLeague
 from .presenters import board_rows, saved_message, survivor_context, tiebreak_text, week_context
+from .queries import AuditQuery, LeagueQuery, MyPicksQuery, outcome_param, read_week
 from .selectors import (
     current_week,
     is_commissioner,
@@ -90,32 +92,25 @@ def signup(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- my picks
 
 
-def chosen_week(request: HttpRequest, league: PickemLeague, now) -> tuple[Week | None, str]:
-    slug = request.GET.get("week", "")
-    if slug:
-        try:
-            return Week.parse(slug), ""
-        except ValueError as exc:
-            return current_week(league, now), str(exc)
-    return current_week(league, now), ""
+def chosen_entry(entries: list[Entry], query: dict) -> Entry:
+    """?entry= if it is one of mine, else my entry in ?league=, else my first."""
+    return (
+        next((e for e in entries if e.pk == query.get("entry")), None)
+        or next((e for e in entries if e.league_id == query.get("league")), None)
+        or entries[0]
+    )
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def my_picks(request: SignedInRequest) -> HttpResponse:
+@page_query(MyPicksQuery)
+def my_picks(request: SignedInRequest, query: dict) -> HttpResponse:
     now = timezone.now()
     entries = user_entries(request.user)
     if not entries:
         return render(request, "picks/no_leagues.html", {"join_form": JoinForm()})
-    entry_id, league_id = request.GET.get("entry", ""), request.GET.get("league", "")
-    entry = (
-        next((e for e in entries if str(e.pk) == entry_id), None)
-        or next((e for e in entries if str(e.league_id) == league_id), None)
-        or entries[0]
-    )
-    week, week_error = chosen_week(request, entry.league, now)
-    if week_error:
-        messages.error(request, week_error)
+    entry = chosen_entry(entries, query)
+    week = read_week(query, entry.league, now)
     context = {"entries": entries, "entry": entry, "league": entry.league, "week": week}
     if week is None:
         return render(request, "picks/my_picks.html", context)
@@ -175,7 +170,8 @@ def not_the_commissioner(request: HttpRequest, league: PickemLeague) -> HttpResp
 
 
 @login_required
-def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
+@page_query(LeagueQuery)
+def league_detail(request: SignedInRequest, league_id: int, query: dict) -> HttpResponse:
     now = timezone.now()
     league = get_object_or_404(PickemLeague.objects.select_related("commissioner"), pk=league_id)
     my_entries = member_entries(league, request.user)
@@ -183,21 +179,19 @@ def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
         return not_a_member(request, league)
     entry = my_entries[0]
     my_entry_ids = {e.pk for e in my_entries}
-    view = "season" if request.GET.get("view") == "season" else "week"
-    week, week_error = chosen_week(request, league, now)
-    if week_error:
-        messages.error(request, week_error)
+    view = query["view"]
+    week = read_week(query, league, now)
     season = view == "season" or week is None
     standings = season_standings(league) if season or week is None else week_standings(league, week)
     paginator = Paginator(standings.rows, STANDINGS_PAGE_SIZE)
-    page_number = request.GET.get("page") or page_of(standings.rows, entry.pk)
+    page_number = query.get("page") or page_of(standings.rows, entry.pk)
     standings_page = paginator.get_page(page_number)
     weeks = league_weeks(league)
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
     chances = week_chances(league, week) if week is not None else None
-    what_if = what_if_chances(request, league, week, chances) if chances and week and not season else None
+    what_if = what_if_chances(league, week, chances, query["outcomes"]) if chances and week and not season else None
     if chances:
         chance_of = {row.entry_id: row for row in chances.rows}
         for row in standings_page.object_list:
@@ -262,28 +256,22 @@ def buy_back(request: SignedInRequest, entry_id: int) -> HttpResponse:
     return redirect("picks:league", league_id=entry.league_id)
 
 
-def what_if_chances(request: HttpRequest, league: PickemLeague, week: Week, chances) -> dict:
+def what_if_chances(league: PickemLeague, week: Week, chances, chosen: dict[int, str]) -> dict:
     """The "what if" form's games, and (when outcomes were chosen: the page without JavaScript) the result."""
-    chosen = {
-        key.removeprefix("outcome-"): value
-        for key in request.GET
-        if key.startswith("outcome-") and (value := request.GET.get(key, "")) in (HOME, AWAY)
-    }
-    result, error = None, ""
     try:
         result = week_chances(league, week, chosen=chosen) if chosen else None
-    except ChoiceError as exc:
-        error = str(exc)
+    except ChoiceError as exc:  # a game not of this week, or settled since the form was shown
+        raise BadQuery({outcome_param(exc.field.removeprefix("outcomes.")): [str(exc)]}) from None
     games = [
         {
             "game": game,
-            "chosen": chosen.get(str(game.pk), ""),
+            "chosen": chosen.get(game.pk, ""),
             "home_pct": round(100 * chances.home_pick_wins[game.pk]),
             "away_pct": 100 - round(100 * chances.home_pick_wins[game.pk]),
         }
         for game in chances.open_games
     ]
-    return {"games": games, "result": result, "error": error}
+    return {"games": games, "result": result}
 
 
 def page_of(rows, entry_id: int) -> int:
@@ -375,7 +363,8 @@ def invite_reset(request: SignedInRequest, league_id: int) -> HttpResponse:
 
 
 @login_required
-def league_audit(request: SignedInRequest, league_id: int) -> HttpResponse:
+@page_query(AuditQuery)
+def league_audit(request: SignedInRequest, league_id: int, query: dict) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not is_commissioner(league, request.user):
         return not_the_commissioner(request, league)
@@ -384,7 +373,7 @@ def league_audit(request: SignedInRequest, league_id: int) -> HttpResponse:
         .select_related("entry__user", "changed_by", "game", "old_team", "new_team")
         .order_by("-changed_at", "-pk")
     )
-    audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_page = Paginator(changes, AUDIT_PAGE_SIZE).get_page(query.get("page"))
     context = {"league": league, "audit_page": audit_page, "corrections": league_score_corrections(league)}
     return render(request, "picks/audit.html", context)
 

@@ -1,8 +1,11 @@
 // /games/<id>/: draws the win-probability chart as SVG and, while the game is live, polls
 // /api/games/<id>/?plays=0 to update the score, situation, score by period, scoring plays and the
-// chart. New plays (and the scoring plays among them) come by push from /api/games/<id>/stream/; while that stream is down the page
-// polls /api/games/<id>/plays/?after_seq=N (with its ETag: 304 while nothing is new) instead.
-// The status marker, scores and who has the ball come worked out in the game's `display` block.
+// chart. New plays (the scoring plays among them, and their win-probability points) come by push from
+// /api/games/<id>/stream/; while that stream is down the page polls /api/games/<id>/plays/?after_seq=N
+// (with its ETag: 304 while nothing is new) instead.
+// Nothing shown is worked out here: the status marker, scores, who has the ball and the score by period's
+// headings come in the game's `display` block, the chart's caption and period names in its
+// `win_probability_chart` (games/presenters.py).
 (function () {
   "use strict";
   var root = document.getElementById("game");
@@ -63,7 +66,6 @@
     }
     return {
       periods: periods,
-      regulation: regulation,
       start: function (period) { return starts[period - 1]; },
       length: function (period) { return period <= regulation ? length : overtime; },
       total: starts[periods]
@@ -79,22 +81,9 @@
     return (line.start(point.period) + inPeriod) / line.total;
   }
 
-  function periodName(n, regulation) {
-    if (n <= regulation) return (data.period_prefix || "") + n;
-    return n === regulation + 1 ? "OT" : "OT" + (n - regulation);
-  }
-
-  function captionText(points) {
-    var home = data.home, away = data.away;
-    if (data.phase === "final" && home.score !== null && away.score !== null) {
-      if (home.score === away.score) return "Final: tied " + away.score + "–" + home.score + ".";
-      var winner = home.score > away.score ? home : away, loser = winner === home ? away : home;
-      return "Final: " + winner.display_name + " won " + winner.score + "–" + loser.score + ".";
-    }
-    var last = points[points.length - 1];
-    if (!last) return "";
-    var pct = Math.round(last.home * 100);
-    return "After the latest play: " + home.abbreviation + " " + pct + "%, " + away.abbreviation + " " + (100 - pct) + "% to win.";
+  // The server's name of period n (1: the first), or "".
+  function periodLabel(n) {
+    return (data.period_labels || [])[n - 1] || "";
   }
 
   function drawChart(points) {
@@ -120,7 +109,7 @@
         var left = x0 + (line.start(n) / line.total) * (x1 - x0);
         var right = x0 + ((line.start(n) + line.length(n)) / line.total) * (x1 - x0);
         if (n > 1) plot.appendChild(svg("line", { x1: left, x2: left, y1: y0, y2: y1, "class": "grid" }));
-        plot.appendChild(svg("text", { x: (left + right) / 2, y: H - 6, "text-anchor": "middle", "class": "period-label" }, periodName(n, line.regulation)));
+        plot.appendChild(svg("text", { x: (left + right) / 2, y: H - 6, "text-anchor": "middle", "class": "period-label" }, periodLabel(n)));
       }
     }
     if (points.length) {
@@ -135,7 +124,7 @@
           if (!point.period || point.period === lastPeriod) return;
           var x = parseFloat(coords[i]);
           if (lastPeriod !== null) plot.appendChild(svg("line", { x1: x, x2: x, y1: y0, y2: y1, "class": "grid" }));
-          plot.appendChild(svg("text", { x: x + 3, y: H - 6, "class": "period-label" }, (data.period_prefix || "") + point.period));
+          plot.appendChild(svg("text", { x: x + 3, y: H - 6, "class": "period-label" }, periodLabel(point.period)));
           lastPeriod = point.period;
         });
       }
@@ -158,7 +147,7 @@
       plot.appendChild(svg("text", { x: (x0 + x1) / 2, y: mid - 8, "text-anchor": "middle" }, "No win probability yet"));
     }
     chart.appendChild(plot);
-    var words = captionText(points);
+    var words = data.caption;
     if (words) {
       document.getElementById("wp-desc").textContent = words;
       document.getElementById("wp-caption").textContent = words;
@@ -250,16 +239,15 @@
   function updateLinescore(game) {
     var rows = document.querySelectorAll("#linescore tbody tr");
     var head = document.querySelector("#linescore thead tr");
-    var count = Math.max(game.away.linescores.length, game.home.linescores.length);
-    var periods = head.children.length - 2;
-    for (var p = periods; p < count; p++) {
-      head.insertBefore(el("th", { scope: "col" }, [p >= 4 ? "OT" + (p > 4 ? p - 3 : "") : String(p + 1)]), head.lastElementChild);
-    }
+    var labels = game.display.period_labels;
+    if (!labels) return;  // a game cached by a server from before the labels were sent: the next poll has them
+    var headings = labels.map(function (label) { return el("th", { scope: "col" }, [label]); });
+    head.replaceChildren.apply(head, [el("th", { scope: "col" }, ["Team"])].concat(headings, [el("th", { scope: "col" }, ["Total"])]));
     ["away", "home"].forEach(function (side, index) {
       var row = rows[index];
       if (!row) return;
       var cells = [el("th", { scope: "row" }, [game[side].abbreviation])];
-      for (var i = 0; i < Math.max(count, periods); i++) {
+      for (var i = 0; i < labels.length; i++) {
         var value = game[side].linescores[i];
         cells.push(el("td", {}, [value === undefined ? "–" : String(value)]));
       }
@@ -295,9 +283,24 @@
     updateSituation(game);
     fillList("scoring-plays", game.scoring_plays, "No scoring plays yet.");
     data.win_probability = game.win_probability;
-    data.phase = game.status.phase;
-    ["home", "away"].forEach(function (side) { data[side].score = game[side].score; });
+    data.caption = game.win_probability_chart.caption;
+    data.period_labels = game.win_probability_chart.period_labels;
     drawChart(game.win_probability);
+  }
+
+  function addPoints(page) {
+    // A pushed page of plays brings their win-probability points, with the chart's caption and period
+    // names after them: the chart moves with the plays, not only with the next poll.
+    var chart = page.win_probability_chart;
+    if (!chart || !page.win_probability || !page.win_probability.length) return;
+    var known = {};
+    data.win_probability.forEach(function (point) { known[point.play_id] = true; });
+    var fresh = page.win_probability.filter(function (point) { return !known[point.play_id]; });
+    if (!fresh.length) return;  // a snapshot repeats points the page has
+    data.win_probability = data.win_probability.concat(fresh);
+    data.caption = chart.caption;
+    data.period_labels = chart.period_labels;
+    drawChart(data.win_probability);
   }
 
   var timer = null;
@@ -376,8 +379,8 @@
   updatePlaysToggle();
   schedule();
 
-  // Score, status, line score, situation, new plays and scoring plays pushed by the game's stream as
-  // soon as the server has them; the chart still comes with the polls above.
+  // Score, status, line score, situation, new plays, scoring plays and chart points pushed by the game's
+  // stream as soon as the server has them; the polls above still bring corrections.
   var streamUrl = root.getAttribute("data-stream-url");
   var gameId = root.getAttribute("data-game-id");
   function pushed(games) {
@@ -394,8 +397,8 @@
   if (streamUrl && window.Scores.openStream) {
     window.Scores.openStream(streamUrl, {
       events: {
-        snapshot: function (doc) { pushed([doc.game]); addPlays(doc); },
-        plays: function (page) { addPlays(page); },
+        snapshot: function (doc) { pushed([doc.game]); addPlays(doc); addPoints(doc); },
+        plays: function (page) { addPlays(page); addPoints(page); },
         game: function (game) { pushed([game]); }
       },
       up: function () { streamUp = true; },

@@ -104,6 +104,7 @@ def site(live_server):
             week.standings_url,
             f"{week.standings_url}?view=season",
             "/picks/join/",
+            f"{week.standings_url}?view=AAA&page=0",  # the 400 page naming bad parameters
             "/admin/games/game/",
         ],
     }

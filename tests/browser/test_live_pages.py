@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from games.models import Game
+from games.models import Game, Play
 from games.plays import store_plays
 from tests.games.seed import (
     NFL_LIVE_DAY,
@@ -167,6 +167,31 @@ def test_win_probability_chart_reads_on_a_phone_in_game_time_and_team_colours(li
     )
     assert min(sizes) >= 11 and max(sizes) < 16, sizes
     screenshot(page, "game-chart-laptop", full_page=False)
+
+
+def test_the_game_page_shows_the_servers_period_names_and_caption_after_a_poll(live_server, browser_page):
+    """Two overtimes (a postseason game): the score by period and the chart's axis name them as the server
+    does ("OT1", "OT2"; the script once said "OT", "OT2"), and the caption is the server's."""
+    page = browser_page
+    game = final_game_page(page, live_server)
+    expect(page.locator("#linescore thead th")).to_have_text(["Team", "1", "2", "3", "4", "Total"])
+    last = Play.objects.filter(game=game).order_by("-sequence").first()
+    for n, period in enumerate((5, 6), start=1):
+        Play.objects.create(
+            game=game, sequence=last.sequence + n, espn_id=f"ot{n}", period=period, clock="5:00", text=f"OT play {n}",
+            home_win_pct=0.9, content_hash="t", stored_at=timezone.now(), updated_at=timezone.now(),
+        )  # fmt: skip
+    game.home_linescores, game.away_linescores = [*game.home_linescores, 0, 3], [*game.away_linescores, 0, 0]
+    game.home_score = 28
+    game.save(update_fields=["home_linescores", "away_linescores", "home_score"])
+
+    page.evaluate("window.Scores.pollGameNow()")
+
+    expect(page.locator("#linescore thead th")).to_have_text(["Team", "1", "2", "3", "4", "OT1", "OT2", "Total"])
+    expect(page.locator("#wp-chart text.period-label")).to_have_text(["Q1", "Q2", "Q3", "Q4", "OT1", "OT2"])
+    expect(page.locator("#wp-caption")).to_have_text("Final: Atlanta Falcons won 28\N{EN DASH}24.")
+    expect(page.locator("#linescore tbody tr").nth(1).locator("td")).to_have_count(7)  # 6 periods and the total
+    assert page.js_errors == []
 
 
 def test_a_live_game_page_adds_the_new_plays_without_a_reload(live_server, browser_page):

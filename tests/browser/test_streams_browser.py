@@ -25,8 +25,9 @@ from playwright.sync_api import expect
 from config.redis_client import cache_redis
 from config.redis_keys import STREAM_SUBSCRIBERS_KEY
 from devtools import embedded_redis
+from games.api import game_detail_payload
 from games.ingest import ingest_snapshots
-from games.models import Game
+from games.models import Game, Play
 from games.plays import store_plays
 from games.summary_fetch import announce_plays
 from picks import tasks as picks_tasks
@@ -263,5 +264,33 @@ def test_a_pushed_scoring_play_joins_the_game_pages_scoring_plays_at_once(asgi_s
     expect(page.locator("#scoring-plays li.scoring-play")).to_have_count(2, timeout=10_000)
     newest = game_replayed.recording.plays[scoring[1]]["text"]
     expect(page.locator("#scoring-plays li").last).to_contain_text(newest[:40])
+    assert state_polls == []  # pushed, not polled (the page's own poll comes every 15 s)
+    assert page.js_errors == []
+
+
+def stored_points(game: Game) -> int:
+    return Play.objects.filter(game=game, home_win_pct__isnull=False).count()
+
+
+def test_a_pushed_play_moves_the_win_probability_chart_at_once(asgi_server, browser_page):
+    game_replayed, store_as_of = replayed_summaries()
+    game, _ = store_as_of(game_replayed.moment_of_play(40))
+    page = browser_page
+    state_polls = requests_to(page, f"/api/games/{game.pk}/")
+    with page.expect_response(lambda response: f"/api/games/{game.pk}/stream/" in response.url):
+        page.goto(f"{asgi_server}/games/{game.pk}/")
+    line = page.locator("#wp-chart polyline.line")
+    expect(line).to_have_attribute("data-points", str(stored_points(game)))
+    expect(page.locator("#plays li")).to_have_count(41)  # the stream's snapshot is in (it repeats known points)
+
+    store_as_of(game_replayed.moment_of_play(60))
+
+    expect(line).to_have_attribute("data-points", str(stored_points(game)), timeout=10_000)
+    # The caption and the axis are the server's, as the game's detail says after the same plays.
+    chart = game_detail_payload(Game.objects.get(pk=game.pk), plays_limit=0)["win_probability_chart"]
+    assert chart["caption"].startswith("After the latest play: ")
+    expect(page.locator("#wp-caption")).to_have_text(chart["caption"])
+    expect(page.locator("#wp-desc")).to_have_text(chart["caption"])
+    expect(page.locator("#wp-chart text.period-label")).to_have_text(chart["period_labels"])
     assert state_polls == []  # pushed, not polled (the page's own poll comes every 15 s)
     assert page.js_errors == []

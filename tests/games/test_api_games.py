@@ -178,6 +178,27 @@ def test_game_detail_has_plays_newest_first_scoring_plays_and_win_probability(cl
     assert len(fake_summary.calls) == 0
 
 
+def test_game_detail_carries_the_period_names_and_the_charts_words_worked_out_by_the_server(client, gb_at_atl):
+    body = client.get(detail_url(gb_at_atl)).json()
+
+    assert body["display"]["period_labels"] == ["1", "2", "3", "4"]
+    assert body["win_probability_chart"] == {
+        "caption": "Final: Atlanta Falcons won 25\N{EN DASH}24.",
+        "period_labels": ["Q1", "Q2", "Q3", "Q4"],
+    }
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()["components"]["schemas"]
+    chart = schema["GameDetail"]["properties"]["win_probability_chart"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema[chart]["properties"]) == {"caption", "period_labels"}
+    assert "period_labels" in schema["DisplayOutput"]["properties"]
+
+
+def test_a_live_game_without_plays_has_an_empty_caption_and_the_regulation_axis(client, both_leagues):
+    body = client.get(detail_url(Game.objects.get(espn_id=NO_AT_ATL))).json()
+
+    assert body["win_probability_chart"] == {"caption": "", "period_labels": ["Q1", "Q2", "Q3", "Q4"]}
+    assert body["display"]["period_labels"] == ["1", "2", "3", "4"]
+
+
 def test_plays_parameter_limits_the_latest_plays(client, gb_at_atl):
     assert len(client.get(detail_url(gb_at_atl), {"plays": 5}).json()["plays"]) == 5
     assert client.get(detail_url(gb_at_atl), {"plays": 0}).json()["plays"] == []

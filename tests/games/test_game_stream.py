@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY
 
 from config.redis_client import cache_redis
 from config.redis_keys import LIVE_CHANNEL, STREAM_SUBSCRIBERS_KEY
-from games import game_stream, streams
+from games import game_stream, plays, streams
 from games.game_shape import game_payload
 from games.ingest import ingest_snapshots
 from games.models import Game
@@ -131,6 +131,45 @@ def test_new_plays_reach_every_client_from_one_read_per_watermark_per_process(ga
     assert [(e["event"], e["id"], sequences(e)) for e in events] == [("plays", str(new[-1]), new)] * 2
     assert reads == 1  # once for both clients
     assert hub.games == {}  # forgotten with its last client
+
+
+def test_pushed_plays_carry_their_win_probability_points_and_the_charts_words_after_them(game, game_summary, hub):
+    async def scenario():
+        stream, chunks = await open_stream(game.pk)
+        watermark = await sync_to_async(store_up_to)(game, game_summary, 123)
+        hub.on_message(game_stream.channel_of(game.pk), str(watermark).encode())
+        chunks.append(await anext(stream))
+        await stream.aclose()
+        return chunks
+
+    _, snapshot, event = parse_frames(async_to_sync(scenario)())
+    detail = orjson.loads(orjson.dumps(plays.detail(game.pk, latest=0)))["win_probability"]
+    chart = {"caption": "Final: Atlanta Falcons won 25\N{EN DASH}24.", "period_labels": ["Q1", "Q2", "Q3", "Q4"]}
+    first = orjson.loads(snapshot["data"])
+    assert first["win_probability"] == detail[70:120]  # the points of its last 50 plays, as the detail API has them
+    assert first["win_probability_chart"] == chart
+    pushed = orjson.loads(event["data"])
+    assert [p["play_id"] for p in pushed["win_probability"]] == [p.espn_id for p in game_summary.plays[120:123]]
+    assert pushed["win_probability"] == detail[120:123]
+    assert pushed["win_probability_chart"] == chart
+
+
+def test_plays_without_win_probability_carry_no_chart(game, game_summary, hub):
+    stripped = dataclasses.replace(game_summary, win_probability=[])
+
+    async def scenario():
+        stream, _ = await open_stream(game.pk)
+        stored = await sync_to_async(store_plays)(
+            game.pk, dataclasses.replace(stripped, plays=stripped.plays[:123]), now=NOW
+        )
+        hub.on_message(game_stream.channel_of(game.pk), str(stored.watermark).encode())
+        chunk = await anext(stream)
+        await stream.aclose()
+        return chunk
+
+    [event] = parse_frames([async_to_sync(scenario)()])
+    data = orjson.loads(event["data"])
+    assert len(data["plays"]) == 3 and data["win_probability"] == [] and data["win_probability_chart"] is None
 
 
 def test_a_score_change_goes_to_the_games_clients_as_a_game_event_without_an_id(game, hub):

@@ -167,8 +167,9 @@ def test_each_game_carries_what_the_pages_show_worked_out_by_the_server(client, 
 def test_halftime_is_a_marker_of_its_own():
     from games.presenters import display_of
 
-    side = {"espn_id": "1", "display_name": "A", "color": "", "score": 7}
+    side = {"espn_id": "1", "display_name": "A", "color": "", "score": 7, "linescores": [7, 0]}
     game = {
+        "espn_league": "football/nfl",
         "kickoff": "2022-09-11T17:00:00+00:00",
         "status": {"phase": "live", "pause": "halftime", "short_detail": "Halftime", "detail": "Halftime"},
         "away": side,

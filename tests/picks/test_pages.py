@@ -276,7 +276,8 @@ def test_pages_of_a_league_whose_season_has_no_games_yet(client, ann):
     page = text(client.get(f"/picks/?league={league.pk}"))
     assert "No NFL games of the 2024 season are known yet" in page
     assert client.get(f"/picks/leagues/{league.pk}/").status_code == 200
-    assert client.get(f"/picks/?league={league.pk}&week=nonsense").status_code == 200
+    bad_week = client.get(f"/picks/?league={league.pk}&week=nonsense")  # once a message on the page: now a 400
+    assert bad_week.status_code == 400 and "<code>week</code>: Not a week" in text(bad_week)
 
 
 def test_every_entry_of_mine_shows_its_own_open_picks_on_the_page_and_in_the_api(client, ann, games):
