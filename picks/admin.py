@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
@@ -11,6 +13,7 @@ from .errors import PickemError
 from .grading import grade_game
 from .leagues import RULE_FIELDS, clean_rules
 from .models import Entry, GameGrading, GameLine, Pick, PickChange, PickemLeague, PublishedLine, WeeklyTiebreaker
+from .selectors import pick_lines
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -112,6 +115,16 @@ class EntryAdmin(admin.ModelAdmin):
     list_select_related = ("user", "league")
 
 
+class PickChangeList(ChangeList):
+    """Derives the line at lock of a page of picks at once (a fixed number of queries for the page)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        lines = pick_lines(self.result_list)
+        for pick in self.result_list:
+            pick.line = lines.get(pick.pk)
+
+
 @admin.register(Pick)
 class PickAdmin(admin.ModelAdmin):
     list_display = ("entry", "game", "team", "confidence", "auto", "result", "points", "line_at_lock", "graded_at")
@@ -121,6 +134,15 @@ class PickAdmin(admin.ModelAdmin):
     list_select_related = ("entry__user", "entry__league", "game", "team")
     readonly_fields = ("result", "points", "line_at_lock", "graded_at")
     actions = ["regrade_games"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return PickChangeList
+
+    @admin.display(description="line at lock")
+    def line_at_lock(self, pick: Pick) -> Decimal | None:
+        """The line at lock by the league's rule (home team's view), derived, as grading uses it."""
+        line = pick.line if hasattr(pick, "line") else pick_lines([pick]).get(pick.pk)
+        return line.at_lock if line is not None else None
 
     @admin.action(description="Regrade the games of the selected picks")
     def regrade_games(self, request: HttpRequest, queryset: QuerySet[Pick]) -> None:

@@ -303,7 +303,14 @@ class EntryGamesApi(APIView):
                 confidence = serializers.IntegerField(allow_null=True)
                 result = serializers.CharField()
                 points = serializers.IntegerField()
-                line_at_lock = serializers.DecimalField(5, 1, allow_null=True, coerce_to_string=False)
+                line_at_lock = serializers.DecimalField(
+                    5,
+                    1,
+                    allow_null=True,
+                    coerce_to_string=False,
+                    help_text="once graded, the line at lock by the league's rule (home team's spread), the one "
+                    "an against-the-spread pick is graded on; null while pending, when void, or with no line by lock",
+                )
 
             @extend_schema_serializer(component_name="PickemEntryGamesOutputGameStatus")
             class StatusSerializer(serializers.Serializer):

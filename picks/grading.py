@@ -36,7 +36,15 @@ from django.utils import timezone
 from games.models import Game, Phase
 
 from . import metrics
-from .lines import spreads_with_summary_fallback, weekly_line, weekly_settings_with_picks
+from .lines import (
+    AT_KICKOFF,
+    STRAIGHT_UP,
+    GameWeek,
+    LineRule,
+    lines_at_lock,
+    spreads_with_summary_fallback,
+    weekly_settings_with_picks,
+)
 from .locking import locked_q
 from .missed import auto_pick_favourites
 from .models import (
@@ -238,7 +246,6 @@ class LineGroup:
     rule: str
     params: tuple
     line: Decimal | None  # graded against (None: straight up)
-    stored: Decimal | None  # kept on the pick as its line_at_lock
 
 
 @dataclass(frozen=True)
@@ -250,20 +257,31 @@ class Lines:
     keeping: bool
 
 
+def line_condition(rule: LineRule) -> tuple[str, tuple]:
+    """SQL over `l` (a pick's league) matching the leagues whose picks `rule` grades, given the rules
+    before it in `line_groups` did not match: it mirrors `LineRule.of`, and what the group is graded on
+    comes from `lines.line_at_lock`, the rule every reader of a pick's line goes through
+    (`selectors.pick_lines`); `test_line_at_lock` checks them against each other for every rule."""
+    if not rule.against_spread:
+        return "NOT l.against_spread", ()
+    if rule.weekly is not None:
+        weekday, at = rule.weekly
+        condition = "l.against_spread AND l.line_lock = %s AND l.line_weekday = %s AND l.line_time = %s"
+        return condition, (LineLock.WEEKLY, weekday, connection.ops.adapt_timefield_value(at))
+    return "TRUE", ()  # the rest: against the spread, locked at kickoff
+
+
 def line_groups(game: Game) -> list[LineGroup]:
     """The picks on a game by the line they are graded on, first matching rule first; the last is the rest.
 
-    A small fixed number per game whatever the number of picks: straight up; against the line frozen
-    at kickoff; against each weekly publication in use. No line (or a pick'em line): straight up.
+    A small fixed number per game whatever the number of picks: straight up; against each weekly
+    publication in use; against the line frozen at kickoff. No line (or a pick'em line): straight up.
+    Queries: the weekly settings in use, then `lines_at_lock`'s (at most three).
     """
-    kickoff_line = GameLine.objects.filter(game_id=game.pk).values_list("spread", flat=True).first()
-    groups = [LineGroup("NOT l.against_spread", (), None, kickoff_line)]
-    for weekday, at in weekly_settings_with_picks(game):
-        line = weekly_line(game, weekday=weekday, at=at, fallback=kickoff_line)
-        rule = "l.against_spread AND l.line_lock = %s AND l.line_weekday = %s AND l.line_time = %s"
-        groups.append(LineGroup(rule, (LineLock.WEEKLY, weekday, connection.ops.adapt_timefield_value(at)), line, line))
-    groups.append(LineGroup("TRUE", (), kickoff_line or None, kickoff_line))  # against the kickoff line
-    return groups
+    weekly = [LineRule(True, (weekday, at)) for weekday, at in weekly_settings_with_picks(game)]
+    rules = [STRAIGHT_UP, *weekly, AT_KICKOFF]
+    at_lock = lines_at_lock((GameWeek.of(game), rule) for rule in rules)
+    return [LineGroup(*line_condition(rule), rule.graded_on(at_lock[(game.pk, rule)])) for rule in rules]
 
 
 class PickSQL:
@@ -322,15 +340,11 @@ class PickSQL:
         params.append(PickResult.WIN)
         return f"CASE WHEN {result} = %s THEN COALESCE(p.confidence, 1) ELSE 0 END"
 
-    def line(self, params: list) -> str:
-        return self.by_group([g.stored for g in self.groups], params)
-
     def by_rule(self) -> bool:
         """Whether the league's rules matter: only then does the SQL join the pick to its league."""
         if self.void:
             return False
-        distinct = {(sides, g.stored) for sides, g in zip(self.sides, self.groups, strict=True)}
-        return self.keeping or len(distinct) > 1
+        return self.keeping or len(set(self.sides)) > 1
 
     def league(self) -> str:
         """The tables to join to a pick for its league's rules; none when they do not matter."""
@@ -372,19 +386,12 @@ def grade_picks(game: Game, lines: Lines, *, now: datetime) -> int:
     """
     sql = PickSQL(game, lines)
     params: list = []
-    assignments = (
-        f"result = {sql.result(params)}, points = {sql.points(params)}, line_at_lock = {sql.line(params)}, "
-        "graded_at = %s"
-    )
+    assignments = f"result = {sql.result(params)}, points = {sql.points(params)}, graded_at = %s"
     params.append(now)
     league = sql.league()
     where = sql.where(params)
-    # Only the picks whose grade changes (IS DISTINCT FROM: a NULL line is a line too; SQLite says IS NOT).
-    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
-    changed = (
-        f"p.result <> {sql.result(params)} OR p.points <> {sql.points(params)} "
-        f"OR p.line_at_lock {distinct} {sql.line(params)}"
-    )
+    # Only the picks whose grade changes. The line is not written: it is derived (`selectors.pick_lines`).
+    changed = f"p.result <> {sql.result(params)} OR p.points <> {sql.points(params)}"
     set_grading_work_mem()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -9,24 +9,30 @@
 - ESPN's scoreboard sometimes carries no odds: the line is then taken from the game's summary
   (`pickcenter`) before giving up; a game with no line at all is graded straight up, and the
   pick shows it was.
+
+The line at lock is kept once, in `GameLine` and `PublishedLine`: which of them a pick is graded on
+is derived from its league's rule (`line_at_lock`, read through `lines_at_lock`), never copied to the pick.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from enum import Enum
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Min
+from django.db.models import Min, Q
 
 from espn.client import EspnError
 from espn.leagues import LeagueFeed
 from espn.parsing import EspnPayloadError
 from games.models import Game
 
-from .models import LineLock, PickemLeague, PoolType, PublishedLine
+from .models import GameLine, LineLock, PickemLeague, PoolType, PublishedLine
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -133,14 +139,143 @@ def weekly_settings_with_picks(game: Game) -> list[tuple[int, time]]:
     )
 
 
-def weekly_line(game: Game, *, weekday: int, at: time, fallback: Decimal | None) -> Decimal | None:
-    """The game's line published at the setting's moment for its week; `fallback` when none was."""
-    first = (
-        Game.objects.filter(
-            espn_league=game.espn_league, season_id=game.season_id, season_type=game.season_type, week=game.week
-        ).aggregate(first=Min("kickoff"), last=Max("kickoff"))["first"]
-        or game.kickoff
+# --------------------------------------------------------------------------- the line at lock: the one rule
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """What of a league's rules decides the line its picks are graded on: against the spread or not,
+    and, for a weekly lock against the spread, its (weekday, time). Leagues with equal rules share lines."""
+
+    against_spread: bool = False
+    weekly: tuple[int, time] | None = None  # (weekday, time US Eastern) of a weekly lock against the spread
+
+    @classmethod
+    def of(cls, against_spread: bool, line_lock: str, line_weekday: int, line_time: time) -> LineRule:
+        """From a league's fields (a straight-up league's lock settings play no part)."""
+        if against_spread and line_lock == LineLock.WEEKLY:
+            return cls(True, (line_weekday, line_time))
+        return cls(against_spread)
+
+    @classmethod
+    def of_league(cls, league: PickemLeague) -> LineRule:
+        return cls.of(league.against_spread, league.line_lock, league.line_weekday, league.line_time)
+
+    def publication(self, first_kickoff: datetime) -> datetime | None:
+        """When a weekly lock's line locks for the week that opens at `first_kickoff`; None: at kickoff."""
+        if self.weekly is None:
+            return None
+        weekday, at = self.weekly
+        return publication_moment(first_kickoff, weekday=weekday, at=at)
+
+    def graded_on(self, at_lock: Decimal | None) -> Decimal | None:
+        """The line a pick is graded against given its line at lock; None: straight up."""
+        return at_lock if self.against_spread else None
+
+
+STRAIGHT_UP = LineRule(against_spread=False)
+AT_KICKOFF = LineRule(against_spread=True)
+
+
+class _Published(Enum):
+    NONE = "none"
+
+
+NOT_PUBLISHED = _Published.NONE  # no line was published for the game at the rule's moment
+
+
+def line_at_lock(
+    rule: LineRule, kickoff: Decimal | None, published: Decimal | Literal[_Published.NONE] | None = NOT_PUBLISHED
+) -> Decimal | None:
+    """THE rule for a pick's line at lock, from its league's rule: a weekly lock against the spread takes
+    the line published at the week's moment (which may be "no line"), the kickoff line when none was
+    published for the game; every other league the line frozen at kickoff (`GameLine`). A straight-up
+    league keeps that line for information: `LineRule.graded_on` grades it straight up all the same,
+    as it does a pick with no line by lock.
+
+    Every reader goes through here by way of `lines_at_lock` (grading's `line_groups`, the pick page's
+    rows, `selectors.pick_lines`); grading's SQL only chooses among the lines it gives, by CASE
+    conditions on the league's columns that mirror `LineRule.of` (see `grading.line_condition`).
+    """
+    if rule.weekly is not None and published is not NOT_PUBLISHED:
+        return published
+    return kickoff
+
+
+class GameWeek(NamedTuple):
+    """What of a game the line at lock depends on: itself, and its week (whose first kickoff sets a
+    weekly publication's moment)."""
+
+    pk: int
+    espn_league: str
+    season_id: int
+    season_type: int
+    week: int | None
+    kickoff: datetime
+
+    @classmethod
+    def of(cls, game: Game) -> GameWeek:
+        return cls(game.pk, game.espn_league, game.season_id, game.season_type, game.week, game.kickoff)
+
+    @property
+    def week_key(self) -> tuple[str, int, int, int | None]:
+        return (self.espn_league, self.season_id, self.season_type, self.week)
+
+
+def lines_at_lock(
+    wanted: Iterable[tuple[GameWeek, LineRule]],
+    *,
+    kickoff_lines: Mapping[int, Decimal | None] | None = None,
+    first_kickoffs: Mapping[tuple[str, int, int, int | None], datetime] | None = None,
+    as_of: datetime | None = None,
+) -> dict[tuple[int, LineRule], Decimal | None]:
+    """The line at lock (`line_at_lock`) of each (game, rule), keyed by (game id, rule).
+
+    At most three queries whatever the number of games and rules: the games' kickoff lines (`GameLine`;
+    none when `kickoff_lines` gives them), the first kickoff of each week a weekly lock is asked about
+    (none when `first_kickoffs` gives them), and the lines published at those weeks' moments.
+    `as_of`: a publication whose moment is still to come counts as none (the pick page, before it).
+    """
+    wanted = list(dict.fromkeys(wanted))
+    if kickoff_lines is None:
+        game_ids = {game.pk for game, _ in wanted}
+        kickoff_lines = dict(GameLine.objects.filter(game_id__in=game_ids).values_list("game_id", "spread"))
+    weekly = [(game, rule) for game, rule in wanted if rule.weekly is not None]
+    moments: dict[tuple[int, LineRule], datetime] = {}
+    published: dict[tuple[int, datetime], Decimal | None] = {}
+    if weekly:
+        firsts = dict(first_kickoffs or {})
+        missing = {game.week_key for game, _ in weekly} - firsts.keys()
+        if missing:
+            firsts |= week_first_kickoffs_of(missing)
+        for game, rule in weekly:
+            moment = rule.publication(firsts.get(game.week_key) or game.kickoff)
+            if moment is not None and (as_of is None or moment <= as_of):
+                moments[(game.pk, rule)] = moment
+        if moments:
+            found = PublishedLine.objects.filter(
+                game_id__in={pk for pk, _ in moments}, published_at__in=set(moments.values())
+            ).values_list("game_id", "published_at", "spread")
+            published = {(game_id, at): spread for game_id, at, spread in found}
+    lines = {}
+    for game, rule in wanted:
+        moment = moments.get((game.pk, rule))
+        at_moment = published.get((game.pk, moment), NOT_PUBLISHED) if moment is not None else NOT_PUBLISHED
+        lines[(game.pk, rule)] = line_at_lock(rule, kickoff_lines.get(game.pk), at_moment)
+    return lines
+
+
+def week_first_kickoffs_of(
+    weeks: Iterable[tuple[str, int, int, int | None]],
+) -> dict[tuple[str, int, int, int | None], datetime]:
+    """The first kickoff of each (espn league, season id, season type, week), in one query."""
+    matching = Q()
+    for espn_league, season_id, season_type, week in weeks:
+        matching |= Q(espn_league=espn_league, season_id=season_id, season_type=season_type, week=week)
+    rows = (
+        Game.objects.filter(matching)
+        .values("espn_league", "season_id", "season_type", "week")
+        .annotate(first=Min("kickoff"))
+        .order_by()
     )
-    moment = publication_moment(first, weekday=weekday, at=at)
-    found = PublishedLine.objects.filter(game_id=game.pk, published_at=moment).values_list("spread", flat=True)
-    return next(iter(found), fallback)
+    return {(r["espn_league"], r["season_id"], r["season_type"], r["week"]): r["first"] for r in rows}

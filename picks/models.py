@@ -250,11 +250,8 @@ class Pick(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    # Grading
-    line_at_lock = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True,
-        help_text="ESPN's spread when the game locked, home team's view (negative = home favoured)",
-    )  # fmt: skip
+    # Grading. The line a pick is graded on is not kept here: it is its game's GameLine or PublishedLine,
+    # chosen by its league's rule (`selectors.pick_lines`).
     result = models.CharField(max_length=8, choices=PickResult.choices, default=PickResult.PENDING)
     points = models.PositiveIntegerField(default=0)
     graded_at = models.DateTimeField(null=True, blank=True)

@@ -38,12 +38,18 @@ def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_
 
 
 def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
-    """Against the spread, but no line by lock: the pick is graded straight up (and says so)."""
-    if not against_spread:
-        return False
-    if row.pick is not None and row.pick.graded_at is not None:
-        return row.pick.line_at_lock is None
-    return (row.locked or row.line_locked) and row.line is None
+    """Against the spread, but no line by lock: the pick is graded straight up (and says so).
+
+    A locked row's line is the line at lock by the league's rule, the one grading uses (`selectors.shown_lines`).
+    """
+    return against_spread and (row.locked or row.line_locked) and row.line is None
+
+
+def line_at_lock(row) -> Decimal | None:
+    """The line a graded pick was graded on (home team's view; a straight-up league's kickoff line for
+    information); None while pending, when void or with no line by lock. Derived, never stored."""
+    graded = row.pick is not None and row.pick.graded_at is not None and row.pick.result != PickResult.VOID
+    return row.line if graded and row.locked else None
 
 
 # --------------------------------------------------------------------------- pages
@@ -157,9 +163,13 @@ def game_data(row, *, against_spread: bool) -> dict:
         "is_tiebreak": row.is_tiebreak,
         "home": side_data(game.home_team, game.home_score),
         "away": side_data(game.away_team, game.away_score),
-        "pick": pick,
+        "pick": None if pick is None else {**pick_data(pick), "line_at_lock": line_at_lock(row)},
         "status": {"code": code, "text": words},
     }
+
+
+def pick_data(pick: Pick) -> dict:
+    return {"team_id": pick.team_id, "confidence": pick.confidence, "result": pick.result, "points": pick.points}
 
 
 def side_data(team, score) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from games.models import Game, Phase
 
-from .lines import published_spreads
+from .lines import GameWeek, LineRule, lines_at_lock
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
@@ -170,11 +170,7 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         .values_list("guess", flat=True)
         .first()
     )
-    published = published_spreads(league, week, now=now) if league.against_spread else None
-    if published is not None:  # the weekly line has locked: it is the one shown and graded
-        for row in rows:
-            row.line = published.get(row.game.pk, row.line)
-            row.line_locked = True
+    shown_lines(rows, LineRule.of_league(league), now=now)
     used: set[int] = set()
     if league.is_survivor:
         others = Pick.objects.filter(entry=entry).exclude(season_type=week.season_type, week=week.number)
@@ -189,6 +185,64 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
         weeks=league_weeks(league),
         used_team_ids=used,
     )
+
+
+def shown_lines(rows: list[GameRow], rule: LineRule, *, now: datetime) -> None:
+    """Each row's line: the line at lock by the league's rule (`lines.line_at_lock`, as graded), the
+    current one standing in for a kickoff line not frozen yet. A weekly lock's published line is shown
+    (and the row's line locked) from its moment on. At most one query: the published lines."""
+    games = [row.game for row in rows]
+    firsts: dict[tuple[str, int, int, int | None], datetime] = {}
+    for game in map(GameWeek.of, games):
+        firsts[game.week_key] = min(game.kickoff, firsts.get(game.week_key, game.kickoff))
+    lines = lines_at_lock(
+        [(GameWeek.of(g), rule) for g in games],
+        kickoff_lines={g.pk: line_of(g) for g in games},
+        first_kickoffs=firsts,
+        as_of=now,
+    )
+    for row in rows:
+        row.line = lines[(row.game.pk, rule)]
+        moment = rule.publication(firsts[GameWeek.of(row.game).week_key])
+        row.line_locked = moment is not None and moment <= now
+
+
+@dataclass(frozen=True)
+class PickLine:
+    """A pick's line at lock by its league's rule, and what it is graded on."""
+
+    rule: LineRule
+    at_lock: Decimal | None  # home team's view; None: no line by lock (or the game has not locked yet)
+
+    @property
+    def graded_on(self) -> Decimal | None:
+        """None: straight up (a straight-up league, or no line by lock)."""
+        return self.rule.graded_on(self.at_lock)
+
+
+def pick_lines(picks: Iterable[Pick]) -> dict[int, PickLine]:
+    """Each pick's line at lock (by pick id), derived as grading derives it (`lines.line_at_lock`):
+    the line a graded pick was graded on. Never stored on the pick.
+
+    A fixed number of queries whatever the number of picks, games and leagues: the picks' games and
+    leagues' rules, then `lines_at_lock`'s (at most three).
+    """
+    found = Pick.objects.filter(pk__in=[pick.pk for pick in picks]).values_list(
+        "pk",
+        "game_id",
+        "game__espn_league",
+        "game__season_id",
+        "game__season_type",
+        "game__week",
+        "game__kickoff",
+        "entry__league__against_spread",
+        "entry__league__line_lock",
+        "entry__league__line_weekday",
+        "entry__league__line_time",
+    )
+    keyed = {row[0]: (GameWeek(*row[1:7]), LineRule.of(*row[7:])) for row in found}
+    lines = lines_at_lock(keyed.values())
+    return {pk: PickLine(rule, lines[(game.pk, rule)]) for pk, (game, rule) in keyed.items()}
 
 
 # --------------------------------------------------------------------------- the revealed picks grid

@@ -368,12 +368,7 @@ class PicksPlan:
                 continue
             saved.team_id, saved.confidence, saved.updated_at = wanted.team_id, wanted.confidence, self.now
             saved.season_type, saved.week = week.season_type, week.number
-            saved.result, saved.points, saved.graded_at, saved.line_at_lock = (
-                PickResult.PENDING,
-                0,
-                None,
-                None,
-            )
+            saved.result, saved.points, saved.graded_at = PickResult.PENDING, 0, None
             changed.append(saved)
             self.result.changed.append(game_id)
         if changed and self.league.uses_confidence:
@@ -392,7 +387,6 @@ class PicksPlan:
                     "result",
                     "points",
                     "graded_at",
-                    "line_at_lock",
                 ],
             )
         if new:

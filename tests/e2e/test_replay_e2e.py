@@ -21,6 +21,7 @@ from espn.snapshots import Phase
 from games.models import Game
 from picks.demo import seed_demo_league
 from picks.models import GameGrading, GradingOutcome, Pick, PickResult
+from picks.selectors import pick_lines
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -218,7 +219,10 @@ def expected_result(pick: Pick, final: dict, line: Decimal | None) -> str:
 
 def picks_graded_wrongly(expected: dict[str, dict], lines_before_kickoff: dict[str, Decimal | None]) -> list[str]:
     problems = []
-    picks = Pick.objects.select_related("entry__league", "entry__user", "team", "game__home_team", "game__away_team")
+    picks = list(
+        Pick.objects.select_related("entry__league", "entry__user", "team", "game__home_team", "game__away_team")
+    )
+    lines = pick_lines(picks)
     for pick in picks:
         espn_id = pick.game.espn_id
         final = expected[espn_id]["expectedFinal"]
@@ -230,8 +234,8 @@ def picks_graded_wrongly(expected: dict[str, dict], lines_before_kickoff: dict[s
             problems.append(f"{where}: not graded")
         if (pick.result, pick.points) != (result, points):
             problems.append(f"{where}: {pick.result}/{pick.points}, expected {result}/{points}")
-        if pick.line_at_lock != line:
-            problems.append(f"{where}: line at lock {pick.line_at_lock}, line before kickoff {line}")
+        if lines[pick.pk].at_lock != line:
+            problems.append(f"{where}: line at lock {lines[pick.pk].at_lock}, line before kickoff {line}")
     return problems
 
 

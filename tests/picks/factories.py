@@ -12,6 +12,7 @@ from espn.snapshots import Phase
 from games.models import EspnLeague, Game, Season, Team
 from picks import leagues
 from picks.models import Entry, Pick, PickemLeague, ScoringMode
+from picks.selectors import pick_lines
 
 NOW = datetime(2025, 9, 7, 12, 0, tzinfo=UTC)  # a Sunday morning of NFL week 1, 2025
 PASSWORD = "correct-horse-battery"
@@ -131,3 +132,8 @@ def make_pick(entry: Entry, game: Game, team: Team | str = "home", confidence: i
         created_at=NOW,
         updated_at=NOW,
     )
+
+
+def line_at_lock(pick: Pick) -> Decimal | None:
+    """The pick's line at lock as every reader derives it (it is not stored on the pick)."""
+    return pick_lines([pick])[pick.pk].at_lock

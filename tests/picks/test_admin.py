@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -89,3 +90,18 @@ def test_regrade_action_regrades_a_hand_edited_pick(admin_client):
     pick.refresh_from_db()
     assert (pick.result, pick.points) == (PickResult.WIN, 1)
     assert GameGrading.objects.get(game=game).times_graded == 2
+
+
+def test_the_pick_list_and_page_show_the_line_at_lock_derived_from_the_leagues_rule(admin_client):
+    game = make_game(kickoff=NOW - timedelta(hours=4), spread="-3.5")
+    pick = make_pick(entry_of(make_league(against_spread=True), make_user("ann")), game, "home")
+    set_result(game, home_score=24, away_score=20)
+    grade_game(game.pk, now=NOW)
+    game.spread = Decimal("-9.5")  # ESPN's line after the lock is not the pick's
+    game.save(update_fields=["spread"])
+
+    listing = admin_client.get("/admin/picks/pick/").content.decode()
+    page = admin_client.get(f"/admin/picks/pick/{pick.pk}/change/").content.decode()
+
+    assert '<td class="field-line_at_lock">-3.5</td>' in listing
+    assert "-3.5" in page and "-9.5" not in page

@@ -29,7 +29,17 @@ from picks.models import (
 )
 from tests.celery_queue import run_queued_grading
 
-from .factories import NOW, entry_of, make_game, make_league, make_pick, make_team, make_user, set_result
+from .factories import (
+    NOW,
+    entry_of,
+    line_at_lock,
+    make_game,
+    make_league,
+    make_pick,
+    make_team,
+    make_user,
+    set_result,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +123,7 @@ def test_one_game_is_graded_by_each_league_rules():
     assert graded(picks["straight"]) == (WIN, 1)
     assert graded(picks["spread"]) == (LOSS, 0)
     assert graded(picks["both"]) == (WIN, 4)
-    assert picks["spread"].line_at_lock == Decimal("-7.5")
+    assert line_at_lock(picks["spread"]) == Decimal("-7.5")
 
 
 def test_against_the_spread_uses_the_line_frozen_at_lock_never_the_line_after():
@@ -131,7 +141,7 @@ def test_against_the_spread_uses_the_line_frozen_at_lock_never_the_line_after():
     grade_game(game.pk, now=NOW)
 
     assert graded(pick) == (WIN, 1)  # by 4: covers -3 (it would not cover -10)
-    assert pick.line_at_lock == Decimal("-3")
+    assert line_at_lock(pick) == Decimal("-3")
     assert GameLine.objects.get(game=game).spread == Decimal("-3")
 
 
@@ -142,7 +152,7 @@ def test_against_the_spread_without_a_line_grades_straight_up():
     set_result(game, home_score=10, away_score=13)
     grade_game(game.pk, now=NOW)
     assert graded(pick) == (WIN, 1)
-    assert pick.line_at_lock is None
+    assert line_at_lock(pick) is None
 
 
 def test_grading_twice_grades_nothing_the_second_time():
@@ -417,7 +427,7 @@ def test_one_update_grades_every_line_a_game_is_picked_on_and_a_regrade_writes_o
         grade_game(game.pk, now=NOW)
 
     assert len(pick_updates(captured)) == 1
-    grades = {name: (*graded(pick), pick.line_at_lock) for name, pick in picks.items()}
+    grades = {name: (*graded(pick), line_at_lock(pick)) for name, pick in picks.items()}
     assert grades == {
         "straight": (WIN, 1, Decimal("-4")),
         "kickoff": (PUSH, 0, Decimal("-4")),

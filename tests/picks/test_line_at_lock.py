@@ -6,7 +6,7 @@ Real recorded ESPN JSON through the real poll (HTTP mocked with `responses`, tim
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,14 +18,18 @@ from espn.parsing import parse_scoreboard
 from games.ingest import ingest_snapshots
 from games.models import Game
 from games.polling import poll_scoreboards
-from picks.grading import freeze_lines_at_lock
-from picks.models import GameLine, Pick, PickResult
+from picks.grading import freeze_lines_at_lock, grade_missed_games, side_results
+from picks.lines import publication_moment, publish_weekly_lines
+from picks.models import GameLine, Pick, PickemLeague, PickResult, PublishedLine
+from picks.presenters import straight_up_for_want_of_a_line
+from picks.selectors import pick_lines, week_board
 from picks.submission import PickInput, submit_picks
+from picks.weeks import Week
 from tests.celery_queue import run_queued_grading
 from tests.games.conftest import NFL_LIVE_DAY, event, fixture_copy, set_final, set_score, set_status
 from tests.ops.conftest import espn_client
 
-from .factories import entry_of, make_league, make_user
+from .factories import NOW, entry_of, line_at_lock, make_game, make_league, make_pick, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +85,7 @@ def test_a_poll_that_sees_the_kickoff_and_a_new_line_at_once_freezes_the_line_be
     assert run_queued_grading() == [[game.pk]]
 
     pick = Pick.objects.get()
-    assert (pick.result, pick.line_at_lock) == (PickResult.WIN, Decimal("-5.5"))
+    assert (pick.result, line_at_lock(pick)) == (PickResult.WIN, Decimal("-5.5"))
     assert GameLine.objects.get(game=game).spread == Decimal("-5.5")
 
 
@@ -127,3 +131,143 @@ def test_freezing_at_lock_costs_the_ingest_the_same_queries_for_one_game_as_for_
     assert one == three
     frozen = dict(GameLine.objects.values_list("game__espn_id", "spread"))
     assert frozen == lines_before and all(spread is not None for spread in frozen.values())
+
+
+# --------------------------------------------------------------------------- one rule: grading and every reader
+
+# Each league rule; grading's CASE (grading.line_condition) and `pick_lines` must agree for every one.
+RULES: dict[str, dict] = {
+    "straight": {},
+    "straight, weekly setting": {"line_lock": "weekly"},  # a straight-up league's lock settings play no part
+    "kickoff": {"against_spread": True},
+    "tuesday": {"against_spread": True, "line_lock": "weekly"},  # published from the recorded lines
+    "wednesday": {"against_spread": True, "line_lock": "weekly", "line_weekday": 2, "line_time": time(9, 30)},
+    "friday": {"against_spread": True, "line_lock": "weekly", "line_weekday": 4},  # never published: kickoff's
+}
+# The recorded line (published Tuesday), the one published Wednesday, the one at kickoff: ESPN details.
+LINES = {
+    "401437640": ("TEN -5.5", "TEN -7.5", "TEN -3.5"),  # NYG @ TEN
+    "401437649": ("MIN -2.0", "MIN -1", "MIN -3"),  # GB @ MIN
+    "401437653": ("KC -6.5", "KC -3", "EVEN"),  # KC @ ARI: an even line at kickoff
+    "401437643": ("LAC -3.5", "OFF", "LAC -3"),  # LV @ LAC: no line when Wednesday's was published
+    "401437644": ("TB -2.5", "TB -4.5", "OFF"),  # TB @ DAL: no line by kickoff
+    "401437655": ("DEN -6.5", "DEN -6.5", "DEN -6.5"),  # DEN @ SEA
+}
+FINALS = {  # (home, away)
+    "401437640": (27, 21),
+    "401437649": (24, 22),
+    "401437653": (20, 24),
+    "401437643": (23, 20),
+    "401437644": (19, 21),
+    "401437655": (17, 16),
+}
+W, L, P = PickResult.WIN, PickResult.LOSS, PickResult.PUSH
+# A home pick's result per league, in LINES order: each rule grades some game unlike the others.
+HOME_RESULTS = {
+    "straight": (W, W, L, W, L, W),
+    "straight, weekly setting": (W, W, L, W, L, W),
+    "kickoff": (W, L, L, P, L, W),  # ARI even and DAL without a line: straight up
+    "tuesday": (W, P, W, L, W, W),
+    "wednesday": (L, W, L, W, W, W),  # LAC without a line: straight up
+    "friday": (W, L, L, P, L, W),
+}
+
+
+def set_lines(board: dict, which: int) -> None:
+    for espn_id, details in LINES.items():
+        event(board, espn_id)["competitions"][0]["odds"] = [{"details": details[which]}]
+
+
+def test_grading_and_every_reader_derive_the_same_line_for_every_rule_on_recorded_games(fake_espn):
+    board = fixture_copy(NFL_LIVE_DAY)
+    fake_espn.board("football/nfl", "20220911", board)
+    set_lines(board, 0)
+    poll_at(BEFORE_KICKOFF)
+    leagues = {}
+    for name, rules in RULES.items():
+        league = make_league(name=name, season_year=2022, against_spread=rules.get("against_spread", False))
+        PickemLeague.objects.filter(pk=league.pk).update(**{k: v for k, v in rules.items() if k != "against_spread"})
+        leagues[name] = PickemLeague.objects.get(pk=league.pk)
+        if name == "tuesday":  # Tuesday's line is published before the others are in use
+            publish_weekly_lines(now=BEFORE_KICKOFF)
+    set_lines(board, 1)
+    poll_at(BEFORE_KICKOFF + timedelta(minutes=10))
+    publish_weekly_lines(now=BEFORE_KICKOFF + timedelta(minutes=10))  # Wednesday's; Friday's is too old
+    games = list(Game.objects.filter(season__year=2022).select_related("home_team", "away_team"))
+    entries = {}
+    for name, league in leagues.items():
+        for side in ("home", "away"):
+            entries[(name, side)] = entry_of(league, make_user(f"{name}-{side}"))
+            for game in games:
+                make_pick(entries[(name, side)], game, side)
+    set_lines(board, 2)
+    poll_at(BEFORE_KICKOFF + timedelta(minutes=20))
+    for espn_id in LINES:  # every game with a line kicks off, and ESPN's line moves at once
+        set_status(board, espn_id, name="STATUS_IN_PROGRESS", state="in", completed=False, short="1st 14:20")
+        set_score(board, espn_id, home=0, away=0)
+        event(board, espn_id)["competitions"][0]["odds"] = [{"details": "OFF"}]
+    poll_at(JUST_AFTER_KICKOFF)
+    for espn_id, (home, away) in FINALS.items():
+        set_final(board, espn_id)
+        set_score(board, espn_id, home=home, away=away)
+    for game in games:
+        if game.espn_id not in FINALS:
+            set_final(board, game.espn_id)  # the recorded score
+    poll_at(AFTER_THE_GAME)
+    grade_missed_games(now=AFTER_THE_GAME)
+
+    picks = list(Pick.objects.select_related("entry__league", "game"))
+    assert len(picks) == len(RULES) * 2 * len(games) and all(p.result != PickResult.PENDING for p in picks)
+    lines = pick_lines(picks)
+    by_league_and_game = {(p.entry.league.name, p.entry.user.username, p.game.espn_id): p for p in picks}
+    # What each rule grades on, as recorded and published.
+    home_results = {
+        name: tuple(by_league_and_game[(name, f"{name}-home", espn_id)].result for espn_id in LINES) for name in RULES
+    }
+    assert home_results == HOME_RESULTS
+    ten = {name: lines[by_league_and_game[(name, f"{name}-home", "401437640")].pk] for name in RULES}
+    assert {name: (line.at_lock, line.graded_on) for name, line in ten.items()} == {
+        "straight": (Decimal("-3.5"), None),
+        "straight, weekly setting": (Decimal("-3.5"), None),
+        "kickoff": (Decimal("-3.5"), Decimal("-3.5")),
+        "tuesday": (Decimal("-5.5"), Decimal("-5.5")),
+        "wednesday": (Decimal("-7.5"), Decimal("-7.5")),
+        "friday": (Decimal("-3.5"), Decimal("-3.5")),
+    }
+    # The selector gives every pick the line grading graded it on, on every game, for every rule.
+    wrong = []
+    for pick in picks:
+        game = pick.game
+        home, away = side_results(game.home_score, game.away_score, lines[pick.pk].graded_on)
+        expected = home if pick.team_id == game.home_team_id else away
+        if pick.result != expected:
+            wrong.append(f"{pick.entry.league.name} {game.espn_id}: {pick.result}, its line gives {expected}")
+    assert wrong == []
+    # The pick page and API show each pick's line, and "graded straight up", from the same rule.
+    for (name, _side), entry in entries.items():
+        board_rows = week_board(entry, Week(2, 1), now=AFTER_THE_GAME).rows
+        for row in board_rows:
+            line = lines[row.pick.pk]
+            shown = (row.line, straight_up_for_want_of_a_line(row, against_spread=line.rule.against_spread))
+            assert shown == (line.at_lock, line.rule.against_spread and line.at_lock is None), (name, row.game)
+
+
+def test_the_line_of_any_number_of_picks_costs_the_same_queries():
+    def queries(members: int) -> int:
+        kickoff = NOW + timedelta(days=7 * members)
+        weekly = PickemLeague.objects.filter(pk=make_league(against_spread=True).pk)
+        weekly.update(line_lock="weekly")
+        leagues = [make_league(), make_league(against_spread=True), weekly.get()]
+        picks = []
+        for week in range(members):
+            game = make_game(home=f"H{members}{week}", away="A", week=10 * members + week, kickoff=kickoff, spread="-3")
+            GameLine.objects.create(game=game, spread=game.spread)  # the weekly league's line: published as none
+            PublishedLine.objects.create(game=game, published_at=publication_moment(kickoff, weekday=1, at=time(12)))
+            for league in leagues:
+                picks.append(make_pick(entry_of(league, make_user(f"m{members}-{week}-{league.pk}")), game, "home"))
+        with CaptureQueriesContext(connection) as run:
+            lines = pick_lines(picks)
+        assert len(lines) == len(picks) and sum(line.at_lock is None for line in lines.values()) == members
+        return len(run)
+
+    assert queries(1) == queries(6) == 4  # the picks, their kickoff lines, weeks' first kickoffs, published lines

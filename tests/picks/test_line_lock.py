@@ -19,7 +19,7 @@ from picks.standings import week_standings
 from picks.weeks import Week
 from tests.espn_fixtures import load_fixture
 
-from .factories import entry_of, make_game, make_league, make_pick, make_user, set_result
+from .factories import entry_of, line_at_lock, make_game, make_league, make_pick, make_user, set_result
 
 pytestmark = pytest.mark.django_db
 GB_AT_CLE = "401772842"  # 2025 week 3; its summary's pickcenter: GB -7.5 (CLE +7.5)
@@ -73,7 +73,7 @@ def test_a_weekly_league_grades_on_the_tuesday_line_a_kickoff_league_on_the_kick
     set_result(game, home_score=24, away_score=19)  # home by 5: covers -3, not -7
     grade_game(game.pk, now=THURSDAY_KICKOFF + timedelta(hours=4))
     assert Pick.objects.get(entry=ann).result == PickResult.WIN
-    assert Pick.objects.get(entry=ann).line_at_lock == Decimal("-3")
+    assert line_at_lock(Pick.objects.get(entry=ann)) == Decimal("-3")
     assert Pick.objects.get(entry=bob).result == PickResult.LOSS
 
 
