@@ -405,6 +405,10 @@ class PlayOutputSerializer(serializers.Serializer):
     id = serializers.CharField()
     sequence = serializers.IntegerField()
     period = serializers.IntegerField()
+    period_label = serializers.CharField(
+        help_text='the period by name, as the page shows it: "Q1".."Q4", then "OT" (or "OT1", "OT2", ... when '
+        "the game went to more than one); by number where the league's regulation is not known"
+    )
     clock = serializers.CharField()
     text = serializers.CharField()
     type = serializers.CharField()

@@ -22,6 +22,7 @@ from django.db.models import F
 from espn.snapshots import GameSummary, PlaySnapshot
 
 from .models import Game, GameTracking, Play
+from .presenters import period_name
 
 PLAY_FIELDS = (
     "espn_id", "period", "clock", "text", "type_text", "home_score", "away_score", "scoring_play",
@@ -117,28 +118,30 @@ def tracking_for(game_id: int, *, now: datetime) -> GameTracking:
 # --------------------------------------------------------------------------- reads
 
 
-def play_payload(play: Play | dict) -> dict:
-    """One play as the API, the page and streams show it."""
-    get = play.get if isinstance(play, dict) else lambda name: getattr(play, name)
-    wallclock = get("wallclock")
+def play_payload(row: Mapping[str, Any]) -> dict:
+    """One play as the API, the page and streams show it, from a row read with READ_FIELDS."""
+    wallclock = row["wallclock"]
+    period = row["period"]
+    periods = max(row["game__period"] or 0, period)  # the game's periods so far name its overtimes
     return {
-        "sequence": get("sequence"),
-        "id": get("espn_id"),
-        "period": get("period"),
-        "clock": get("clock"),
-        "text": get("text"),
-        "type": get("type_text"),
-        "home_score": get("home_score"),
-        "away_score": get("away_score"),
-        "scoring_play": get("scoring_play"),
-        "team_espn_id": get("team_espn_id"),
-        "down_distance_text": get("down_distance_text"),
+        "sequence": row["sequence"],
+        "id": row["espn_id"],
+        "period": period,
+        "period_label": period_name(row["game__espn_league"], period, periods=periods, prefixed=True),
+        "clock": row["clock"],
+        "text": row["text"],
+        "type": row["type_text"],
+        "home_score": row["home_score"],
+        "away_score": row["away_score"],
+        "scoring_play": row["scoring_play"],
+        "team_espn_id": row["team_espn_id"],
+        "down_distance_text": row["down_distance_text"],
         "wallclock": wallclock.isoformat() if wallclock else None,
-        "home_win_pct": get("home_win_pct"),
+        "home_win_pct": row["home_win_pct"],
     }
 
 
-READ_FIELDS = ("sequence", *PLAY_FIELDS)
+READ_FIELDS = ("sequence", *PLAY_FIELDS, "game__espn_league", "game__period")  # a join, not a query
 
 
 def win_probability_point(play_id: str, period: int, clock: str, home: float) -> dict:

@@ -16,7 +16,6 @@ from espn.snapshots import Pause, Phase
 
 HEX_COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
 NEUTRAL_BADGE = "5b6470"
-REGULATION_PERIODS = {"football": 4, "basketball": 4, "hockey": 3}  # by sport; any other: periods by number
 
 # The live page's sections, in order: key, heading, the phases shown there.
 GROUPS = (
@@ -108,20 +107,26 @@ def side_display(game: dict, side: str) -> dict:
     }
 
 
+def regulation_periods(espn_league: str) -> int | None:
+    """The league's regulation periods (espn/leagues.py's game clock); None where it is not known."""
+    clock = league_of(espn_league).game_clock
+    return clock[0] if clock else None
+
+
+def period_name(espn_league: str, period: int, *, periods: int, prefixed: bool = False) -> str:
+    """Period `period` of a game that has reached period `periods`, by name: "1".."4", then "OT" (one
+    overtime) or "OT1", "OT2", ...; by number where the regulation is not known.
+    `prefixed`: the sport's prefix on numbered periods ("Q1", "P2"), as the chart's axis and the plays read."""
+    regulation = regulation_periods(espn_league)
+    if regulation is None or period <= regulation:
+        prefix = period_prefix(espn_league) if prefixed else ""
+        return f"{prefix}{period}"
+    return "OT" if periods - regulation == 1 else f"OT{period - regulation}"
+
+
 def period_labels(espn_league: str, count: int, *, prefixed: bool = False) -> list[str]:
-    """Periods 1 to `count` by name: "1".."4", then "OT" (one overtime) or "OT1", "OT2", ...
-    `prefixed`: the sport's prefix on numbered periods ("Q1", "P2"), as the chart's axis reads."""
-    regulation = REGULATION_PERIODS.get(espn_league.split("/")[0])
-    prefix = period_prefix(espn_league) if prefixed else ""
-    if regulation is None:
-        return [f"{prefix}{n}" for n in range(1, count + 1)]
-    labels = [f"{prefix}{n}" for n in range(1, min(count, regulation) + 1)]
-    overtime = count - regulation
-    if overtime == 1:
-        labels.append("OT")
-    elif overtime > 1:
-        labels.extend(f"OT{n}" for n in range(1, overtime + 1))
-    return labels
+    """Periods 1 to `count` by name (`period_name`)."""
+    return [period_name(espn_league, n, periods=count, prefixed=prefixed) for n in range(1, count + 1)]
 
 
 def linescore_labels(game: dict) -> list[str]:
@@ -196,7 +201,6 @@ def chart_data(detail: dict) -> dict:
     """What game.js draws the chart from: the game page's `game-data` (a game detail payload's parts)."""
     espn_league = detail["espn_league"]
     return {
-        "period_prefix": period_prefix(espn_league),
         "clock": league_of(espn_league).game_clock,
         "home": {"abbreviation": detail["home"]["abbreviation"], "color": detail["display"]["home"]["badge_bg"]},
         "away": {"abbreviation": detail["away"]["abbreviation"], "color": detail["display"]["away"]["badge_bg"]},

@@ -11,8 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from espn.leagues import period_prefix
-
 from . import live_feed, selectors
 from .api import game_detail_payload
 from .presenters import GROUPS, chart_data, linescore_rows
@@ -48,7 +46,6 @@ def game_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "game": detail,
         "linescore_rows": linescore_rows(detail),
-        "period_prefix": period_prefix(game.espn_league),
         "chart": chart_data(detail),
     }
     return render(request, "games/game.html", context)

@@ -157,7 +157,7 @@
   // ---------------------------------------------------------------- live updates
 
   function playItem(play) {
-    var when = (data.period_prefix || "") + play.period + (play.clock ? " · " + play.clock : "");
+    var when = play.period_label + (play.clock ? " · " + play.clock : "");
     return el("li", { "class": "play" + (play.scoring_play ? " scoring-play" : ""), "data-play-id": play.id }, [
       el("span", { "class": "play-when" }, [when]), " ",
       el("span", { "class": "play-text" }, [play.text]),

@@ -109,3 +109,23 @@ def test_a_game_without_plays_answers_an_empty_page(client, db):
     ingest([final], now=final.kickoff)
     body = client.get(plays_url(Game.objects.get(espn_id=final.espn_id))).json()
     assert body["plays"] == [] and body["cursor"] is None and body["watermark"] is None
+
+
+def test_each_play_names_its_period_as_the_game_page_does(client, half_played):
+    """Regulation by the sport's prefix; an overtime by name, numbered once the game has had two."""
+    from games.models import Play
+
+    game, _, _ = half_played  # 100 plays: into the third quarter
+    last = Play.objects.filter(game=game).order_by("-sequence")
+    Play.objects.filter(pk__in=list(last.values_list("pk", flat=True)[:2])).update(period=5)
+
+    def labels() -> dict[int, str]:
+        plays = client.get(plays_url(game), {"limit": 500}).json()["plays"]
+        return {play["period"]: play["period_label"] for play in plays}
+
+    assert labels() == {1: "Q1", 2: "Q2", 3: "Q3", 5: "OT"}
+    Play.objects.filter(pk=last.first().pk).update(period=6)  # a second overtime, as the scoreboard says too
+    Game.objects.filter(pk=game.pk).update(period=6)
+    assert labels() == {1: "Q1", 2: "Q2", 3: "Q3", 5: "OT1", 6: "OT2"}
+    page = client.get(reverse("game-detail", args=[game.pk])).content.decode()
+    assert '<span class="play-when">OT2' in page and '<span class="play-when">Q1' in page

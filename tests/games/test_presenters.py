@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from games.presenters import linescore_labels, period_labels, win_probability_caption, win_probability_chart
+from games.presenters import (
+    linescore_labels,
+    period_labels,
+    period_name,
+    win_probability_caption,
+    win_probability_chart,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +79,11 @@ def test_the_charts_axis_spans_regulation_and_any_overtime_played():
     }
     unknown_clock = game("live", 1, 0, espn_league="baseball/mlb")
     assert win_probability_chart(unknown_clock, [point(0.5, period=3)])["period_labels"] == ["1", "2", "3"]
+
+
+def test_a_period_is_named_by_the_game_it_belongs_to():
+    assert period_name("football/nfl", 5, periods=5, prefixed=True) == "OT"  # the only overtime
+    assert period_name("football/nfl", 5, periods=6, prefixed=True) == "OT1"  # the first of two
+    assert period_name("hockey/nhl", 2, periods=3, prefixed=True) == "P2"
+    assert period_name("football/nfl", 2, periods=4) == "2"
+    assert period_name("baseball/mlb", 11, periods=11, prefixed=True) == "11"  # regulation not known
