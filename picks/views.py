@@ -196,7 +196,8 @@ def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
-    chances = week_chances(league, week) if week is not None else None
+    # Pick'em only, as in the API: a survivor entry's chance is to survive the week (its own column).
+    chances = week_chances(league, week) if week is not None and not league.is_survivor else None
     what_if = what_if_chances(request, league, week, chances) if chances and week and not season else None
     if chances:
         chance_of = {row.entry_id: row for row in chances.rows}

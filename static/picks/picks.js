@@ -64,6 +64,7 @@
     if (score) score.textContent = scoreText(game);
     if (status) {
       var words = game.status.text;
+      if (game.pick && game.pick.auto) words += " (made for you)";
       if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
       status.lastChild.textContent = words;
     }
@@ -181,10 +182,15 @@
       var live = tr.querySelector("[data-live-points]");
       var record = tr.querySelector(".record");
       if (rank) rank.textContent = String(row.rank);
-      if (points) points.textContent = String(row.points);
+      if (points && row.points !== undefined) points.textContent = String(row.points);
       if (record && row.record !== undefined) record.textContent = row.record;
       if (live) live.firstChild.textContent = row.projected_points + " ";
       if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+      // Survivor (polled, never streamed: null while another's pick is hidden, and the cell says so).
+      var survive = tr.querySelector("[data-chance-survive]");
+      if (survive && row.chance_survive !== undefined && row.chance_survive !== null) {
+        survive.textContent = percent(row.chance_survive);
+      }
       var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
       if (chance !== undefined) {
         tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
@@ -261,11 +267,11 @@
     table.className = "standings what-if-table";
     table.appendChild(cell("caption", "Standings if so"));
     var head = table.createTHead().insertRow();
-    ["Member", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
+    ["Entry", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
     var rows = table.createTBody();
     body.rows.forEach(function (row) {
       var line = rows.insertRow();
-      line.appendChild(cell("th", row.username, "row"));
+      line.appendChild(cell("th", row.entry_name, "row"));
       line.appendChild(cell("td", String(row.points)));
       line.appendChild(cell("td", percent(row.chance_week)));
     });
