@@ -28,6 +28,7 @@ from .forms import (
     JoinForm,
     LeagueForm,
     LeagueSettingsForm,
+    ReminderEmailForm,
     SignupForm,
     SurvivorPickForm,
     WeekPicksForm,
@@ -444,6 +445,15 @@ def league_reminders(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not member_entries(league, request.user):
         return not_a_member(request, league)
+    if "email" in request.POST:  # a member without an address gives one: reminders cannot reach them otherwise
+        form = ReminderEmailForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter a valid email address.")
+            return redirect("picks:league", league_id=league.pk)
+        request.user.email = form.cleaned_data["email"]
+        request.user.save(update_fields=["email"])
+        messages.success(request, f"Pick reminders go to {request.user.email}.")
+        return redirect("picks:league", league_id=league.pk)
     enabled = request.POST.get("reminders") == "on"
     reminders.set_reminders(league, request.user, enabled=enabled)
     messages.success(request, "Pick reminders are on." if enabled else "Pick reminders are off for this league.")

@@ -271,3 +271,31 @@ def test_a_survivor_pool_reminds_only_entries_still_alive_without_the_weeks_one_
     (message,) = mail.outbox
     assert message.to == ["bob@example.com"]
     assert "You have not picked your team in Last one standing for Week 2 yet." in message.body
+
+
+@pytest.mark.django_db
+def test_a_member_signs_up_with_an_email_address_or_gives_one_on_the_league_page(client):
+    from django.contrib.auth import get_user_model
+
+    password = "a-long pass phrase"
+    client.post(
+        "/accounts/signup/",
+        {"username": "dora", "email": "dora@example.com", "password1": password, "password2": password},
+    )
+    assert get_user_model().objects.get(username="dora").email == "dora@example.com"
+
+    league, members = week_with_members()  # dan has no address: reminders cannot reach him
+    dan = members["dan"].user
+    client.force_login(dan)
+    page = client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    assert "your account has no address" in page and 'name="email"' in page
+    client.post(f"/picks/leagues/{league.pk}/reminders/", {"email": "not an address"})
+    dan.refresh_from_db()
+    assert dan.email == ""
+    assert "Enter a valid email address." in client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    client.post(f"/picks/leagues/{league.pk}/reminders/", {"email": "dan@example.com"})
+    dan.refresh_from_db()
+    assert dan.email == "dan@example.com"
+    assert "Turn reminders off" in client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    send_reminders(league, WEEK1, now=FIRST_KICKOFF - timedelta(hours=1))
+    assert ["dan@example.com"] in [m.to for m in mail.outbox]
