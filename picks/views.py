@@ -230,6 +230,7 @@ def league_detail(request: SignedInRequest, league_id: int) -> HttpResponse:
         "show_chance": chances is not None and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
+        "idle_seconds": max(1, settings.POLL_IDLE_SECONDS),  # a week still to play: looked at this often
         "is_commissioner": is_commissioner(league, request.user),
         "reminders_on": reminders.reminders_enabled(league, request.user),
         "missing_pickers": reminders.missing_pickers(league, week, now)

@@ -44,6 +44,10 @@
     };
   }
 
+  function idleSeconds(node) {
+    return Math.max(1, parseInt(node.getAttribute("data-idle-seconds"), 10) || 300) * 1000;
+  }
+
   function seconds(node) {
     return Math.max(1, parseInt(node.getAttribute("data-refresh-seconds"), 10) || 30) * 1000;
   }
@@ -186,11 +190,17 @@
       if (record && row.record !== undefined) record.textContent = row.record;
       if (live) live.firstChild.textContent = row.projected_points + " ";
       if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
-      // Survivor (polled, never streamed: null while another's pick is hidden, and the cell says so).
-      var survive = tr.querySelector("[data-chance-survive]");
-      if (survive && row.chance_survive !== undefined && row.chance_survive !== null) {
-        survive.textContent = percent(row.chance_survive);
+      // Survivor (polled, never streamed): the pick and its chance null while another's pick is hidden,
+      // and the cells say so; once it locks, they show.
+      if (row.chance_survive !== undefined && row.chance_survive !== null) {
+        tr.querySelectorAll("[data-chance-survive]").forEach(function (cell) { cell.textContent = percent(row.chance_survive); });
       }
+      var weekPick = tr.querySelector("[data-week-pick]");
+      if (weekPick && row.week_pick) weekPick.textContent = row.week_pick;
+      var lives = tr.querySelector("[data-lives]");
+      if (lives && row.lives_left !== undefined && row.lives_left !== null) lives.textContent = String(row.lives_left);
+      var used = tr.querySelector("[data-teams-used]");
+      if (used && row.teams_used) used.textContent = row.teams_used.join(", ") || "—";
       var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
       if (chance !== undefined) {
         tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
@@ -199,10 +209,13 @@
   }
 
   // While games are on: the league's standings stream (the worker's projection after each poll);
-  // polling the standings API with ETags while the stream is down.
+  // polling the standings API with ETags while the stream is down. A week still to be played
+  // (data-follow) is followed too, so a page opened before kickoff moves once the games do: the
+  // stream says nothing until then, and the poll looks at the poller's idle pace while nothing is live.
   function followStandings(table) {
     var url = table.getAttribute("data-standings-url");
-    if (!url || !table.hasAttribute("data-live")) return;
+    var live = table.hasAttribute("data-live");
+    if (!url || !(live || table.hasAttribute("data-follow"))) return;
     var read = fetcher(url);
     var timer = null, stream = null;
     function stop() { clearInterval(timer); timer = null; if (stream) { stream.close(); stream = null; } }
@@ -214,10 +227,11 @@
           .then(function (body) {
             if (!body) return;
             applyStandings(table, body.rows);
-            if (!body.live_games) stop();
+            if (!body.live_games && body.week_complete !== false) { stop(); return; }
+            if (!!body.live_games !== live) { live = !!body.live_games; clearInterval(timer); timer = null; poll(); }
           })
           .catch(function () { /* the next tick tries again */ });
-      }, seconds(table));
+      }, live ? seconds(table) : Math.max(seconds(table), idleSeconds(table)));
     }
 
     var streamUrl = table.getAttribute("data-stream-url");

@@ -77,20 +77,29 @@ def test_on_a_phone_the_chance_to_survive_shows_and_follows_the_live_score(
     set_result(live, phase=Phase.LIVE, home_score=10, away_score=7)
     live.period, live.display_clock = 2, "3:00"
     live.save(update_fields=["period", "display_clock"])
+    later = make_game(home="PHI", away="DAL", week=1, kickoff=now + timedelta(hours=3))
+    make_pick(entry_of(league, make_user("bob")), later, "away")  # hidden from ann until it locks
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, "ann")
     page.goto(f"{live_server.url}/picks/leagues/{league.pk}/?view=week&week=regular-1")
-    survive = page.locator("table.survivor-standings tr.me td[data-chance-survive]")
-    expect(survive).to_be_visible()  # its own column, not one a phone hides
+    survive = page.locator("table.survivor-standings tr.me th [data-chance-survive]")
+    expect(survive).to_be_visible()  # under the name on a phone, as the chance to win is
+    assert survive.bounding_box()["x"] + survive.bounding_box()["width"] <= 390  # no scrolling sideways to it
     before = int(survive.inner_text().rstrip("%"))
     assert before > 50  # KC up 10-7
     expect(page.locator("#what-if-form")).to_have_count(0)  # the pick'em what-if has nothing to say here
     expect(page.locator(".live-note")).to_have_count(0)  # no "Live" column to explain
 
+    bobs_pick = page.locator("table.survivor-standings tr", has_text="bob").locator("td[data-week-pick]")
+    expect(bobs_pick).to_have_text("hidden")
+
     live.home_score, live.away_score, live.period, live.display_clock = 10, 35, 4, "1:00"
     live.save(update_fields=["home_score", "away_score", "period", "display_clock"])
+    later.phase, later.state = Phase.LIVE, "in"  # ESPN starts it early: bob's pick locks, and shows
+    later.save(update_fields=["phase", "state"])
     expect(survive).not_to_have_text(f"{before}%", timeout=20_000)
     assert int(survive.inner_text().rstrip("%").lstrip("<")) < 50
+    expect(bobs_pick).to_have_text("DAL", timeout=20_000)
     assert page.js_errors == []
     screenshot(page, "survivor-standings-phone")
