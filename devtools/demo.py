@@ -132,6 +132,7 @@ def demo_env(replay_url: str, args: argparse.Namespace) -> dict[str, str]:
         POLL_TICK_SECONDS="1",
         PORT=str(args.port),
         WEB_HOST="127.0.0.1",  # the demo accounts' passwords are printed: not on the network
+        SITE_URL=f"http://127.0.0.1:{args.port}",  # the links in the reminders the demo's log shows
         PROMETHEUS_MULTIPROC_DIR=str(args.metrics_dir),  # as `make run`: /metrics counts every process
         PYTHONUNBUFFERED="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",  # gunicorn, celery, honcho of this virtualenv

@@ -303,6 +303,7 @@ class EntryGamesApi(APIView):
                 confidence = serializers.IntegerField(allow_null=True)
                 result = serializers.CharField()
                 points = serializers.IntegerField()
+                auto = serializers.BooleanField(help_text="made for the member by the missed-picks rule")
                 line_at_lock = serializers.DecimalField(
                     5,
                     1,
@@ -594,6 +595,7 @@ class LeagueWhatIfApi(APIView):
         class RowSerializer(serializers.Serializer):
             rank = serializers.IntegerField()
             entry_id = serializers.IntegerField()
+            entry_name = serializers.CharField()
             username = serializers.CharField()
             points = serializers.IntegerField(help_text="points already certain plus what the chosen outcomes add")
             chance_week = serializers.FloatField()

@@ -359,6 +359,7 @@ def live_home_win_probabilities(games: Sequence[Game]) -> dict[int, float]:
 class MemberChance:
     entry_id: int
     username: str
+    entry_name: str  # a member with several entries tells them apart by name
     points: int  # certain: graded, or on games already final
     if_chosen: int  # points + what the chosen outcomes add (equals points without a "what if")
     week: float
@@ -402,7 +403,9 @@ def week_chances(
         else:
             line = float(line_of(game) or 0) if league.against_spread else 0.0
             p_home[game.pk] = forecast(game, home_win_probability=probabilities.get(game.pk)).home_pick_wins(line)
-    members = list(Entry.objects.active().filter(league=league).values_list("pk", "user__username"))
+    named = Entry.objects.active().filter(league=league).values_list("pk", "user__username", "name")
+    members = [(entry_id, username) for entry_id, username, _ in named]
+    entry_names = {entry_id: name for entry_id, _, name in named}
     index = {entry_id: i for i, (entry_id, _) in enumerate(members)}
     column = {game.pk: j for j, game in enumerate(open_games)}
     settled_home = {}
@@ -480,6 +483,7 @@ def week_chances(
         MemberChance(
             entry_id=entry_id,
             username=username,
+            entry_name=entry_names[entry_id],
             points=int(base[i]),
             if_chosen=int(chosen_points[i]),
             week=float(week_figures[i]),
@@ -487,7 +491,7 @@ def week_chances(
         )
         for i, (entry_id, username) in enumerate(members)
     ]
-    rows.sort(key=lambda r: (-r.if_chosen, -r.week, r.username.lower()))
+    rows.sort(key=lambda r: (-r.if_chosen, -r.week, r.entry_name.lower()))
     return WeekChances(
         week=week,
         rows=rows,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .models import (
@@ -27,7 +28,20 @@ from .submission import MAX_TIEBREAK_GUESS, PickInput, TiebreakerInput
 
 
 class SignupForm(UserCreationForm):
-    """A username and a password twice: Django's own form (its Meta asks only for the username)."""
+    """A username, an optional email address (where pick reminders go) and a password twice: Django's own form."""
+
+    class Meta:
+        model = User
+        fields = ("username", "email")
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "Optional: where pick reminders go."
+
+
+class ReminderEmailForm(forms.Form):
+    email = forms.EmailField(label="Email address for reminders")
 
 
 def default_season_year() -> int:

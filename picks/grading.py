@@ -224,6 +224,8 @@ def grade_game(game_id: int, *, now: datetime | None = None, force: bool = False
         else:
             lines = grading_lines(game, now=now)
             graded = grade_picks(game, lines, now=now)
+            if before[0] == GradingOutcome.VOID:  # postponed, then played: in its week, or void after all
+                void_picks_of_another_week(game, now=now)
         GameGrading.objects.filter(game_id=game_id).update(picks_graded=graded)
         if before[0] and tuple(before) != target:  # graded before on another result: a correction
             record_correction(game, before=before, after=target, now=now, lines=lines)
@@ -413,6 +415,16 @@ def void_picks(game_id: int, *, now: datetime, phase: str = Phase.CANCELED) -> i
     set_grading_work_mem()
     picks.exclude(result=PickResult.VOID, points=0).update(result=PickResult.VOID, points=0, graded_at=now)
     return picks.count()
+
+
+def void_picks_of_another_week(game: Game, *, now: datetime) -> int:
+    """Picks made for the week a postponed game was in, when it is played in another: void in every league
+    (grading's pass voids those of leagues keeping postponed picks; this, the others'). One UPDATE, on
+    this rare path only."""
+    picks = Pick.objects.filter(game_id=game.pk)
+    if game.week is not None:  # (a game ESPN gives no week is in no pick's week)
+        picks = picks.exclude(season_type=game.season_type, week=game.week)
+    return picks.exclude(result=PickResult.VOID, points=0).update(result=PickResult.VOID, points=0, graded_at=now)
 
 
 def keeping_leagues():

@@ -229,6 +229,7 @@ def what_if_data(league: PickemLeague, chances: WeekChances) -> dict:
             {
                 "rank": rank,
                 "entry_id": row.entry_id,
+                "entry_name": row.entry_name,
                 "username": row.username,
                 "points": row.if_chosen,
                 "chance_week": row.week,

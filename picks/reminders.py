@@ -29,6 +29,7 @@ from games.models import Phase
 
 from .models import PICKEM_ESPN_LEAGUES, Entry, PickemLeague, PickReminder, ReminderOptOut
 from .selectors import league_games
+from .survivor import survivor_table
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -95,17 +96,22 @@ def open_game_ids(league: PickemLeague, week: Week, now: datetime) -> list[int]:
 
 
 def missing_pickers(league: PickemLeague, week: Week, now: datetime) -> list[MissingPicker]:
-    """Members with an entry missing picks on the week's open games: three queries whatever their number."""
+    """Members with an entry missing picks on the week's open games (a survivor pool: an entry still alive
+    without the week's one pick, while a game is open), in a constant number of queries whatever their number."""
     open_ids = open_game_ids(league, week, now)
     if not open_ids:
         return []
-    entries = (
-        Entry.objects.active()
-        .filter(league=league)
-        .annotate(picked=Count("picks", filter=Q(picks__game_id__in=open_ids)))
-        .filter(picked__lt=len(open_ids))
-        .values_list("user_id", "user__username", "user__email", "picked")
-    )
+    if league.is_survivor:
+        entries = survivor_entries_to_pick(league, week)
+    else:
+        picked = (
+            Entry.objects.active()
+            .filter(league=league)
+            .annotate(picked=Count("picks", filter=Q(picks__game_id__in=open_ids)))
+            .filter(picked__lt=len(open_ids))
+            .values_list("user_id", "user__username", "user__email", "picked")
+        )
+        entries = [(user_id, name, email, len(open_ids) - count) for user_id, name, email, count in picked]
     reminded = dict(
         PickReminder.objects.filter(league=league, season_type=week.season_type, week=week.number).values_list(
             "user_id", "claimed_at"
@@ -113,8 +119,7 @@ def missing_pickers(league: PickemLeague, week: Week, now: datetime) -> list[Mis
     )
     opted_out = set(ReminderOptOut.objects.filter(league=league).values_list("user_id", flat=True))
     found: dict[int, MissingPicker] = {}
-    for user_id, username, email, picked in entries:
-        missing = len(open_ids) - picked
+    for user_id, username, email, missing in entries:
         if user_id in found:  # several entries: the one missing most
             found[user_id].missing = max(found[user_id].missing, missing)
             continue
@@ -122,6 +127,18 @@ def missing_pickers(league: PickemLeague, week: Week, now: datetime) -> list[Mis
             user_id, username, email, missing, reminded.get(user_id), opted_out=user_id in opted_out
         )
     return sorted(found.values(), key=lambda p: p.username.lower())
+
+
+def survivor_entries_to_pick(league: PickemLeague, week: Week) -> list[tuple[int, str, str, int]]:
+    """Survivor: an entry picks one team a week, so one still alive with no pick in the week has one to make."""
+    alive = {entry_id for entry_id, entry in survivor_table(league).entries.items() if entry.alive}
+    rows = (
+        Entry.objects.active()
+        .filter(league=league, pk__in=alive)
+        .exclude(picks__season_type=week.season_type, picks__week=week.number)
+        .values_list("user_id", "user__username", "user__email")
+    )
+    return [(user_id, username, email, 1) for user_id, username, email in rows]
 
 
 # --------------------------------------------------------------------------- sending
@@ -188,9 +205,14 @@ def reminder_message(league: PickemLeague, week: Week, picker: MissingPicker, fi
     picks_url = f"{settings.SITE_URL}{reverse('picks:my_picks')}?league={league.pk}&week={week.slug}"
     games = "game" if picker.missing == 1 else "games"
     lock = f" The first game locks at {first_lock:%a %d %b %H:%M} UTC." if first_lock else ""
+    to_do = (
+        f"You have not picked your team in {league.name} for {label} yet."
+        if league.is_survivor
+        else f"You still have {picker.missing} {games} to pick in {league.name} for {label}."
+    )
     body = (
         f"Hi {picker.username},\n\n"
-        f"You still have {picker.missing} {games} to pick in {league.name} for {label}.{lock}\n\n"
+        f"{to_do}{lock}\n\n"
         f"Make your picks: {picks_url}\n\n"
         f"No more reminders from this league: {unsubscribe}\n"
     )

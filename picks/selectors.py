@@ -262,6 +262,7 @@ class GridCell:
     team_abbreviation: str = ""
     confidence: int | None = None
     result: str = ""
+    auto: bool = False  # made by the missed-picks rule
 
     @property
     def text(self) -> str:
@@ -271,7 +272,8 @@ class GridCell:
         if not self.team_abbreviation:
             return "—"
         weight = f" ({self.confidence})" if self.confidence else ""
-        return f"{self.team_abbreviation}{weight}{RESULT_MARKS.get(self.result, '')}"
+        made = " (auto)" if self.auto else ""
+        return f"{self.team_abbreviation}{weight}{made}{RESULT_MARKS.get(self.result, '')}"
 
 
 @dataclass
@@ -304,10 +306,10 @@ def picks_grid(
     locked = {g.pk: is_locked(g, now) for g in games}
     entry_ids = [entry_id for entry_id, *_ in members]
     picks = {
-        (entry_id, game_id): (abbreviation, confidence, result)
-        for entry_id, game_id, abbreviation, confidence, result in Pick.objects.filter(
+        (entry_id, game_id): (abbreviation, confidence, result, auto)
+        for entry_id, game_id, abbreviation, confidence, result, auto in Pick.objects.filter(
             entry_id__in=entry_ids, game_id__in=list(locked)
-        ).values_list("entry_id", "game_id", "team__abbreviation", "confidence", "result")
+        ).values_list("entry_id", "game_id", "team__abbreviation", "confidence", "result", "auto")
     }
     last = tiebreak_game(games)
     reveal_guesses = last is not None and locked[last.pk]
@@ -327,7 +329,10 @@ def picks_grid(
             elif found is None:
                 cells.append(GridCell(hidden=False))
             else:
-                cells.append(GridCell(hidden=False, team_abbreviation=found[0], confidence=found[1], result=found[2]))
+                team, confidence, result, auto = found
+                cells.append(
+                    GridCell(hidden=False, team_abbreviation=team, confidence=confidence, result=result, auto=auto)
+                )
         guess = guesses.get(entry_id) if (own or reveal_guesses) else None
         rows.append(
             GridRow(entry_id=entry_id, username=username, entry_name=entry_name, cells=cells, tiebreak_guess=guess)

@@ -6,8 +6,9 @@ in Redis (`scores:standings:{league}`, the snapshot a connecting client gets) an
 the league's channel, in the same transaction. Web processes fan it out through games/streams.py.
 
 The event (`event: standings`, `id:` a growing version) carries the week's rows, with what a page
-shows: rank, points, record, the live projection and its rank. Tiebreaker guesses are left out:
-who may see them depends on the viewer (the page and GET .../standings/ show them).
+shows: the entry's name, rank, points, record, the live projection and its rank, and (pick'em) each
+entry's chance to win the week, and the season in its last week. Tiebreaker guesses and survivor
+picks are left out: who may see them depends on the viewer (the page and GET .../standings/ show them).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from games.models import Game, Phase
 from games.stream_api import LAST_EVENT_ID_PARAMS, StreamApiView, last_event_id, sse_response
 from games.stream_publisher import next_version, parse_stream_message, stream_message
 
+from .chance import WeekChances, week_chances
 from .models import PickemLeague
 from .selectors import is_member
 from .standings import Standings, week_standings
@@ -42,8 +44,9 @@ log = logging.getLogger(__name__)
 IN_PLAY = (Phase.LIVE, Phase.FINAL)
 
 
-def standings_document(standings: Standings) -> dict:
+def standings_document(standings: Standings, chances: WeekChances | None = None) -> dict:
     week = standings.week
+    chance_of = {row.entry_id: row for row in chances.rows} if chances else {}
     return {
         "league_id": standings.league.pk,
         "week": {"slug": week.slug, "label": week.label(standings.league.espn_league)} if week else None,
@@ -51,6 +54,7 @@ def standings_document(standings: Standings) -> dict:
         "rows": [
             {
                 "entry_id": row.entry_id,
+                "entry_name": row.entry_name,
                 "username": row.username,
                 "rank": row.rank,
                 "points": row.points,
@@ -58,10 +62,17 @@ def standings_document(standings: Standings) -> dict:
                 "live_points": row.live_points,
                 "projected_points": row.projected_points,
                 "live_rank": row.live_rank,
+                **chance_fields(chance_of.get(row.entry_id)),
             }
             for row in standings.rows
         ],
     }
+
+
+def chance_fields(chance) -> dict:
+    if chance is None:
+        return {}
+    return {"chance_week": chance.week, "chance_season": chance.season}
 
 
 def leagues_to_project(game_ids: Iterable[int] = (), espn_ids: Iterable[str] = ()) -> dict[PickemLeague, set[Week]]:
@@ -86,7 +97,8 @@ def leagues_to_project(game_ids: Iterable[int] = (), espn_ids: Iterable[str] = (
 
 def publish_league_standings(client: redis.Redis, league: PickemLeague, week: Week) -> int:
     """Recompute one league's week and publish it; returns its version."""
-    document = orjson.dumps(standings_document(week_standings(league, week)))
+    chances = None if league.is_survivor else week_chances(league, week)
+    document = orjson.dumps(standings_document(week_standings(league, week), chances))
     key = STANDINGS_KEY.format(league_id=league.pk)
     previous = cast(bytes | None, client.get(key))  # the cache client returns bytes (no decode_responses)
     version = next_version(parse_stream_message(previous)[1] if previous else None)
@@ -142,10 +154,12 @@ class LeagueStandingsStreamApi(StreamApiView):
         description=(
             "An SSE stream (`text/event-stream`) for a signed-in member (session cookie). `event: standings` "
             '(`id:` a growing version; `data: {"league_id", "week": {"slug", "label"}, "live_games", "rows": '
-            '[{"entry_id", "username", "rank", "points", "record", "live_points", "projected_points", '
-            '"live_rank"}]}`), first the latest stored one, then one after each poll that changed a game of '
-            "the league in play, and after its grading. Heartbeat comment every 15 s; Last-Event-ID as for the "
-            "live stream. 403 for a non-member, 404 for no such league."
+            '[{"entry_id", "entry_name", "username", "rank", "points", "record", "live_points", '
+            '"projected_points", "live_rank", "chance_week", "chance_season"}]}`: the chances, 0 to 1, in '
+            "pick'em leagues only, chance_season null but in the season's last week), first the latest stored "
+            "one, then one after each poll that changed a game of the league in play, and after its grading. "
+            "Heartbeat comment every 15 s; Last-Event-ID as for the live stream. 403 for a non-member, 404 for "
+            "no such league."
         ),
         parameters=LAST_EVENT_ID_PARAMS,
         responses={

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from games.models import Game, Phase
 
+from .locking import locked_q
 from .models import Entry, Pick, PickemLeague, PickResult, PoolType, SurvivorAllOut, SurvivorMissedWeek
 from .selectors import league_games
 from .weeks import Week
@@ -235,8 +236,12 @@ def auto_pick_missed_weeks(*, now: datetime) -> int:
     )
     for league in leagues:
         table = survivor_table(league)
+        # A game locks at kickoff or once ESPN says it started, whichever comes first (picks.locking).
+        still_open = set(
+            league_games(league).exclude(locked_q(now)).values_list("season_type", "week").distinct().order_by()
+        )
         for week in table.weeks:
-            if week.last_kickoff > now:
+            if (week.week.season_type, week.week.number) in still_open:
                 continue
             missing = [e for e in table.entries.values() if e.alive and week.week not in e.picks]
             if not missing:

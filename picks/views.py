@@ -29,6 +29,7 @@ from .forms import (
     JoinForm,
     LeagueForm,
     LeagueSettingsForm,
+    ReminderEmailForm,
     SignupForm,
     SurvivorPickForm,
     WeekPicksForm,
@@ -190,7 +191,8 @@ def league_detail(request: SignedInRequest, league_id: int, query: dict) -> Http
     revealed = standings.tiebreak is not None and is_locked(standings.tiebreak, now)
     for row in standings_page.object_list:
         row.tiebreak_text = tiebreak_text(row, season=season, revealed=revealed or row.entry_id in my_entry_ids)
-    chances = week_chances(league, week) if week is not None else None
+    # Pick'em only, as in the API: a survivor entry's chance is to survive the week (its own column).
+    chances = week_chances(league, week) if week is not None and not league.is_survivor else None
     what_if = what_if_chances(league, week, chances, query["outcomes"]) if chances and week and not season else None
     if chances:
         chance_of = {row.entry_id: row for row in chances.rows}
@@ -222,6 +224,7 @@ def league_detail(request: SignedInRequest, league_id: int, query: dict) -> Http
         "show_chance": chances is not None and (view == "week" or chances.season_decided_this_week),
         "what_if": what_if,
         "refresh_seconds": refresh_seconds(),
+        "idle_seconds": max(1, settings.POLL_IDLE_SECONDS),  # a week still to play: looked at this often
         "is_commissioner": is_commissioner(league, request.user),
         "reminders_on": reminders.reminders_enabled(league, request.user),
         "missing_pickers": reminders.missing_pickers(league, week, now)
@@ -432,6 +435,15 @@ def league_reminders(request: SignedInRequest, league_id: int) -> HttpResponse:
     league = get_object_or_404(PickemLeague, pk=league_id)
     if not member_entries(league, request.user):
         return not_a_member(request, league)
+    if "email" in request.POST:  # a member without an address gives one: reminders cannot reach them otherwise
+        form = ReminderEmailForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter a valid email address.")
+            return redirect("picks:league", league_id=league.pk)
+        request.user.email = form.cleaned_data["email"]
+        request.user.save(update_fields=["email"])
+        messages.success(request, f"Pick reminders go to {request.user.email}.")
+        return redirect("picks:league", league_id=league.pk)
     enabled = request.POST.get("reminders") == "on"
     reminders.set_reminders(league, request.user, enabled=enabled)
     messages.success(request, "Pick reminders are on." if enabled else "Pick reminders are off for this league.")

@@ -44,6 +44,10 @@
     };
   }
 
+  function idleSeconds(node) {
+    return Math.max(1, parseInt(node.getAttribute("data-idle-seconds"), 10) || 300) * 1000;
+  }
+
   function seconds(node) {
     return Math.max(1, parseInt(node.getAttribute("data-refresh-seconds"), 10) || 30) * 1000;
   }
@@ -64,6 +68,7 @@
     if (score) score.textContent = scoreText(game);
     if (status) {
       var words = game.status.text;
+      if (game.pick && game.pick.auto) words += " (made for you)";
       if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
       status.lastChild.textContent = words;
     }
@@ -181,10 +186,21 @@
       var live = tr.querySelector("[data-live-points]");
       var record = tr.querySelector(".record");
       if (rank) rank.textContent = String(row.rank);
-      if (points) points.textContent = String(row.points);
+      if (points && row.points !== undefined) points.textContent = String(row.points);
       if (record && row.record !== undefined) record.textContent = row.record;
       if (live) live.firstChild.textContent = row.projected_points + " ";
       if (live && live.querySelector(".hint")) live.querySelector(".hint").textContent = "(#" + row.live_rank + ")";
+      // Survivor (polled, never streamed): the pick and its chance null while another's pick is hidden,
+      // and the cells say so; once it locks, they show.
+      if (row.chance_survive !== undefined && row.chance_survive !== null) {
+        tr.querySelectorAll("[data-chance-survive]").forEach(function (cell) { cell.textContent = percent(row.chance_survive); });
+      }
+      var weekPick = tr.querySelector("[data-week-pick]");
+      if (weekPick && row.week_pick) weekPick.textContent = row.week_pick;
+      var lives = tr.querySelector("[data-lives]");
+      if (lives && row.lives_left !== undefined && row.lives_left !== null) lives.textContent = String(row.lives_left);
+      var used = tr.querySelector("[data-teams-used]");
+      if (used && row.teams_used) used.textContent = row.teams_used.join(", ") || "—";
       var chance = table.getAttribute("data-view") === "season" ? row.chance_season : row.chance_week;
       if (chance !== undefined) {
         tr.querySelectorAll("[data-chance]").forEach(function (cell) { cell.textContent = percent(chance); });
@@ -193,10 +209,13 @@
   }
 
   // While games are on: the league's standings stream (the worker's projection after each poll);
-  // polling the standings API with ETags while the stream is down.
+  // polling the standings API with ETags while the stream is down. A week still to be played
+  // (data-follow) is followed too, so a page opened before kickoff moves once the games do: the
+  // stream says nothing until then, and the poll looks at the poller's idle pace while nothing is live.
   function followStandings(table) {
     var url = table.getAttribute("data-standings-url");
-    if (!url || !table.hasAttribute("data-live")) return;
+    var live = table.hasAttribute("data-live");
+    if (!url || !(live || table.hasAttribute("data-follow"))) return;
     var read = fetcher(url);
     var timer = null, stream = null;
     function stop() { clearInterval(timer); timer = null; if (stream) { stream.close(); stream = null; } }
@@ -208,10 +227,11 @@
           .then(function (body) {
             if (!body) return;
             applyStandings(table, body.rows);
-            if (!body.live_games) stop();
+            if (!body.live_games && body.week_complete !== false) { stop(); return; }
+            if (!!body.live_games !== live) { live = !!body.live_games; clearInterval(timer); timer = null; poll(); }
           })
           .catch(function () { /* the next tick tries again */ });
-      }, seconds(table));
+      }, live ? seconds(table) : Math.max(seconds(table), idleSeconds(table)));
     }
 
     var streamUrl = table.getAttribute("data-stream-url");
@@ -261,11 +281,11 @@
     table.className = "standings what-if-table";
     table.appendChild(cell("caption", "Standings if so"));
     var head = table.createTHead().insertRow();
-    ["Member", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
+    ["Entry", "Points", "Chance"].forEach(function (name) { head.appendChild(cell("th", name, "col")); });
     var rows = table.createTBody();
     body.rows.forEach(function (row) {
       var line = rows.insertRow();
-      line.appendChild(cell("th", row.username, "row"));
+      line.appendChild(cell("th", row.entry_name, "row"));
       line.appendChild(cell("td", String(row.points)));
       line.appendChild(cell("td", percent(row.chance_week)));
     });

@@ -101,3 +101,26 @@ def test_the_chance_to_win_follows_the_live_score_without_a_reload(live_server, 
     expect(mine).not_to_have_text(f"{before}%", timeout=20_000)
     assert int(mine.inner_text().rstrip("%").lstrip("<")) < 50
     assert page.js_errors == []
+
+
+def test_a_standings_page_opened_before_kickoff_follows_the_games_once_they_start(live_server, browser_page, settings):
+    settings.POLL_LIVE_SECONDS = settings.POLL_IDLE_SECONDS = 1  # how often the page looks, live and before
+    now = timezone.now()
+    league, ann, first, _ = league_with_a_live_game(now)
+    Game.objects.filter(pk=first.pk).update(
+        phase=Phase.SCHEDULED, state="pre", home_score=None, away_score=None, kickoff=now + timedelta(minutes=30)
+    )
+    page = browser_page
+    signed_in(page, live_server, ann)
+    page.goto(f"{live_server.url}/picks/leagues/{league.pk}/?view=week&week=regular-1")
+    mine = page.locator("#standings tr.me td[data-chance]")
+    before = mine.inner_text()
+    assert before == "50%"  # two coin flips still to play
+
+    # ESPN starts it early, and ann's KC runs away with it.
+    Game.objects.filter(pk=first.pk).update(
+        phase=Phase.LIVE, state="in", home_score=35, away_score=0, period=4, display_clock="1:00"
+    )
+    expect(mine).not_to_have_text(before, timeout=20_000)
+    assert int(mine.inner_text().rstrip("%")) == 75  # the first won; the second a coin flip, a tie shared
+    assert page.js_errors == []

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools.demo import replay_origin
+from devtools.demo import demo_env, parse_args, replay_origin
 from devtools.embedded_redis import free_port
 from espn import EASTERN
 
@@ -200,3 +200,8 @@ def test_demo_schedule_moves_back_late_in_the_evening_so_every_game_is_on_todays
     assert origin < evening
     assert last_kickoff.astimezone(EASTERN).date() == evening.astimezone(EASTERN).date()
     assert "moved back" in note
+
+
+def test_the_links_in_the_demos_reminders_lead_to_its_own_web():
+    env = demo_env("http://127.0.0.1:8765", parse_args(["--port", "8130"]))
+    assert env["SITE_URL"] == "http://127.0.0.1:8130"  # unsubscribe and picks links, as the log shows them

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from espn.snapshots import Phase
+from picks import leagues
 from picks.models import WeeklyTiebreaker
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user
@@ -47,6 +49,21 @@ def test_what_if_returns_the_standings_that_would_follow(setup):
     body = client.post(url, {"outcomes": {str(live.pk): "away", str(late.pk): "away"}}, format="json").json()
     assert next((r["username"], r["rank"], r["points"], r["chance_week"]) for r in body["rows"]) == ("bob", 1, 2, 1.0)
     assert {g["game_id"]: g["chosen"] for g in body["games"]} == {live.pk: "away", late.pk: "away"}
+
+
+def test_what_if_names_each_entry_of_a_member_with_several(setup):
+    client, league, live, _late = setup
+    league.entries_per_member = 2
+    league.save(update_fields=["entries_per_member"])
+    ann = league.commissioner
+    second = leagues.entry_add(user=ann, league=league, name="ann · long shot", now=NOW)
+    make_pick(second, live, "away")
+    body = client.post(f"/api/picks/leagues/{league.pk}/what-if/", {"outcomes": {}}, format="json").json()
+    assert sorted(row["entry_name"] for row in body["rows"]) == ["ann", "ann · long shot", "bob"]
+    browser = Client()  # the page without JavaScript
+    browser.force_login(ann)
+    html = browser.get(f"/picks/leagues/{league.pk}/?view=week&week=regular-1&outcome-{live.pk}=away").content
+    assert '<th scope="row">ann · long shot</th>' in html.decode()
 
 
 @pytest.mark.parametrize(

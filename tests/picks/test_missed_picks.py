@@ -5,6 +5,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -67,6 +68,25 @@ def test_a_missed_pick_becomes_the_favourite_at_lock_and_is_graded():
 
     finish(away_favoured, 10, 24)
     assert Pick.objects.get(entry=ann, game=away_favoured).result == PickResult.WIN
+
+
+def test_a_pick_made_by_the_rule_says_so_on_the_pick_page_the_grid_and_the_api(client):
+    from rest_framework.test import APIClient
+
+    league = league_with(missed_picks="favourite")
+    ann = entry_of(league, make_user("ann"))
+    locked = make_game(home="NYJ", away="BUF", kickoff=NOW - timedelta(hours=1), spread="6.5")
+    auto_pick_locked_games(now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(ann.user)
+        page = client.get(f"/picks/?entry={ann.pk}&week=regular-1").content.decode()
+        assert "(made for you)" in page
+        grid = client.get(f"/picks/leagues/{league.pk}/?view=week&week=regular-1").content.decode()
+        assert "BUF (auto)" in grid
+        api = APIClient()
+        api.force_authenticate(ann.user)
+        (game,) = api.get(f"/api/picks/entries/{ann.pk}/games/?week=regular-1").json()["games"]
+    assert (game["game_id"], game["pick"]["auto"]) == (locked.pk, True)
 
 
 def test_grading_makes_the_favourite_picks_a_sweep_missed_in_constant_queries():

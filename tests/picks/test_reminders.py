@@ -216,3 +216,69 @@ def test_sending_takes_as_many_queries_for_30_members_as_for_3():
         return len(captured)
 
     assert queries(30) == queries(3)
+
+
+@pytest.mark.django_db
+def test_a_survivor_pool_reminds_only_entries_still_alive_without_the_weeks_one_pick(client):
+    from picks import leagues
+    from picks.grading import grade_game
+
+    from .factories import set_result
+
+    boss = make_user("boss")
+    league = leagues.league_create(
+        commissioner=boss, name="Last one standing", espn_league="football/nfl", season_year=2025,
+        pool_type="survivor", now=NOW - timedelta(days=30),
+    )  # fmt: skip
+    members = {}
+    for name in ("ann", "bob", "cat"):
+        user = make_user(name)
+        user.email = f"{name}@example.com"
+        user.save()
+        members[name] = entry_of(league, user)
+    played = make_game(home="KC", away="BAL", week=1, kickoff=NOW - timedelta(days=3))
+    make_pick(members["ann"], played, "home"), make_pick(members["bob"], played, "home")
+    make_pick(members["cat"], played, "away")  # BAL loses: cat falls (the commissioner, who missed it, too)
+    set_result(played, home_score=27, away_score=20)
+    grade_game(played.pk, now=NOW)
+    week2 = Week(2, 2)
+    early = make_game(home="DEN", away="LV", week=2, kickoff=FIRST_KICKOFF)
+    make_game(home="PHI", away="DAL", week=2, kickoff=FIRST_KICKOFF + timedelta(hours=3))
+    make_pick(members["ann"], early, "home")  # her one pick of the week: nothing left to make
+
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(boss)
+        page = client.get(f"/picks/leagues/{league.pk}/?week=regular-2").content.decode()
+        assert "bob: no team picked" in page and "ann:" not in page and "cat:" not in page and "boss:" not in page
+        assert send_reminders(league, week2, now=NOW).sent == 1
+    (message,) = mail.outbox
+    assert message.to == ["bob@example.com"]
+    assert "You have not picked your team in Last one standing for Week 2 yet." in message.body
+
+
+@pytest.mark.django_db
+def test_a_member_signs_up_with_an_email_address_or_gives_one_on_the_league_page(client):
+    from django.contrib.auth import get_user_model
+
+    password = "a-long pass phrase"
+    client.post(
+        "/accounts/signup/",
+        {"username": "dora", "email": "dora@example.com", "password1": password, "password2": password},
+    )
+    assert get_user_model().objects.get(username="dora").email == "dora@example.com"
+
+    league, members = week_with_members()  # dan has no address: reminders cannot reach him
+    dan = members["dan"].user
+    client.force_login(dan)
+    page = client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    assert "your account has no address" in page and 'name="email"' in page
+    client.post(f"/picks/leagues/{league.pk}/reminders/", {"email": "not an address"})
+    dan.refresh_from_db()
+    assert dan.email == ""
+    assert "Enter a valid email address." in client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    client.post(f"/picks/leagues/{league.pk}/reminders/", {"email": "dan@example.com"})
+    dan.refresh_from_db()
+    assert dan.email == "dan@example.com"
+    assert "Turn reminders off" in client.get(f"/picks/leagues/{league.pk}/").content.decode()
+    send_reminders(league, WEEK1, now=FIRST_KICKOFF - timedelta(hours=1))
+    assert ["dan@example.com"] in [m.to for m in mail.outbox]

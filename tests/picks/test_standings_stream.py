@@ -14,7 +14,7 @@ from config.redis_keys import STANDINGS_CHANNEL, STANDINGS_KEY
 from espn.snapshots import Phase
 from games.signals import games_changed
 from games.stream_publisher import parse_stream_message
-from picks import standings_stream
+from picks import leagues, standings_stream
 from picks.models import ScoringMode
 from tests.celery_queue import take_queued
 from tests.event_loops import run_in_new_loop
@@ -72,6 +72,29 @@ def test_a_changed_live_game_publishes_its_leagues_projection_once(live_league):
     assert newer > version
     live_points = {row["username"]: row["live_points"] for row in document["rows"]}
     assert (live_points["ann"], live_points["bob"]) == (2, 0)
+
+
+def test_the_pushed_projection_names_each_entry_and_carries_its_chance_as_the_score_moves(live_league):
+    league, _, _, live = live_league
+    standings_stream.publish_standings_for(espn_ids=[live.espn_id])
+    rows = {row["entry_name"]: row for row in stored(league.pk)[2]["rows"]}
+    assert rows["bob"]["chance_week"] > 0.5 > rows["ann"]["chance_week"]  # bob's LA lead 17-3
+    assert rows["ann"]["chance_season"] is not None  # no other week has games left: the season's last
+
+    set_result(live, phase=Phase.LIVE, home_score=31, away_score=17)
+    standings_stream.publish_standings_for(espn_ids=[live.espn_id])
+    rows = {row["entry_name"]: row for row in stored(league.pk)[2]["rows"]}
+    assert rows["ann"]["chance_week"] > 0.5 > rows["bob"]["chance_week"]
+
+    survivor = leagues.league_create(
+        commissioner=make_user("boss"), name="Survivors", espn_league=league.espn_league,
+        season_year=league.season_year, pool_type="survivor", now=NOW - timedelta(days=30),
+    )  # fmt: skip
+    survivor.entries.all().delete()
+    make_pick(entry_of(survivor, make_user("cat")), live, "home")
+    standings_stream.publish_standings_for(espn_ids=[live.espn_id])
+    (row,) = stored(survivor.pk)[2]["rows"]
+    assert row["entry_name"] == "cat" and "chance_week" not in row  # survivor: its chance depends on the viewer
 
 
 def test_a_poll_that_changed_games_queues_one_projection_task(live_league):

@@ -170,6 +170,18 @@ def test_a_missed_week_picks_the_first_unused_favourite_by_rule(two_weeks):
     assert auto_pick_missed_weeks(now=week1[2].kickoff) == 0  # once
 
 
+def test_a_missed_weeks_favourite_is_picked_once_espn_has_started_the_last_game_before_its_kickoff(two_weeks):
+    week1, _ = two_weeks
+    league = survivor_league(survivor_missed_week="favourite")
+    ann = entry_of(league, make_user("ann"))
+    early = week1[2].kickoff - timedelta(minutes=5)
+    finish(week1[0], 27, 20), finish(week1[1], 30, 10)
+    assert auto_pick_missed_weeks(now=early) == 0  # the last game is still to start
+    set_result(week1[2], phase=Phase.LIVE, home_score=0, away_score=0)  # ESPN: under way a few minutes early
+    assert auto_pick_missed_weeks(now=early) == 2  # ann and the commissioner
+    assert Pick.objects.get(entry=ann).auto
+
+
 # --------------------------------------------------------------------------- the end of the pool
 
 
