@@ -247,6 +247,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Workers log through LOGGING below (one line per event), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What tasks print stays on the worker's own output: the console email backend's messages read whole
+# there (Celery would log each write as a one-line, escaped "celery.redirected" warning).
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE = {
     "poll-espn-scores": {
         "task": "games.tasks.poll_espn_scores",
