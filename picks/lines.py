@@ -240,29 +240,41 @@ def lines_at_lock(
     if kickoff_lines is None:
         game_ids = {game.pk for game, _ in wanted}
         kickoff_lines = dict(GameLine.objects.filter(game_id__in=game_ids).values_list("game_id", "spread"))
+    published = published_at_moments(wanted, first_kickoffs=first_kickoffs, as_of=as_of)
+    return {
+        (game.pk, rule): line_at_lock(rule, kickoff_lines.get(game.pk), published.get((game.pk, rule), NOT_PUBLISHED))
+        for game, rule in wanted
+    }
+
+
+def published_at_moments(
+    wanted: Iterable[tuple[GameWeek, LineRule]],
+    *,
+    first_kickoffs: Mapping[tuple[str, int, int, int | None], datetime] | None = None,
+    as_of: datetime | None = None,
+) -> dict[tuple[int, LineRule], Decimal | None]:
+    """The line published at its week's moment of each (game, weekly rule) that has one (None: published
+    as "no line"); a pair without is left out: the kickoff line stands in. At most two queries: the weeks'
+    first kickoffs (none when `first_kickoffs` gives them) and the published lines."""
     weekly = [(game, rule) for game, rule in wanted if rule.weekly is not None]
+    if not weekly:
+        return {}
+    firsts = dict(first_kickoffs or {})
+    missing = {game.week_key for game, _ in weekly} - firsts.keys()
+    if missing:
+        firsts |= week_first_kickoffs_of(missing)
     moments: dict[tuple[int, LineRule], datetime] = {}
-    published: dict[tuple[int, datetime], Decimal | None] = {}
-    if weekly:
-        firsts = dict(first_kickoffs or {})
-        missing = {game.week_key for game, _ in weekly} - firsts.keys()
-        if missing:
-            firsts |= week_first_kickoffs_of(missing)
-        for game, rule in weekly:
-            moment = rule.publication(firsts.get(game.week_key) or game.kickoff)
-            if moment is not None and (as_of is None or moment <= as_of):
-                moments[(game.pk, rule)] = moment
-        if moments:
-            found = PublishedLine.objects.filter(
-                game_id__in={pk for pk, _ in moments}, published_at__in=set(moments.values())
-            ).values_list("game_id", "published_at", "spread")
-            published = {(game_id, at): spread for game_id, at, spread in found}
-    lines = {}
-    for game, rule in wanted:
-        moment = moments.get((game.pk, rule))
-        at_moment = published.get((game.pk, moment), NOT_PUBLISHED) if moment is not None else NOT_PUBLISHED
-        lines[(game.pk, rule)] = line_at_lock(rule, kickoff_lines.get(game.pk), at_moment)
-    return lines
+    for game, rule in weekly:
+        moment = rule.publication(firsts.get(game.week_key) or game.kickoff)
+        if moment is not None and (as_of is None or moment <= as_of):
+            moments[(game.pk, rule)] = moment
+    if not moments:
+        return {}
+    found = PublishedLine.objects.filter(
+        game_id__in={pk for pk, _ in moments}, published_at__in=set(moments.values())
+    ).values_list("game_id", "published_at", "spread")
+    spreads = {(game_id, at): spread for game_id, at, spread in found}
+    return {key: spreads[(key[0], moment)] for key, moment in moments.items() if (key[0], moment) in spreads}
 
 
 def week_first_kickoffs_of(

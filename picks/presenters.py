@@ -169,7 +169,13 @@ def game_data(row, *, against_spread: bool) -> dict:
 
 
 def pick_data(pick: Pick) -> dict:
-    return {"team_id": pick.team_id, "confidence": pick.confidence, "result": pick.result, "points": pick.points}
+    return {
+        "team_id": pick.team_id,
+        "confidence": pick.confidence,
+        "auto": pick.auto,
+        "result": pick.result,
+        "points": pick.points,
+    }
 
 
 def side_data(team, score) -> dict:

@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from games.models import Game, Phase
 
-from .lines import GameWeek, LineRule, lines_at_lock
+from .lines import NOT_PUBLISHED, GameWeek, LineRule, line_at_lock, lines_at_lock, published_at_moments
 from .locking import is_locked, lock_reason
 from .models import CorrectedPick, Entry, Pick, PickemLeague, PickResult, ScoreCorrection, WeeklyTiebreaker
 from .weeks import Week
@@ -189,22 +189,18 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
 
 def shown_lines(rows: list[GameRow], rule: LineRule, *, now: datetime) -> None:
     """Each row's line: the line at lock by the league's rule (`lines.line_at_lock`, as graded), the
-    current one standing in for a kickoff line not frozen yet. A weekly lock's published line is shown
-    (and the row's line locked) from its moment on. At most one query: the published lines."""
-    games = [row.game for row in rows]
+    current one standing in for a kickoff line not frozen yet. A weekly lock's published line is shown,
+    and the row's line locked, once it has been published (a week whose moment passed before the league
+    chose the rule has none: its lines lock at kickoff). At most one query: the published lines."""
+    games = [GameWeek.of(row.game) for row in rows]
     firsts: dict[tuple[str, int, int, int | None], datetime] = {}
-    for game in map(GameWeek.of, games):
+    for game in games:
         firsts[game.week_key] = min(game.kickoff, firsts.get(game.week_key, game.kickoff))
-    lines = lines_at_lock(
-        [(GameWeek.of(g), rule) for g in games],
-        kickoff_lines={g.pk: line_of(g) for g in games},
-        first_kickoffs=firsts,
-        as_of=now,
-    )
-    for row in rows:
-        row.line = lines[(row.game.pk, rule)]
-        moment = rule.publication(firsts[GameWeek.of(row.game).week_key])
-        row.line_locked = moment is not None and moment <= now
+    published = published_at_moments([(game, rule) for game in games], first_kickoffs=firsts, as_of=now)
+    for row, game in zip(rows, games, strict=True):
+        publication = published.get((game.pk, rule), NOT_PUBLISHED)
+        row.line = line_at_lock(rule, line_of(row.game), publication)
+        row.line_locked = publication is not NOT_PUBLISHED
 
 
 @dataclass(frozen=True)

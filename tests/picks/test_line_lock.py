@@ -77,6 +77,33 @@ def test_a_weekly_league_grades_on_the_tuesday_line_a_kickoff_league_on_the_kick
     assert Pick.objects.get(entry=bob).result == PickResult.LOSS
 
 
+def test_a_week_whose_publication_passed_before_the_rule_was_chosen_locks_its_lines_at_kickoff(client):
+    """No line was published at the week's moment (the league chose the weekly lock after it): the page
+    must not call the moving line locked, and grading takes the kickoff line."""
+    game = make_game(kickoff=THURSDAY_KICKOFF, spread="-3")
+    publish_weekly_lines(now=TUESDAY_NOON)  # nobody locks weekly yet: nothing is published
+    late = weekly_league()  # chosen on Wednesday
+    ann_user = make_user("ann")
+    ann = entry_of(late, ann_user)
+    make_pick(ann, game, "home")
+    game.spread = Decimal("-7")
+    game.save(update_fields=["spread"])
+
+    client.force_login(ann_user)
+    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
+        page = client.get(f"/picks/?entry={ann.pk}").content.decode()
+        api = APIClient()
+        api.force_authenticate(ann_user)
+        row = api.get(f"/api/picks/entries/{ann.pk}/games/").json()["games"][0]
+    assert "Line: HOM -7</span>" in page and "(locked Tuesday" not in page
+    assert (row["line"], row["line_locked"]) == (-7.0, False)
+
+    freeze_lines_at_lock(now=THURSDAY_KICKOFF + timedelta(minutes=5))
+    set_result(game, home_score=24, away_score=19)  # home by 5: covers -3, not the kickoff line's -7
+    grade_game(game.pk, now=THURSDAY_KICKOFF + timedelta(hours=4))
+    assert (line_at_lock(Pick.objects.get(entry=ann)), Pick.objects.get(entry=ann).result) == (Decimal("-7"), "loss")
+
+
 def test_grading_weekly_lines_costs_no_query_per_pick():
     def queries(members: int) -> int:
         kickoff = THURSDAY_KICKOFF + timedelta(days=7 * members)
