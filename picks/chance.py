@@ -11,7 +11,8 @@ The model, in three parts:
      stored play's), mu = sd_r * inv_Phi(p) (the margin that makes ESPN's p); otherwise mu =
      current margin - spread * r.
    A pick on the home side wins with P = Phi((mu + line) / sd_r), line 0 straight up, the line it
-   is graded on against the spread. Ties and pushes are left out (their chance is small).
+   is graded on against the spread (by its league's rule, as grading derives it: `selectors.graded_lines`).
+   Ties and pushes are left out (their chance is small).
 2. The week's tiebreaker (the total points of the week's last game) is T ~ Normal(over/under, 10^2)
    before kickoff (44 NFL / 55 college without an over/under), current total + over/under * r with
    sd 10 * sqrt(r) in play, and exact once final.
@@ -38,13 +39,14 @@ from statistics import NormalDist
 import numpy as np
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from espn.leagues import NFL_CHANCE, ChanceModel, league_of
 from games.models import Game, Phase, Play
 
 from .grading import side_results
 from .models import Entry, Pick, PickemLeague, PickResult, WeeklyTiebreaker
-from .selectors import league_games, line_of, tiebreak_game, week_games
+from .selectors import graded_lines, kickoff_line, league_games, tiebreak_game, week_games
 from .weeks import Week
 
 log = logging.getLogger(__name__)
@@ -113,8 +115,9 @@ def forecast(game: Game, *, home_win_probability: float | None = None) -> GameFo
 
 
 def game_spread(game: Game) -> Decimal | None:
-    """The pre-game line: frozen at lock when there is one, else ESPN's current one."""
-    return line_of(game)
+    """The pre-game line the margin is expected around (the market's view, whatever line a league's
+    picks are graded on): the kickoff line, frozen at lock when there is one, else ESPN's current one."""
+    return kickoff_line(game)
 
 
 @dataclass(frozen=True)
@@ -396,23 +399,28 @@ def week_chances(
     open_games = [g for g in games if g.phase in Phase.UNSETTLED]
     chosen = validate_choices(chosen or {}, games, open_games)
     probabilities = live_home_win_probabilities(open_games)
+    lines = graded_lines(games, league, now=timezone.now(), whole_weeks=True)  # the line each pick is graded on
     p_home = {}
     for game in open_games:
         if game.pk in chosen:
             p_home[game.pk] = 1.0 if chosen[game.pk] == HOME else 0.0
         else:
-            line = float(line_of(game) or 0) if league.against_spread else 0.0
+            line = float(lines[game.pk] or 0)
             p_home[game.pk] = forecast(game, home_win_probability=probabilities.get(game.pk)).home_pick_wins(line)
-    named = Entry.objects.active().filter(league=league).values_list("pk", "user__username", "name")
-    members = [(entry_id, username) for entry_id, username, _ in named]
-    entry_names = {entry_id: name for entry_id, _, name in named}
-    index = {entry_id: i for i, (entry_id, _) in enumerate(members)}
+    week_guess = WeeklyTiebreaker.objects.filter(entry=OuterRef("pk"), season_type=week.season_type, week=week.number)
+    found_members = list(
+        Entry.objects.active()
+        .filter(league=league)
+        .annotate(guess=Subquery(week_guess.values("guess")[:1]))
+        .values_list("pk", "user__username", "name", "guess")
+    )
+    members = [(entry_id, username) for entry_id, username, _, _ in found_members]
+    entry_names = {entry_id: name for entry_id, _, name, _ in found_members}
     column = {game.pk: j for j, game in enumerate(open_games)}
     settled_home = {}
     for game in games:
         if game.phase == Phase.FINAL and game.home_score is not None and game.away_score is not None:
-            final_line = line_of(game) if league.against_spread else None
-            settled_home[game.pk] = side_results(game.home_score, game.away_score, final_line)
+            settled_home[game.pk] = side_results(game.home_score, game.away_score, lines[game.pk])
     size, width = len(members), len(open_games)
     graded = np.zeros(size)
     base = np.zeros(size)
@@ -452,12 +460,7 @@ def week_chances(
     )
     sure_wins = ~was_graded & (game_column < 0) & wins
     np.add.at(base, member[sure_wins], weight[sure_wins])
-    guesses = np.full(size, np.nan)
-    for entry_id, guess in WeeklyTiebreaker.objects.filter(
-        entry__league=league, season_type=week.season_type, week=week.number
-    ).values_list("entry_id", "guess"):
-        if entry_id in index:
-            guesses[index[entry_id]] = guess
+    guesses = np.array([np.nan if guess is None else guess for _, _, _, guess in found_members], dtype=np.float64)
     last = tiebreak_game(games)
     total = total_forecast(last)
     problem = ChanceProblem(

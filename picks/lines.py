@@ -50,35 +50,11 @@ def publication_moment(first_kickoff: datetime, *, weekday: int, at: time) -> da
     return moment.astimezone(first_kickoff.tzinfo)
 
 
-def week_first_kickoffs(
-    espn_league: str, season_year: int, weeks: Iterable[Week] | None = None
-) -> dict[Week, datetime]:
+def week_first_kickoffs(espn_league: str, season_year: int) -> dict[Week, datetime]:
+    """The first kickoff of each week of a league's season."""
     games = Game.objects.filter(espn_league=espn_league, season__year=season_year, week__isnull=False)
     found = games.values("season_type", "week").annotate(first=Min("kickoff")).order_by()
-    wanted = set(weeks) if weeks is not None else None
-    result = {Week(row["season_type"], row["week"]): row["first"] for row in found}
-    return {w: k for w, k in result.items() if wanted is None or w in wanted}
-
-
-def league_publication(league: PickemLeague, week: Week) -> datetime | None:
-    """When the league's line locks for the week (None: the league locks lines at kickoff)."""
-    if league.line_lock != LineLock.WEEKLY:
-        return None
-    first = week_first_kickoffs(league.espn_league, league.season_year, [week]).get(week)
-    if first is None:
-        return None
-    return publication_moment(first, weekday=league.line_weekday, at=league.line_time)
-
-
-def published_spreads(league: PickemLeague, week: Week, *, now: datetime) -> dict[int, Decimal | None] | None:
-    """The week's published lines by game once the league's publication moment has passed; else None."""
-    moment = league_publication(league, week)
-    if moment is None or moment > now:
-        return None
-    games = Game.objects.filter(
-        espn_league=league.espn_league, season__year=league.season_year, season_type=week.season_type, week=week.number
-    )
-    return dict(PublishedLine.objects.filter(game__in=games, published_at=moment).values_list("game_id", "spread"))
+    return {Week(row["season_type"], row["week"]): row["first"] for row in found}
 
 
 def summary_spread(game: Game) -> Decimal | None:
@@ -193,9 +169,11 @@ def line_at_lock(
     league keeps that line for information: `LineRule.graded_on` grades it straight up all the same,
     as it does a pick with no line by lock.
 
-    Every reader goes through here by way of `lines_at_lock` (grading's `line_groups`, the pick page's
-    rows, `selectors.pick_lines`); grading's SQL only chooses among the lines it gives, by CASE
-    conditions on the league's columns that mirror `LineRule.of` (see `grading.line_condition`).
+    Every reader goes through here by way of `lines_at_lock`: grading's `line_groups`,
+    `selectors.pick_lines` (a pick's line, the admin's and the API's), and `selectors.league_lines` (the
+    pick page's rows, the live standings' projection and the chance to win); grading's SQL only chooses
+    among the lines it gives, by CASE conditions on the league's columns that mirror `LineRule.of` (see
+    `grading.line_condition`).
     """
     if rule.weekly is not None and published is not NOT_PUBLISHED:
         return published

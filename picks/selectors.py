@@ -26,7 +26,7 @@ def league_games(league: PickemLeague) -> QuerySet[Game]:
 
 
 def with_lines(games: QuerySet[Game]) -> QuerySet[Game]:
-    """Adds the line frozen at lock, when there is one (read by `line_of`)."""
+    """Adds the line frozen at kickoff, when there is one (read by `kickoff_line`)."""
     return games.annotate(frozen_at=F("pickem_line__frozen_at"), frozen_spread=F("pickem_line__spread"))
 
 
@@ -36,8 +36,10 @@ def week_games(league: PickemLeague, week: Week) -> QuerySet[Game]:
     return with_lines(games).select_related("home_team", "away_team").order_by("kickoff", "espn_id")
 
 
-def line_of(game: Game) -> Decimal | None:
-    """The line a pick on this game is graded against: frozen at lock, else ESPN's current one."""
+def kickoff_line(game: Game) -> Decimal | None:
+    """The game's line at kickoff as known now: the one frozen as it locked (`GameLine`), else ESPN's
+    current one standing in until it is frozen. Not a pick's line: which line a pick uses depends on its
+    league's rule (`league_lines`, `lines.line_at_lock`)."""
     # Annotations of `with_lines`: a game read without them has no frozen line.
     if getattr(game, "frozen_at", None) is not None:
         frozen: Decimal | None = getattr(game, "frozen_spread", None)
@@ -160,7 +162,7 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
             pick=picks.get(g.pk),
             locked=is_locked(g, now),
             lock_reason=lock_reason(g, now),
-            line=line_of(g),
+            line=kickoff_line(g),
             is_tiebreak=last is not None and g.pk == last.pk,
         )
         for g in games
@@ -188,19 +190,59 @@ def week_board(entry: Entry, week: Week, *, now: datetime) -> WeekBoard:
 
 
 def shown_lines(rows: list[GameRow], rule: LineRule, *, now: datetime) -> None:
-    """Each row's line: the line at lock by the league's rule (`lines.line_at_lock`, as graded), the
-    current one standing in for a kickoff line not frozen yet. A weekly lock's published line is shown,
+    """Each row's line: the line at lock by the league's rule (`lines.line_at_lock`, as graded), ESPN's
+    current line standing in for a kickoff line not frozen yet. A weekly lock's published line is shown,
     and the row's line locked, once it has been published (a week whose moment passed before the league
-    chose the rule has none: its lines lock at kickoff). At most one query: the published lines."""
-    games = [GameWeek.of(row.game) for row in rows]
-    firsts: dict[tuple[str, int, int, int | None], datetime] = {}
-    for game in games:
-        firsts[game.week_key] = min(game.kickoff, firsts.get(game.week_key, game.kickoff))
-    published = published_at_moments([(game, rule) for game in games], first_kickoffs=firsts, as_of=now)
-    for row, game in zip(rows, games, strict=True):
-        publication = published.get((game.pk, rule), NOT_PUBLISHED)
-        row.line = line_at_lock(rule, line_of(row.game), publication)
+    chose the rule has none: its lines lock at kickoff). The rows are a whole week's. At most one query:
+    the published lines."""
+    games = [row.game for row in rows]
+    published = published_at_moments(
+        [(GameWeek.of(g), rule) for g in games], first_kickoffs=first_kickoffs_among(games), as_of=now
+    )
+    for row in rows:
+        publication = published.get((row.game.pk, rule), NOT_PUBLISHED)
+        row.line = line_at_lock(rule, kickoff_line(row.game), publication)
         row.line_locked = publication is not NOT_PUBLISHED
+
+
+def league_lines(
+    games: Sequence[Game], rule: LineRule, *, now: datetime, whole_weeks: bool = False
+) -> dict[int, Decimal | None]:
+    """Each game's line at lock (by game id) in a league with `rule`, as grading derives it
+    (`lines.line_at_lock`) with what is known at `now`: a kickoff line not frozen yet is ESPN's current
+    one (`kickoff_line`; read the games with `with_lines`), a weekly publication counts from its moment.
+    The one way the pick page, the live standings and the chance to win read a pick's line.
+
+    Queries: none for a league that locks at kickoff (or plays straight up); for a weekly lock the lines
+    published, and the first kickoff of the games' weeks unless `whole_weeks` (`games` hold every game
+    of their weeks: their first kickoffs are among them).
+    """
+    lines = lines_at_lock(
+        [(GameWeek.of(g), rule) for g in games],
+        kickoff_lines={g.pk: kickoff_line(g) for g in games},
+        first_kickoffs=first_kickoffs_among(games) if whole_weeks else None,
+        as_of=now,
+    )
+    return {g.pk: lines[(g.pk, rule)] for g in games}
+
+
+def graded_lines(
+    games: Sequence[Game], league: PickemLeague, *, now: datetime, whole_weeks: bool = False
+) -> dict[int, Decimal | None]:
+    """What a pick on each game would be graded on in `league` were it graded now (`league_lines`, then
+    `LineRule.graded_on`): None straight up (a straight-up league, or no line by lock). Queries: as
+    `league_lines`."""
+    rule = LineRule.of_league(league)
+    lines = league_lines(games, rule, now=now, whole_weeks=whole_weeks)
+    return {pk: rule.graded_on(line) for pk, line in lines.items()}
+
+
+def first_kickoffs_among(games: Iterable[Game]) -> dict[tuple[str, int, int, int | None], datetime]:
+    """The earliest kickoff of each week among `games` (its first kickoff when they are the whole week)."""
+    firsts: dict[tuple[str, int, int, int | None], datetime] = {}
+    for game in map(GameWeek.of, games):
+        firsts[game.week_key] = min(game.kickoff, firsts.get(game.week_key, game.kickoff))
+    return firsts
 
 
 @dataclass(frozen=True)

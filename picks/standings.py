@@ -3,7 +3,7 @@
 A few aggregate queries whatever the number of members (no query per member):
 points, wins, losses and pushes are sums over graded picks; the live projection adds the
 points that picks on games being played now would score if those games ended with the
-current score (against the frozen line in a league against the spread).
+current score (against the spread: on the line the league's rule grades it on, `selectors.graded_lines`).
 
 Ties: more points first, then the smaller tiebreaker distance (|guess - total points of the
 week's last game|; for the season, the sum over the weeks whose last game is final, a
@@ -35,9 +35,8 @@ from games.models import Game, Phase
 
 from .chance import live_home_win_probabilities, survival_chances, survivor_game
 from .grading import side_results, win_points
-from .lines import published_spreads
-from .models import Entry, LineLock, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
-from .selectors import league_games, line_of, tiebreak_game, week_games, with_lines
+from .models import Entry, MissedPicks, Pick, PickemLeague, PickResult, WeeklyTiebreaker
+from .selectors import graded_lines, league_games, tiebreak_game, week_games, with_lines
 from .survivor import survivor_table, week_outcome
 from .weeks import Week
 
@@ -116,7 +115,8 @@ def week_standings(league: PickemLeague, week: Week) -> Standings:
     total = final_total(last)
     picks = Pick.objects.filter(entry__league=league, season_type=week.season_type, week=week.number)
     live = [g for g in games if is_live_with_score(g)]
-    rows, pending = standing_rows(league, picks, live)
+    lines = graded_lines(games, league, now=timezone.now(), whole_weeks=True) if live else {}
+    rows, pending = standing_rows(league, picks, live, lines)
     if league.missed_picks == MissedPicks.LOWEST_MINUS_ONE and games:
         score_missed_week(rows.values(), last_kickoff=max(g.kickoff for g in games))
     guesses = WeeklyTiebreaker.objects.filter(
@@ -176,10 +176,11 @@ def season_standings(league: PickemLeague) -> Standings:
             row.tiebreak_distance = distances.get(entry_id, all_totals)  # no guess at all: as if every guess were 0
     live = [g for g in with_lines(league_games(league).filter(phase=Phase.LIVE)) if is_live_with_score(g)]
     if live:
+        lines = graded_lines(live, league, now=timezone.now())
         found = (
             Pick.objects.filter(entry__league=league, game_id__in=[g.pk for g in live])
             .values("entry_id")
-            .annotate(live_points=live_points_expression(live, league=league))
+            .annotate(live_points=live_points_expression(live, lines))
             .order_by()
         )
         for item in found:
@@ -305,12 +306,14 @@ def result_aggregates() -> dict:
     }
 
 
-def standing_rows(league: PickemLeague, picks: QuerySet[Pick], live: list[Game]) -> tuple[dict[int, StandingRow], int]:
+def standing_rows(
+    league: PickemLeague, picks: QuerySet[Pick], live: list[Game], lines: dict[int, Decimal | None]
+) -> tuple[dict[int, StandingRow], int]:
     """The members' rows, and how many of the picks still wait for their grading."""
     rows = member_rows(league)
     aggregates = picks.values("entry_id").annotate(
         **result_aggregates(),
-        live_points=live_points_expression(live, league=league),
+        live_points=live_points_expression(live, lines),
         pending=Count("pk", filter=Q(result=PickResult.PENDING)),
     )
     pending = 0
@@ -329,20 +332,10 @@ def is_live_with_score(game: Game) -> bool:
     return game.phase == Phase.LIVE and game.home_score is not None and game.away_score is not None
 
 
-def graded_lines(league: PickemLeague, games: list[Game]) -> dict[int, Decimal | None]:
-    """The line each game's picks are graded on in this league: the weekly published one once it is out."""
-    lines = {game.pk: line_of(game) for game in games}
-    if league.against_spread and league.line_lock == LineLock.WEEKLY:
-        now = timezone.now()
-        for week in {Week.of_game(g) for g in games if g.week is not None}:
-            lines.update(published_spreads(league, week, now=now) or {})
-    return lines
-
-
-def live_points_expression(live: list[Game], *, league: PickemLeague):
-    """Sum of the points picks on live games would score if the games ended now."""
+def live_points_expression(live: list[Game], lines: dict[int, Decimal | None]):
+    """Sum of the points picks on live games would score if the games ended now, each graded on its
+    line by the league's rule (`lines`: `selectors.graded_lines` of the live games; None: straight up)."""
     whens = []
-    lines = graded_lines(league, live) if league.against_spread else {}
     for game in live:
         home, away = side_results(game.home_score or 0, game.away_score or 0, lines.get(game.pk))
         if home == PickResult.WIN:

@@ -6,23 +6,31 @@ Real recorded ESPN JSON through the real poll (HTTP mocked with `responses`, tim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.redis_client import cache_redis
+from config.redis_keys import STANDINGS_KEY
 from espn.parsing import parse_scoreboard
 from games.ingest import ingest_snapshots
 from games.models import Game
 from games.polling import poll_scoreboards
+from games.stream_publisher import parse_stream_message
+from picks.chance import week_chances
 from picks.grading import freeze_lines_at_lock, grade_missed_games, side_results
 from picks.lines import publication_moment, publish_weekly_lines
-from picks.models import GameLine, Pick, PickemLeague, PickResult, PublishedLine
+from picks.models import Entry, GameLine, Pick, PickemLeague, PickResult, PublishedLine
 from picks.presenters import straight_up_for_want_of_a_line
 from picks.selectors import pick_lines, week_board
+from picks.standings import week_standings
+from picks.standings_stream import publish_standings_for
 from picks.submission import PickInput, submit_picks
 from picks.weeks import Week
 from tests.celery_queue import run_queued_grading
@@ -178,7 +186,18 @@ def set_lines(board: dict, which: int) -> None:
         event(board, espn_id)["competitions"][0]["odds"] = [{"details": details[which]}]
 
 
-def test_grading_and_every_reader_derive_the_same_line_for_every_rule_on_recorded_games(fake_espn):
+@dataclass
+class SixLeagues:
+    board: dict  # the recorded scoreboard the fake ESPN serves, as the test moves it on
+    leagues: dict[str, PickemLeague]  # by RULES name
+    entries: dict[tuple[str, str], Entry]  # (RULES name, "home" or "away"): picks that side of every game
+    games: list[Game]
+
+
+def six_leagues_kicked_off(fake_espn) -> SixLeagues:
+    """A league for each rule in RULES on the recorded NFL day, two members each (one picks every home
+    team, one every away team), the lines of LINES published and frozen; then every game of LINES kicks
+    off 0-0 and ESPN's line moves at once."""
     board = fixture_copy(NFL_LIVE_DAY)
     fake_espn.board("football/nfl", "20220911", board)
     set_lines(board, 0)
@@ -207,6 +226,12 @@ def test_grading_and_every_reader_derive_the_same_line_for_every_rule_on_recorde
         set_score(board, espn_id, home=0, away=0)
         event(board, espn_id)["competitions"][0]["odds"] = [{"details": "OFF"}]
     poll_at(JUST_AFTER_KICKOFF)
+    return SixLeagues(board, leagues, entries, games)
+
+
+def test_grading_and_every_reader_derive_the_same_line_for_every_rule_on_recorded_games(fake_espn):
+    day = six_leagues_kicked_off(fake_espn)
+    board, games, entries = day.board, day.games, day.entries
     for espn_id, (home, away) in FINALS.items():
         set_final(board, espn_id)
         set_score(board, espn_id, home=home, away=away)
@@ -250,6 +275,53 @@ def test_grading_and_every_reader_derive_the_same_line_for_every_rule_on_recorde
             line = lines[row.pick.pk]
             shown = (row.line, straight_up_for_want_of_a_line(row, against_spread=line.rule.against_spread))
             assert shown == (line.at_lock, line.rule.against_spread and line.at_lock is None), (name, row.game)
+
+
+LAST_SECONDS = AFTER_THE_GAME - timedelta(minutes=5)
+
+
+def test_the_live_projection_and_the_chance_to_win_use_the_line_grading_uses_for_every_rule(fake_espn):
+    day = six_leagues_kicked_off(fake_espn)
+    board = day.board
+    grade_missed_games(now=JUST_AFTER_KICKOFF)  # the recording's two final games: graded points already
+    # The last second of every game of LINES, its final score on the board, still in play.
+    for espn_id, (home, away) in FINALS.items():
+        set_status(board, espn_id, name="STATUS_IN_PROGRESS", state="in", completed=False, short="0:00 - 4th")
+        event(board, espn_id)["competitions"][0]["status"].update({"period": 4, "displayClock": "0:00"})
+        set_score(board, espn_id, home=home, away=away)
+    poll_at(LAST_SECONDS)
+    week = Week(2, 1)
+    with time_machine.travel(LAST_SECONDS, tick=False):
+        publish_standings_for(game_ids=[game.pk for game in day.games])  # the projection the pages are pushed
+        chances = {name: week_chances(league, week) for name, league in day.leagues.items()}
+    projected = {}
+    for name, league in day.leagues.items():
+        document = orjson.loads(parse_stream_message(cache_redis().get(STANDINGS_KEY.format(league_id=league.pk)))[2])
+        assert document["live_games"] == 14  # the recording's eight, and the six of LINES
+        projected[name] = {row["username"]: row["projected_points"] for row in document["rows"]}
+    # The chance to win: in the last second, a home pick on a game of LINES wins, loses or is level
+    # (1, 0 or a coin flip) as its line at lock makes it.
+    ats = {0.0: PickResult.LOSS, 0.5: PickResult.PUSH, 1.0: PickResult.WIN}
+    by_espn_id = {game.espn_id: game.pk for game in day.games}
+    chance_results = {
+        name: tuple(ats[round(found.home_pick_wins[by_espn_id[espn_id]] * 2) / 2] for espn_id in LINES)
+        for name, found in chances.items()
+    }
+
+    for espn_id in FINALS:  # the games end as they stood
+        set_final(board, espn_id)
+    for game in day.games:
+        if game.espn_id not in FINALS:
+            set_final(board, game.espn_id)  # the recorded score
+    poll_at(AFTER_THE_GAME)
+    grade_missed_games(now=AFTER_THE_GAME)
+
+    graded = {
+        name: {row.username: row.points for row in week_standings(league, week).rows}
+        for name, league in day.leagues.items()
+    }
+    assert projected == graded
+    assert chance_results == HOME_RESULTS
 
 
 def test_the_line_of_any_number_of_picks_costs_the_same_queries():

@@ -11,11 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from config.redis_client import cache_redis
 from espn.snapshots import Phase
+from picks.chance import week_chances
 from picks.grading import freeze_lines_at_lock, grade_game
 from picks.lines import publication_moment, publish_weekly_lines
 from picks.models import GameLine, Pick, PickResult, PublishedLine
-from picks.standings import week_standings
+from picks.standings import season_standings, week_standings
+from picks.standings_stream import publish_league_standings
 from picks.weeks import Week
 from tests.espn_fixtures import load_fixture
 
@@ -173,3 +176,38 @@ def test_the_live_projection_of_a_weekly_league_uses_its_published_line():
         freeze_lines_at_lock(now=THURSDAY_KICKOFF + timedelta(minutes=1))  # the kickoff line: -3
         row = next(r for r in week_standings(weekly, Week(2, 1)).rows if r.entry_id == ann.pk)
     assert row.live_points == 0
+
+
+def test_a_weekly_leagues_live_readers_cost_no_query_per_member_or_live_week():
+    """The week's and the season's standings, the chance to win and the pushed projection read the
+    published lines in a fixed number of queries, however many members and weeks with a game on."""
+
+    def queries(members: int, weeks: int) -> tuple[int, ...]:
+        league = weekly_league()
+        entries = [entry_of(league, make_user(f"w{members}-{weeks}-{i}")) for i in range(members)]
+        for number in range(1, weeks + 1):
+            kickoff = THURSDAY_KICKOFF + timedelta(days=7 * (number - 1))
+            game = make_game(home=f"H{members}{number}", away="A", week=number, kickoff=kickoff, spread="-7")
+            PublishedLine.objects.create(
+                game=game, published_at=publication_moment(kickoff, weekday=1, at=time(12)), spread="-3"
+            )
+            set_result(game, phase=Phase.LIVE, home_score=14, away_score=9)  # covers -3, not -7
+            for i, entry in enumerate(entries):
+                make_pick(entry, game, "home" if i % 2 else "away")
+        counts = []
+        with time_machine.travel(THURSDAY_KICKOFF + timedelta(days=7 * weeks), tick=False):
+            for read in (
+                lambda: week_standings(league, Week(2, 1)),
+                lambda: season_standings(league),
+                lambda: week_chances(league, Week(2, 1)),
+                lambda: publish_league_standings(cache_redis(), league, Week(2, 1)),
+            ):
+                with CaptureQueriesContext(connection) as run:
+                    read()
+                counts.append(len(run))
+            season = season_standings(league)
+        # Each home pick covers the published line: the projection is graded on it in every live week.
+        assert {row.live_points for row in season.rows if row.entry_id in {e.pk for e in entries[1::2]}} == {weeks}
+        return tuple(counts)
+
+    assert queries(2, 2) == queries(20, 4) == (5, 8, 6, 5)
