@@ -316,7 +316,10 @@ class EntryGamesApi(APIView):
             @extend_schema_serializer(component_name="PickemEntryGamesOutputGameStatus")
             class StatusSerializer(serializers.Serializer):
                 code = serializers.CharField(help_text="none, picked, live-win, live-loss, live-push, win, ...")
-                text = serializers.CharField()
+                text = serializers.CharField(help_text='in words: "Picked", "Winning", "Win", ...')
+                display = serializers.CharField(
+                    help_text='what the pick page shows: `text`, and a won pick\'s points ("Win · 3 pts")'
+                )
 
             game_id = serializers.IntegerField()
             espn_id = serializers.CharField()
@@ -337,6 +340,10 @@ class EntryGamesApi(APIView):
             home = SideSerializer()
             away = SideSerializer()
             pick = PickSerializer(allow_null=True)
+            score_text = serializers.CharField(
+                help_text="what the pick page shows of the score, away team first, with `status_detail` "
+                '("NO 24 \N{EN DASH} 26 ATL · 0:48 - 4th"); empty before kickoff'
+            )
             status = StatusSerializer()
 
         @extend_schema_serializer(component_name="PickemEntryGamesOutputTiebreaker")

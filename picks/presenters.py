@@ -37,6 +37,26 @@ def pick_status(pick: Pick | None, game: Game, line: Decimal | None, *, against_
     return ("picked", "Picked")
 
 
+def status_text(pick: Pick | None, words: str) -> str:
+    """The status as the pick page shows it: its words, whether the missed-picks rule made the pick, and
+    a won pick's points ("Win (made for you) · 1 pt")."""
+    if pick is not None and pick.auto:
+        words = f"{words} (made for you)"
+    if pick is None or pick.result != PickResult.WIN:
+        return words
+    return f"{words} · {pick.points} pt{'' if pick.points == 1 else 's'}"
+
+
+def score_text(game: Game) -> str:
+    """The score as the pick page shows it, away team first, with ESPN's status ("NO 24 \N{EN DASH} 26 ATL ·
+    0:48 - 4th"); nothing before kickoff (ESPN's 0-0 and its US Eastern kickoff would only repeat the local time)."""
+    if game.phase == Phase.SCHEDULED or game.home_score is None or game.away_score is None:
+        return ""
+    away, home = game.away_team.abbreviation, game.home_team.abbreviation
+    score = f"{away} {game.away_score} \N{EN DASH} {game.home_score} {home}"
+    return f"{score} · {game.short_detail}" if game.short_detail else score
+
+
 def straight_up_for_want_of_a_line(row, *, against_spread: bool) -> bool:
     """Against the spread, but no line by lock: the pick is graded straight up (and says so).
 
@@ -88,7 +108,8 @@ def board_rows(board, form) -> list[dict]:
                 "team_field": form[team_field(pk)] if team_field(pk) in form.fields else None,
                 "weight_field": form[weight_field(pk)] if weight_field(pk) in form.fields else None,
                 "status_code": code,
-                "status": words,
+                "status_text": status_text(row.pick, words),
+                "score_text": score_text(row.game),
                 "line_text": line_text(row.line, row.game) if against_spread or row.line is not None else "",
                 "straight_up": straight_up_for_want_of_a_line(row, against_spread=against_spread),
             }
@@ -164,7 +185,8 @@ def game_data(row, *, against_spread: bool) -> dict:
         "home": side_data(game.home_team, game.home_score),
         "away": side_data(game.away_team, game.away_score),
         "pick": None if pick is None else {**pick_data(pick), "line_at_lock": line_at_lock(row)},
-        "status": {"code": code, "text": words},
+        "score_text": score_text(game),
+        "status": {"code": code, "text": words, "display": status_text(pick, words)},
     }
 
 

@@ -54,24 +54,13 @@
 
   // ------------------------------------------------------------------ my picks
 
-  function scoreText(game) {
-    // A scheduled game's 0-0 and ESPN's Eastern kickoff would only repeat the local kickoff time.
-    if (game.phase === "scheduled" || game.home.score === null || game.away.score === null) return "";
-    var text = game.away.abbreviation + " " + game.away.score + " – " + game.home.score + " " + game.home.abbreviation;
-    return game.status_detail ? text + " · " + game.status_detail : text;
-  }
-
+  // The server words the score and the status (picks/presenters.py, as the page's rows): shown as they come.
   function applyGame(item, game) {
     var score = item.querySelector("[data-score]");
     var status = item.querySelector("[data-status]");
     var lock = item.querySelector("[data-lock]");
-    if (score) score.textContent = scoreText(game);
-    if (status) {
-      var words = game.status.text;
-      if (game.pick && game.pick.auto) words += " (made for you)";
-      if (game.pick && game.pick.result === "win") words += " · " + game.pick.points + " pt" + (game.pick.points === 1 ? "" : "s");
-      status.lastChild.textContent = words;
-    }
+    if (score) score.textContent = game.score_text;
+    if (status) status.lastChild.textContent = game.status.display;
     if (game.locked) {
       item.querySelectorAll("input, select").forEach(function (field) { field.disabled = true; });
       item.classList.add("is-locked");

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from espn.snapshots import Phase
+from picks.models import Pick, PickResult
 from tests.picks.factories import make_game, make_pick
 
 from .pickem import full_week, go_live, live_game, sign_in
@@ -118,6 +119,13 @@ def test_pick_page_follows_a_game_that_kicks_off_after_it_loaded(live_server, br
     expect(item).to_have_class("pick-game status-live-win is-locked", timeout=20_000)
     expect(item.locator("[data-status]")).to_have_text("Winning")
     expect(item.locator("[data-score]")).to_have_text("KA 0 \N{EN DASH} 7 KH · 14:10 - 1st")
+    # Every row shows the server's words as the API sends them (picks.js works none of them out).
+    status_url = page.locator("form.pick-form").get_attribute("data-status-url")
+    sent = page.evaluate("url => fetch(url, {credentials: 'same-origin'}).then(r => r.json())", status_url)
+    for game in sent["games"]:
+        row = page.locator(f"#game-{game['game_id']}")
+        expect(row.locator("[data-score]")).to_have_text(game["score_text"])
+        expect(row.locator("[data-status]")).to_have_text(game["status"]["display"])
     expect(item.locator("input[type=radio]").first).to_be_disabled()
     # Colour adds to the words: the winning card and the losing card look different from a plain one.
     colours = page.evaluate(
@@ -127,6 +135,13 @@ def test_pick_page_follows_a_game_that_kicks_off_after_it_loaded(live_server, br
     assert colours[0] == "rgb(6, 95, 18)" and colours[1] == "rgb(170, 0, 0)" and colours[2] not in colours[:2]
     # Every game has now locked: nothing left to save.
     expect(page.get_by_role("button", name="Save picks")).to_be_disabled()
+    # The game ends and the pick is graded: the next update shows the server's words, points and all.
+    soon.phase, soon.state, soon.status_name, soon.short_detail = Phase.FINAL, "post", "STATUS_FINAL", "Final"
+    soon.save()
+    Pick.objects.filter(entry=week.me, game=soon).update(result=PickResult.WIN, points=1, graded_at=timezone.now())
+    expect(item.locator("[data-status]")).to_have_text("Win · 1 pt", timeout=20_000)
+    expect(item.locator("[data-score]")).to_have_text("KA 0 \N{EN DASH} 7 KH · Final")
+    expect(item).to_have_class("pick-game status-win is-locked")
     # Unchanged answers come back as bodiless 304s (ETag / If-None-Match).
     page.wait_for_timeout(2500)
     assert 304 in answers, answers

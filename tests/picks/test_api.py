@@ -64,7 +64,7 @@ def test_list_games_to_pick_with_lock_state_and_live_status(client, league, ann,
     assert body["week"]["label"] == "Week 1"
     by_id = {g["game_id"]: g for g in body["games"]}
     assert by_id[early.pk]["locked"] is True
-    assert by_id[early.pk]["status"] == {"code": "live-win", "text": "Winning"}
+    assert by_id[early.pk]["status"] == {"code": "live-win", "text": "Winning", "display": "Winning"}
     assert by_id[late.pk]["locked"] is False
     assert by_id[late.pk]["pick"] is None
     assert by_id[late.pk]["line"] == -2.5
