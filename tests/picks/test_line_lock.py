@@ -210,4 +210,5 @@ def test_a_weekly_leagues_live_readers_cost_no_query_per_member_or_live_week():
         assert {row.live_points for row in season.rows if row.entry_id in {e.pk for e in entries[1::2]}} == {weeks}
         return tuple(counts)
 
-    assert queries(2, 2) == queries(20, 4) == (5, 8, 6, 5)
+    # The pushed standings carry each entry's chance to win: the stream's publish is the week's standings and chance.
+    assert queries(2, 2) == queries(20, 4) == (5, 8, 6, 11)
