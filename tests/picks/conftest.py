@@ -16,3 +16,11 @@ def frozen_clock():
 @pytest.fixture
 def ann():
     return make_user("ann")
+
+
+@pytest.fixture
+def signed_in_ann(client):
+    """ann, signed in on the test client (a page test module names it `ann`)."""
+    user = make_user("ann")
+    client.force_login(user)
+    return user

@@ -42,6 +42,17 @@ def weekly_league(**rules):
     return league
 
 
+def pick_page_and_api_row_on_wednesday(client, user, entry) -> tuple[str, dict]:
+    """The member's pick page and the API's row for the week's game, the day after Tuesday's publication."""
+    client.force_login(user)
+    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
+        page = client.get(f"/picks/?entry={entry.pk}").content.decode()
+        api = APIClient()
+        api.force_authenticate(user)
+        row = api.get(f"/api/picks/entries/{entry.pk}/games/").json()["games"][0]
+    return page, row
+
+
 def test_the_publication_moment_is_the_last_one_before_the_weeks_first_kickoff():
     assert publication_moment(THURSDAY_KICKOFF, weekday=1, at=time(12, 0)) == TUESDAY_NOON
     # A week opening on a Tuesday morning publishes the Tuesday before; US Eastern in winter is UTC-5.
@@ -63,12 +74,7 @@ def test_a_weekly_league_grades_on_the_tuesday_line_a_kickoff_league_on_the_kick
     game.spread = Decimal("-7")  # the line moves after Tuesday
     game.save(update_fields=["spread"])
 
-    client.force_login(ann_user)
-    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
-        page = client.get(f"/picks/?entry={ann.pk}").content.decode()
-        api = APIClient()
-        api.force_authenticate(ann_user)
-        row = api.get(f"/api/picks/entries/{ann.pk}/games/").json()["games"][0]
+    page, row = pick_page_and_api_row_on_wednesday(client, ann_user, ann)
     assert "Line: HOM -3 (locked Tuesday 12:00 US Eastern)" in page
     assert (row["line"], row["line_locked"]) == (-3.0, True)
 
@@ -92,12 +98,7 @@ def test_a_week_whose_publication_passed_before_the_rule_was_chosen_locks_its_li
     game.spread = Decimal("-7")
     game.save(update_fields=["spread"])
 
-    client.force_login(ann_user)
-    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
-        page = client.get(f"/picks/?entry={ann.pk}").content.decode()
-        api = APIClient()
-        api.force_authenticate(ann_user)
-        row = api.get(f"/api/picks/entries/{ann.pk}/games/").json()["games"][0]
+    page, row = pick_page_and_api_row_on_wednesday(client, ann_user, ann)
     assert "Line: HOM -7</span>" in page and "(locked Tuesday" not in page
     assert (row["line"], row["line_locked"]) == (-7.0, False)
 

@@ -8,30 +8,22 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from espn.snapshots import Phase
 from picks.models import Pick
 
 from .factories import NOW, entry_of, make_game, make_league, make_pick, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+
+@pytest.fixture(name="ann")
+def signed_in(signed_in_ann):
+    return signed_in_ann
+
 
 HUGE = "9" * 30
 PAST_64_BITS = str(2**63)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def ann(client):
-    user = make_user("ann")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

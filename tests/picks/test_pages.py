@@ -15,11 +15,9 @@ from .factories import NOW, PASSWORD, entry_of, make_game, make_league, make_pic
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
-@pytest.fixture
-def ann(client):
-    user = make_user("ann")
-    client.force_login(user)
-    return user
+@pytest.fixture(name="ann")
+def signed_in(signed_in_ann):
+    return signed_in_ann
 
 
 @pytest.fixture
