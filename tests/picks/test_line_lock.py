@@ -42,14 +42,15 @@ def weekly_league(**rules):
     return league
 
 
-def pick_page_and_api_row_on_wednesday(client, user, entry) -> tuple[str, dict]:
-    """The member's pick page and the API's row for the week's game, the day after Tuesday's publication."""
+def pick_page_and_api_row(client, user, entry, *, at: datetime, week: str = "") -> tuple[str, dict]:
+    """The member's pick page and the API's row for the week's (first) game, as seen at `at`."""
+    week_query = {"week": week} if week else {}
     client.force_login(user)
-    with time_machine.travel(TUESDAY_NOON + timedelta(days=1), tick=False):
-        page = client.get(f"/picks/?entry={entry.pk}").content.decode()
+    with time_machine.travel(at, tick=False):
+        page = client.get("/picks/", {"entry": entry.pk, **week_query}).content.decode()
         api = APIClient()
         api.force_authenticate(user)
-        row = api.get(f"/api/picks/entries/{entry.pk}/games/").json()["games"][0]
+        row = api.get(f"/api/picks/entries/{entry.pk}/games/", week_query).json()["games"][0]
     return page, row
 
 
@@ -74,7 +75,7 @@ def test_a_weekly_league_grades_on_the_tuesday_line_a_kickoff_league_on_the_kick
     game.spread = Decimal("-7")  # the line moves after Tuesday
     game.save(update_fields=["spread"])
 
-    page, row = pick_page_and_api_row_on_wednesday(client, ann_user, ann)
+    page, row = pick_page_and_api_row(client, ann_user, ann, at=TUESDAY_NOON + timedelta(days=1))
     assert "Line: HOM -3 (locked Tuesday 12:00 US Eastern)" in page
     assert (row["line"], row["line_locked"]) == (-3.0, True)
 
@@ -98,7 +99,7 @@ def test_a_week_whose_publication_passed_before_the_rule_was_chosen_locks_its_li
     game.spread = Decimal("-7")
     game.save(update_fields=["spread"])
 
-    page, row = pick_page_and_api_row_on_wednesday(client, ann_user, ann)
+    page, row = pick_page_and_api_row(client, ann_user, ann, at=TUESDAY_NOON + timedelta(days=1))
     assert "Line: HOM -7</span>" in page and "(locked Tuesday" not in page
     assert (row["line"], row["line_locked"]) == (-7.0, False)
 
@@ -154,12 +155,7 @@ def test_no_line_by_lock_is_graded_straight_up_and_marked_so(fake_espn, client):
     grade_game(game.pk, now=kickoff + timedelta(hours=4))
     assert Pick.objects.get(entry=ann).result == PickResult.WIN
 
-    client.force_login(ann_user)
-    with time_machine.travel(kickoff + timedelta(hours=5), tick=False):
-        page = client.get(f"/picks/?entry={ann.pk}&week=regular-3").content.decode()
-        api = APIClient()
-        api.force_authenticate(ann_user)
-        row = api.get(f"/api/picks/entries/{ann.pk}/games/?week=regular-3").json()["games"][0]
+    page, row = pick_page_and_api_row(client, ann_user, ann, at=kickoff + timedelta(hours=5), week="regular-3")
     assert "No line by lock: graded straight up" in page
     assert row["graded_straight_up"] is True and row["phase"] == Phase.FINAL
 
